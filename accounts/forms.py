@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import authenticate
+
+from .models import User
+
+
+class SignInForm(forms.Form):
+    account = forms.CharField(label="Account ID or alias", max_length=63)
+    username = forms.CharField(label="IAM username", max_length=64)
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+
+    error_messages = {
+        # One message for every failure: no hint which of the three was wrong.
+        "invalid_login": "Sign-in failed. Check your account ID or alias, IAM username and password.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs) -> None:  # noqa: ANN001
+        self.request = request
+        self.user: User | None = None
+        super().__init__(*args, **kwargs)
+        self.fields["account"].widget.attrs.update(autocomplete="organization", autofocus=True)
+        self.fields["username"].widget.attrs.update(autocomplete="username")
+        self.fields["password"].widget.attrs.update(autocomplete="current-password")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors:
+            self.user = authenticate(
+                self.request, account=data["account"], username=data["username"], password=data["password"]
+            )
+            if self.user is None:
+                raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        return data

@@ -1,0 +1,203 @@
+"""Identity and access: accounts, IAM-style users and groups, policies and roles.
+
+The console's database is the source of truth for all of these; the embedded emulator is
+seeded from it at each start.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+
+from . import iam
+
+account_id_validator = RegexValidator(r"^\d{12}$", "An account ID is exactly 12 digits.")
+alias_validator = RegexValidator(
+    r"^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$",
+    "An account alias is 3-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen.",
+)
+# IAM's rules for user, group and role names: up to 64 (roles) of letters, digits and +=,.@_-
+iam_name_validator = RegexValidator(r"^[\w+=,.@-]{1,64}$", "Use up to 64 letters, digits and the characters +=,.@_-")
+path_validator = RegexValidator(r"^/([\x21-\x7e]*/)?$", "A path starts and ends with a slash, e.g. /engineering/.")
+
+# The five colours the AWS console accepts for a role (hex without '#'), in its order.
+ROLE_COLORS = {
+    "F2B0A9": "Red",
+    "FBC8AA": "Orange",
+    "EFDA95": "Yellow",
+    "B7CA9D": "Green",
+    "83D4E8": "Blue",
+}
+
+
+def _unique_id(prefix: str) -> str:
+    """An IAM-style unique ID: a 4-letter prefix and 17 upper-case letters and digits."""
+    alphabet = string.ascii_uppercase + string.digits
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(17))
+
+
+class Account(models.Model):
+    account_id = models.CharField("account ID", max_length=12, unique=True, validators=[account_id_validator])
+    alias = models.CharField(max_length=63, unique=True, null=True, blank=True, validators=[alias_validator])
+    name = models.CharField(max_length=100, blank=True)
+    is_home = models.BooleanField(
+        "home account", default=False, help_text="The account whose users sign in to the console."
+    )
+
+    class Meta:
+        ordering = ["account_id"]
+
+    def __str__(self) -> str:
+        return f"{self.alias} ({self.account_id})" if self.alias else self.account_id
+
+    @classmethod
+    def lookup(cls, id_or_alias: str) -> Account | None:
+        """Find an account by its 12-digit ID or its alias."""
+        value = (id_or_alias or "").strip()
+        field = "account_id" if value.isdigit() else "alias"
+        return cls.objects.filter(**{field: value.lower()}).first()
+
+
+class Policy(models.Model):
+    """A managed policy: a named document attached to users and groups."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="policies")
+    name = models.CharField(max_length=128, validators=[iam_name_validator])
+    description = models.CharField(max_length=1000, blank=True)
+    document = models.TextField(help_text="The policy document as JSON.")
+
+    class Meta:
+        verbose_name = "managed policy"
+        verbose_name_plural = "managed policies"
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="unique_policy_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account.account_id}:policy/{self.name}"
+
+    def parsed(self) -> iam.Policy:
+        return iam.parse_policy(self.document, self.name)
+
+
+class User(AbstractUser):
+    """An IAM-style user of the home account. `is_staff` makes an administrator."""
+
+    username = models.CharField(
+        "IAM username", max_length=64, unique=True, validators=[iam_name_validator],
+        error_messages={"unique": "A user with that name already exists."},
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="users", null=True)
+    path = models.CharField(max_length=512, default="/", validators=[path_validator])
+    unique_id = models.CharField(max_length=21, unique=True, editable=False, default="")
+    managed_policies = models.ManyToManyField(Policy, blank=True, related_name="users")
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "user"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.unique_id:
+            self.unique_id = _unique_id("AIDA")
+        super().save(*args, **kwargs)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account.account_id}:user{self.path}{self.username}"
+
+    def identity_policies(self) -> list[iam.Policy]:
+        """Every identity policy that applies: the user's and their groups', inline and managed."""
+        policies = [p.parsed() for p in self.inline_policies.all()]
+        policies += [p.parsed() for p in self.managed_policies.all()]
+        for group in self.iam_groups.prefetch_related("inline_policies", "managed_policies"):
+            policies += [p.parsed() for p in group.inline_policies.all()]
+            policies += [p.parsed() for p in group.managed_policies.all()]
+        return policies
+
+
+class Group(models.Model):
+    """An IAM group. Named `Group` in IAM's vocabulary; Django's auth groups are not used."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="iam_groups")
+    name = models.CharField(max_length=128, validators=[iam_name_validator])
+    path = models.CharField(max_length=512, default="/", validators=[path_validator])
+    members = models.ManyToManyField(User, blank=True, related_name="iam_groups")
+    managed_policies = models.ManyToManyField(Policy, blank=True, related_name="groups")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="unique_group_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account.account_id}:group{self.path}{self.name}"
+
+
+class InlinePolicy(models.Model):
+    """A policy embedded in exactly one user or group."""
+
+    name = models.CharField(max_length=128, validators=[iam_name_validator])
+    document = models.TextField(help_text="The policy document as JSON.")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="inline_policies")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="inline_policies")
+
+    class Meta:
+        verbose_name = "inline policy"
+        verbose_name_plural = "inline policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True, group__isnull=False)
+                | models.Q(user__isnull=False, group__isnull=True),
+                name="inline_policy_has_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def parsed(self) -> iam.Policy:
+        owner = self.group.name if self.group_id else self.user.username
+        return iam.parse_policy(self.document, f"{owner}/{self.name}")
+
+
+class Role(models.Model):
+    """An IAM role in some account that console users may switch into."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="roles")
+    name = models.CharField(max_length=64, validators=[iam_name_validator])
+    path = models.CharField(max_length=512, default="/", validators=[path_validator])
+    description = models.CharField(max_length=1000, blank=True)
+    trust_policy = models.TextField(help_text="Who may assume the role (AssumeRolePolicyDocument).")
+    permissions_policy = models.TextField(help_text="What the role may do (inline permissions policy).")
+    max_session_duration = models.PositiveIntegerField(
+        default=3600, help_text="Seconds, 3600 to 43200 (1 to 12 hours)."
+    )
+    display_name = models.CharField(max_length=64, blank=True)
+    color = models.CharField(max_length=6, blank=True, choices=list(ROLE_COLORS.items()))
+
+    class Meta:
+        ordering = ["account__account_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="unique_role_name")]
+
+    def __str__(self) -> str:
+        return self.arn
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account.account_id}:role{self.path}{self.name}"
+
+    def parsed_trust_policy(self) -> iam.Policy:
+        return iam.parse_policy(self.trust_policy, f"{self.name} trust policy")
+
+    def parsed_permissions_policy(self) -> iam.Policy:
+        return iam.parse_policy(self.permissions_policy, f"{self.name} permissions policy")

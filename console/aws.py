@@ -1,0 +1,317 @@
+"""Everything that talks to AWS (or the embedded emulator). The only module importing boto3.
+
+Callers get plain dataclasses back and domain exceptions on failure, never botocore types.
+Clients are built lazily from settings and cached; a settings change (tests) builds new ones.
+Credentials are never logged or put in an exception message.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import IO, Iterator
+
+import boto3
+import botocore.exceptions
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from django.conf import settings
+
+_session_lock = threading.Lock()
+_CHUNK = 64 * 1024
+
+
+# --- Domain errors -------------------------------------------------------------------------
+
+
+class AwsError(Exception):
+    """AWS refused or failed. `action` and `resource` say what was attempted."""
+
+    def __init__(self, message: str, *, code: str = "", action: str = "", resource: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.action = action
+        self.resource = resource
+
+
+class AccessDenied(AwsError):
+    pass
+
+
+class NotFound(AwsError):
+    pass
+
+
+class CredentialsExpired(AwsError):
+    pass
+
+
+class Unavailable(AwsError):
+    """The endpoint could not be reached or timed out."""
+
+
+_EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired"}
+_NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchEntity"}
+
+
+def _translate(exc: Exception, action: str, resource: str) -> AwsError:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        message = str(error.get("Message", "")) or code
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        kwargs = {"code": code, "action": action, "resource": resource}
+        if code in _EXPIRED_CODES:
+            return CredentialsExpired(message, **kwargs)
+        if code in ("AccessDenied", "AccessDeniedException", "Forbidden", "403") or status == 403:
+            return AccessDenied(message, **kwargs)
+        if code in _NOT_FOUND_CODES or status == 404:
+            return NotFound(message, **kwargs)
+        return AwsError(message, **kwargs)
+    if isinstance(exc, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
+                        botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError)):
+        return Unavailable("The AWS endpoint could not be reached.", action=action, resource=resource)
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return AwsError("The console has no AWS credentials for its broker principal.", action=action)
+    return AwsError(f"AWS call failed: {type(exc).__name__}", action=action, resource=resource)
+
+
+# --- Credentials and clients ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemporaryCredentials:
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: datetime
+    assumed_role_arn: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "access_key_id": self.access_key_id,
+            "secret_access_key": self.secret_access_key,
+            "session_token": self.session_token,
+        }
+
+
+def _config() -> Config:
+    return Config(
+        region_name=settings.AWS_REGION,
+        connect_timeout=5,
+        read_timeout=30,
+        retries={"max_attempts": 3, "mode": "standard"},
+        s3={"addressing_style": "path"} if settings.AWS_ENDPOINT_URL else {},
+    )
+
+
+@lru_cache(maxsize=1)
+def _boto_session() -> boto3.session.Session:
+    # One shared botocore session: its loaders and endpoint data are read once.
+    return boto3.session.Session()
+
+
+@lru_cache(maxsize=128)
+def _client(service: str, endpoint: str | None, region: str, key: str | None, secret: str | None,
+            token: str | None, emulator_account: str | None):
+    with _session_lock:  # client creation on a shared session is not thread-safe
+        client = _boto_session().client(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=_config(),
+        )
+    if emulator_account:
+        # moto picks the account a request acts in from this header (seeding only).
+        def add_account(request, **_):  # noqa: ANN001, ANN003
+            request.headers["x-moto-account-id"] = emulator_account
+
+        client.meta.events.register("before-send.*.*", add_account)
+    return client
+
+
+def _broker(service: str):
+    return _client(service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION, settings.AWS_ACCESS_KEY_ID,
+                   settings.AWS_SECRET_ACCESS_KEY, settings.AWS_SESSION_TOKEN, None)
+
+
+def _with(creds: TemporaryCredentials, service: str = "s3"):
+    return _client(service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION, creds.access_key_id,
+                   creds.secret_access_key, creds.session_token, None)
+
+
+# --- STS -----------------------------------------------------------------------------------
+
+
+def assume_role(role_arn: str, session_name: str, source_identity: str, duration_seconds: int) -> TemporaryCredentials:
+    """AssumeRole with the broker's credentials. The person is named in the session name and
+    the SourceIdentity, so CloudTrail shows who acted."""
+    try:
+        response = _broker("sts").assume_role(
+            RoleArn=role_arn,
+            RoleSessionName=session_name,
+            SourceIdentity=source_identity,
+            DurationSeconds=duration_seconds,
+        )
+    except Exception as exc:  # noqa: BLE001 - translated to a domain error
+        raise _translate(exc, "sts:AssumeRole", role_arn) from None
+    c = response["Credentials"]
+    return TemporaryCredentials(
+        c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"], c["Expiration"],
+        response.get("AssumedRoleUser", {}).get("Arn", ""),
+    )
+
+
+def caller_identity(creds: TemporaryCredentials | None = None) -> str:
+    client = _with(creds, "sts") if creds else _broker("sts")
+    try:
+        return client.get_caller_identity()["Arn"]
+    except Exception as exc:  # noqa: BLE001
+        raise _translate(exc, "sts:GetCallerIdentity", "*") from None
+
+
+# --- S3 with a role's credentials ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class S3Object:
+    key: str
+    size: int
+    last_modified: datetime
+
+    @property
+    def name(self) -> str:
+        return self.key.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ObjectPage:
+    prefixes: list[str]
+    objects: list[S3Object]
+    next_token: str | None
+
+
+@dataclass
+class ObjectStream:
+    content_length: int
+    content_type: str
+    chunks: Iterator[bytes]
+
+
+def bucket_arn(bucket: str, key: str | None = None) -> str:
+    return f"arn:aws:s3:::{bucket}" + (f"/{key}" if key is not None else "")
+
+
+def list_buckets(creds: TemporaryCredentials) -> list[str]:
+    try:
+        return [b["Name"] for b in _with(creds).list_buckets().get("Buckets", [])]
+    except Exception as exc:  # noqa: BLE001
+        raise _translate(exc, "s3:ListAllMyBuckets", "*") from None
+
+
+def list_objects(creds: TemporaryCredentials, bucket: str, prefix: str, token: str | None = None,
+                 page_size: int = 1000) -> ObjectPage:
+    kwargs = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/", "MaxKeys": page_size}
+    if token:
+        kwargs["ContinuationToken"] = token
+    try:
+        response = _with(creds).list_objects_v2(**kwargs)
+    except Exception as exc:  # noqa: BLE001
+        raise _translate(exc, "s3:ListBucket", bucket_arn(bucket)) from None
+    return ObjectPage(
+        prefixes=[p["Prefix"] for p in response.get("CommonPrefixes", [])],
+        objects=[S3Object(o["Key"], o["Size"], o["LastModified"]) for o in response.get("Contents", [])
+                 if o["Key"] != prefix],
+        next_token=response.get("NextContinuationToken") if response.get("IsTruncated") else None,
+    )
+
+
+def open_object(creds: TemporaryCredentials, bucket: str, key: str) -> ObjectStream:
+    """Start a download; the body is read in chunks as the response is sent."""
+    try:
+        response = _with(creds).get_object(Bucket=bucket, Key=key)
+    except Exception as exc:  # noqa: BLE001
+        raise _translate(exc, "s3:GetObject", bucket_arn(bucket, key)) from None
+    body = response["Body"]
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            yield from body.iter_chunks(_CHUNK)
+        finally:
+            body.close()
+
+    return ObjectStream(response["ContentLength"], response.get("ContentType") or "application/octet-stream", chunks())
+
+
+def put_object(creds: TemporaryCredentials, bucket: str, key: str, fileobj: IO[bytes], content_type: str) -> None:
+    """Upload, switching to multipart above 8 MiB (parts of 8 MiB, within S3's 5 MiB-5 GiB)."""
+    config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024,
+                            use_threads=False)
+    try:
+        _with(creds).upload_fileobj(fileobj, bucket, key, ExtraArgs={"ContentType": content_type}, Config=config)
+    except boto3.exceptions.S3UploadFailedError as exc:
+        cause = exc.__cause__ or exc.__context__
+        raise _translate(cause or exc, "s3:PutObject", bucket_arn(bucket, key)) from None
+    except Exception as exc:  # noqa: BLE001
+        raise _translate(exc, "s3:PutObject", bucket_arn(bucket, key)) from None
+
+
+def delete_object(creds: TemporaryCredentials, bucket: str, key: str) -> None:
+    try:
+        _with(creds).delete_object(Bucket=bucket, Key=key)
+    except Exception as exc:  # noqa: BLE001
+        raise _translate(exc, "s3:DeleteObject", bucket_arn(bucket, key)) from None
+
+
+# --- Administration of an account (emulator seeding; role sync later) ----------------------
+
+
+class AccountAdmin:
+    """IAM and S3 calls that set up an account. Against the emulator, `emulator_account`
+    selects the account (moto's header); against real AWS, pass that account's credentials."""
+
+    def __init__(self, emulator_account: str | None = None, key: str | None = None, secret: str | None = None,
+                 endpoint: str | None = None) -> None:
+        if emulator_account and key is None:
+            key = secret = "emulator-seeding"  # before auth is on, moto accepts any signed request
+        self._args = (endpoint or settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, None, emulator_account)
+
+    def _c(self, service: str):
+        return _client(service, *self._args)
+
+    def ensure_role(self, name: str, path: str, trust_policy: str, permissions_policy: str,
+                    max_session_duration: int, description: str = "") -> None:
+        iam = self._c("iam")
+        try:
+            iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=trust_policy,
+                            MaxSessionDuration=max_session_duration, Description=description)
+        except iam.exceptions.EntityAlreadyExistsException:
+            iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust_policy)
+            iam.update_role(RoleName=name, MaxSessionDuration=max_session_duration, Description=description)
+        iam.put_role_policy(RoleName=name, PolicyName="permissions", PolicyDocument=permissions_policy)
+
+    def create_user_with_key(self, name: str, policy_name: str, policy: str) -> tuple[str, str]:
+        """An IAM user with one inline policy and a fresh access key: (key id, secret)."""
+        iam = self._c("iam")
+        try:
+            iam.create_user(UserName=name)
+        except iam.exceptions.EntityAlreadyExistsException:
+            pass
+        iam.put_user_policy(UserName=name, PolicyName=policy_name, PolicyDocument=policy)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+    def ensure_bucket(self, bucket: str, objects: dict[str, bytes]) -> None:
+        s3 = self._c("s3")
+        try:
+            s3.create_bucket(Bucket=bucket)
+        except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+            pass
+        for key, body in objects.items():
+            s3.put_object(Bucket=bucket, Key=key, Body=body)

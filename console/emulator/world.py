@@ -1,0 +1,165 @@
+"""The demo world: a development account with people, a production account with the app.
+
+`seed_database` writes it into the console's database (idempotent; it never overwrites what
+people changed in the console). `seed_emulator` then builds the AWS side in a fresh emulator
+from the database (the source of truth), plus the demo buckets and a broker principal.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Account, Group, InlinePolicy, Role, User
+from console import aws
+
+DEV_ACCOUNT = "111122223333"
+PROD_ACCOUNT = "123456789012"
+BROKER_USER = "console-broker"
+DEMO_USERS = ("alice", "bob", "admin")
+
+
+def _json(document: dict) -> str:
+    return json.dumps(document, indent=2)
+
+
+DEVELOPERS_POLICY = _json({
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Sid": "SwitchToUpdateAPP",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": f"arn:aws:iam::{PROD_ACCOUNT}:role/UpdateAPP",
+    }],
+})
+
+TESTERS_POLICY = _json({
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Sid": "ReadOwnUser",
+        "Effect": "Allow",
+        "Action": ["iam:GetUser", "iam:ListGroupsForUser"],
+        "Resource": f"arn:aws:iam::{DEV_ACCOUNT}:user/${{aws:username}}",
+    }],
+})
+
+UPDATEAPP_TRUST = _json({
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Sid": "TrustDevelopmentAccount",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{DEV_ACCOUNT}:root"},
+        # SetSourceIdentity and TagSession: the broker passes the person's name along.
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+    }],
+})
+
+UPDATEAPP_PERMISSIONS = _json({
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "ListProductionApp", "Effect": "Allow", "Action": "s3:ListBucket",
+         "Resource": "arn:aws:s3:::productionapp"},
+        {"Sid": "ReadWriteProductionApp", "Effect": "Allow",
+         "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+         "Resource": "arn:aws:s3:::productionapp/*"},
+    ],
+})
+
+BROKER_POLICY = _json({
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Sid": "BrokerAssumeRole",
+        "Effect": "Allow",
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+        "Resource": "arn:aws:iam::*:role/*",
+    }],
+})
+
+BUCKETS: dict[str, dict[str, bytes]] = {
+    "productionapp": {
+        "index.html": b"<!doctype html><title>Production app</title><h1>Hello from production</h1>\n",
+        "config/app.json": b'{"feature_flags": {"new_checkout": true}, "version": "1.1.0"}\n',
+        "config/limits.json": b'{"max_upload_mb": 25}\n',
+        "releases/v1.0.0/CHANGELOG.md": b"# 1.0.0\n\n- First release.\n",
+        "releases/v1.1.0/CHANGELOG.md": b"# 1.1.0\n\n- New checkout.\n",
+    },
+    "finance-reports": {
+        "2026/q1-revenue.csv": b"month,revenue\njan,100\nfeb,120\nmar,130\n",
+        "2026/q2-revenue.csv": b"month,revenue\napr,140\nmay,150\njun,155\n",
+    },
+}
+
+
+@dataclass
+class SeedResult:
+    password: str | None  # set when passwords were (re)set by this run
+    created: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def seed_database(password: str | None, initial_password: str | None = None) -> SeedResult:
+    """Create whatever of the demo world is missing. With `password` (DEMO_PASSWORD), (re)set the
+    demo users' passwords to it. Otherwise only new demo users get one: `initial_password`, or a
+    generated one. The password set, if any, is returned in the result."""
+    result = SeedResult(password=None)
+    dev, made = Account.objects.get_or_create(
+        account_id=DEV_ACCOUNT, defaults={"alias": "example-dev", "name": "Development", "is_home": True})
+    if made:
+        result.created.append(f"account {dev}")
+    prod, made = Account.objects.get_or_create(
+        account_id=PROD_ACCOUNT, defaults={"alias": "example-prod", "name": "Production"})
+    if made:
+        result.created.append(f"account {prod}")
+
+    groups = {}
+    for name, policy_name, document in (
+        ("Developers", "AllowSwitchToUpdateAPP", DEVELOPERS_POLICY),
+        ("Testers", "ReadOwnUser", TESTERS_POLICY),
+    ):
+        group, made = Group.objects.get_or_create(account=dev, name=name)
+        if made:
+            InlinePolicy.objects.create(group=group, name=policy_name, document=document)
+            result.created.append(f"group {name}")
+        groups[name] = group
+
+    role, made = Role.objects.get_or_create(account=prod, name="UpdateAPP", defaults={
+        "description": "Update the production app's files in S3.",
+        "trust_policy": UPDATEAPP_TRUST,
+        "permissions_policy": UPDATEAPP_PERMISSIONS,
+        "display_name": "Production (UpdateAPP)",
+        "color": "F2B0A9",
+    })
+    if made:
+        result.created.append(f"role {role.arn}")
+
+    new_password = password
+    for username, group, staff in (("alice", "Developers", False), ("bob", "Testers", False), ("admin", None, True)):
+        user, made = User.objects.get_or_create(username=username, defaults={
+            "account": dev, "is_staff": staff, "is_superuser": staff})
+        if made:
+            result.created.append(f"user {username}")
+            if group:
+                groups[group].members.add(user)
+            new_password = new_password or initial_password or secrets.token_urlsafe(12)
+        if made or password:
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
+            result.password = new_password
+    return result
+
+
+def seed_emulator(endpoint: str) -> tuple[str, str]:
+    """Build the AWS side in a fresh emulator (auth still off). Returns the broker's keys."""
+    for role in Role.objects.select_related("account"):
+        aws.AccountAdmin(emulator_account=role.account.account_id, endpoint=endpoint).ensure_role(
+            role.name, role.path, role.trust_policy, role.permissions_policy, role.max_session_duration,
+            role.description)
+    prod = aws.AccountAdmin(emulator_account=PROD_ACCOUNT, endpoint=endpoint)
+    for bucket, objects in BUCKETS.items():
+        prod.ensure_bucket(bucket, objects)
+    home = aws.AccountAdmin(emulator_account=settings.CONSOLE_HOME_ACCOUNT_ID, endpoint=endpoint)
+    return home.create_user_with_key(BROKER_USER, "broker", BROKER_POLICY)

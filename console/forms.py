@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import ROLE_COLORS, Account
+
+from . import switching
+
+
+class SwitchRoleForm(forms.Form):
+    """The Switch Role form. Field names are the AWS console's query parameters, so a
+    prefilled link (`/switchrole?account=...&roleName=...`) and the POST carry the same names."""
+
+    account = forms.CharField(label="Account ID or alias", max_length=63)
+    roleName = forms.CharField(label="IAM role name", max_length=576)  # noqa: N815 - AWS's name
+    displayName = forms.CharField(label="Display name", max_length=64, required=False)  # noqa: N815
+    color = forms.ChoiceField(
+        label="Display color",
+        required=False,
+        choices=[("", "None")] + [(hex_, name) for hex_, name in ROLE_COLORS.items()],
+        widget=forms.RadioSelect,
+    )
+
+    def clean_account(self) -> Account:
+        value = self.cleaned_data["account"].strip()
+        account = Account.lookup(value)
+        if account is None:
+            if value.isdigit():
+                raise forms.ValidationError("Enter a 12-digit account ID, or an alias the console knows.")
+            raise forms.ValidationError("The console knows no account with that ID or alias.")
+        return account
+
+    def clean_roleName(self) -> tuple[str, str]:  # noqa: N802
+        parsed = switching.split_role_name(self.cleaned_data["roleName"])
+        if parsed is None:
+            raise forms.ValidationError(
+                "A role name is up to 64 letters, digits and +=,.@_- characters, optionally after a path (team/Role)."
+            )
+        return parsed
+
+    def target(self) -> switching.SwitchTarget:
+        path, name = self.cleaned_data["roleName"]
+        return switching.SwitchTarget(
+            account=self.cleaned_data["account"],
+            path=path,
+            role_name=name,
+            display_name=self.cleaned_data["displayName"].strip(),
+            color=switching.normalize_color(self.cleaned_data["color"]),
+        )
+
+    @staticmethod
+    def initial_from_link(params) -> dict[str, str]:  # noqa: ANN001
+        """Prefill values from an AWS-style link. Nothing here switches; bad values are dropped
+        or trimmed, and the template escapes what remains."""
+        return {
+            "account": params.get("account", "").strip()[:63],
+            "roleName": params.get("roleName", "").strip()[:576],
+            "displayName": params.get("displayName", "").strip()[:64],
+            "color": switching.normalize_color(params.get("color")),
+        }
+
+
+class OpenBucketForm(forms.Form):
+    bucket = forms.RegexField(
+        label="Bucket name",
+        regex=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        error_messages={"invalid": "A bucket name is 3-63 lowercase letters, digits, dots and hyphens."},
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="File")
+    prefix = forms.CharField(required=False, max_length=1024)

@@ -1,0 +1,116 @@
+"""`make demo`: the console on the embedded AWS emulator, seeded with the demo world.
+
+Runs two child processes (the moto server and the console's web server) and stops both on
+Ctrl-C or when either exits. The broker's keys reach the web server through its environment,
+exactly as real AWS credentials would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from console.emulator import world
+from console.emulator.server import Emulator, EmulatorError, port_is_free
+
+PASSWORD_FILE = settings.VAR_DIR / "demo_password"
+
+
+def remembered_password() -> str | None:
+    """Without DEMO_PASSWORD, a generated password is remembered in var/demo_password (mode 0600)
+    so that later starts can print it again."""
+    return PASSWORD_FILE.read_text().strip() if PASSWORD_FILE.exists() else None
+
+
+class Command(BaseCommand):
+    help = "Run the console on the embedded AWS emulator with the demo world."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+    def handle(self, *args, port: int, **options) -> None:
+        if not port_is_free(port):
+            raise CommandError(f"Port {port} is already in use; run with another port, e.g. PORT={port + 1} make demo")
+
+        call_command("migrate", verbosity=0, interactive=False)
+        given = settings.DEMO_PASSWORD
+        remembered = remembered_password()
+        result = world.seed_database(given, initial_password=remembered)
+        password = result.password or remembered
+        if result.password and not given and result.password != remembered:
+            PASSWORD_FILE.touch(mode=0o600)
+            PASSWORD_FILE.write_text(result.password)
+
+        emulator = Emulator(port=int(os.environ.get("EMULATOR_PORT", "0")) or None,
+                            log_path=settings.VAR_DIR / "emulator.log")
+        try:
+            emulator.start()
+            key_id, secret = world.seed_emulator(emulator.url)
+            emulator.enable_auth()
+        except (EmulatorError, OSError) as exc:
+            emulator.stop()
+            raise CommandError(f"Could not start the AWS emulator: {exc}") from None
+
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": emulator.url,
+            "AWS_ACCESS_KEY_ID": key_id,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "false"),  # plain HTTP on loopback
+        }
+        env.pop("AWS_SESSION_TOKEN", None)
+        web = subprocess.Popen(
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), "runserver", "--noreload", "--insecure",
+             f"127.0.0.1:{port}"],
+            env=env, stdin=subprocess.DEVNULL,
+        )
+        self._banner(port, emulator.url, password, changed=not result.password and not given)
+        self._wait(web, emulator)
+
+    def _banner(self, port: int, emulator_url: str, password: str | None, changed: bool) -> None:
+        note = " (unless changed in the console since)" if changed else ""
+        lines = [
+            "",
+            f"  Switchrole Console:  http://127.0.0.1:{port}/",
+            f"  AWS emulator:        {emulator_url} (moto, IAM authorization on)",
+            "",
+            "  Sign in with account  example-dev  (111122223333) as:",
+            "    alice  (Developers: may switch to UpdateAPP in example-prod)",
+            "    bob    (Testers: may not)",
+            "    admin  (administrator: /admin/)",
+            f"  Password: {password or '(set DEMO_PASSWORD to choose one)'}{note}",
+            "",
+            f"  Try: http://127.0.0.1:{port}/switchrole?account=example-prod&roleName=UpdateAPP"
+            "&displayName=Production&color=F2B0A9",
+            "  Press Ctrl-C to stop.",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
+
+    def _wait(self, web: subprocess.Popen, emulator: Emulator) -> None:
+        def stop(*_):  # noqa: ANN002
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while web.poll() is None and emulator.process and emulator.process.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if web.poll() is None:
+                web.terminate()
+                try:
+                    web.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    web.kill()
+            emulator.stop()
+            self.stdout.write("Stopped the console and the AWS emulator.")

@@ -1,0 +1,64 @@
+"""The console's own state: role sessions (with their credentials, sealed) and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class RoleSession(models.Model):
+    """One stay inside a role. The browser's session holds only this row's id.
+
+    The temporary credentials are sealed with `console.crypto` and never leave the server.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_sessions")
+    role = models.ForeignKey("accounts.Role", null=True, on_delete=models.SET_NULL, related_name="sessions")
+    role_arn = models.CharField(max_length=2048)
+    account_id = models.CharField(max_length=12)
+    display_name = models.CharField(max_length=64)
+    color = models.CharField(max_length=6, blank=True)
+    sealed_credentials = models.TextField(editable=False)
+    expiration = models.DateTimeField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["role", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.role_arn}"
+
+    @property
+    def role_name(self) -> str:
+        return self.role_arn.rsplit("/", 1)[-1]
+
+
+class AuditEvent(models.Model):
+    """An append-only record of who did what. Never holds a secret."""
+
+    class Kind(models.TextChoices):
+        SIGNIN = "signin", "Signed in"
+        SIGNIN_FAILED = "signin_failed", "Sign-in failed"
+        SIGNOUT = "signout", "Signed out"
+        SWITCH_ALLOWED = "switch_allowed", "Switch allowed"
+        SWITCH_REFUSED = "switch_refused", "Switch refused"
+        SWITCH_BACK = "switch_back", "Switched back"
+        SESSION_EXPIRED = "session_expired", "Role session expired"
+        S3_PUT = "s3_put", "S3 object uploaded"
+        S3_DELETE = "s3_delete", "S3 object deleted"
+
+    time = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    username = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    role_arn = models.CharField(max_length=2048, blank=True)
+    detail = models.TextField(blank=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-time"]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.username} {self.kind}"

@@ -1,0 +1,235 @@
+"""The Switch Role flows: decide, broker AssumeRole, remember, switch back, expire.
+
+Views call one function each. Time comes from `now()` so tests can move the clock instead of
+waiting (moto never expires the credentials it issues; the console ends a session at its
+Expiration by its own clock).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts import iam
+from accounts.models import ROLE_COLORS, Account, Role, User
+
+from . import audit, aws, crypto
+from .models import AuditEvent, RoleSession
+
+SESSION_KEY = "role_session_id"
+MIN_DURATION = 900
+ROLE_PATH_AND_NAME = re.compile(r"^(?:(?P<path>[\x21-\x7e]+)/)?(?P<name>[\w+=,.@-]{1,64})$")
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+class SwitchRefused(Exception):
+    """The switch cannot happen; `message` is for the person, in plain words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SwitchTarget:
+    account: Account
+    path: str  # "/" or "/a/b/"
+    role_name: str
+    display_name: str
+    color: str
+
+    @property
+    def role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account.account_id}:role{self.path}{self.role_name}"
+
+
+def split_role_name(value: str) -> tuple[str, str] | None:
+    """'team/UpdateAPP' -> ('/team/', 'UpdateAPP'), as the AWS console's roleName does."""
+    match = ROLE_PATH_AND_NAME.match(value.strip().strip("/") if value else "")
+    if not match:
+        return None
+    path = match.group("path")
+    return (f"/{path.strip('/')}/" if path else "/"), match.group("name")
+
+
+def normalize_color(value: str | None) -> str:
+    """One of the five console colours (hex, upper case), or '' for anything else."""
+    candidate = (value or "").strip().lstrip("#").upper()
+    return candidate if candidate in ROLE_COLORS else ""
+
+
+def _session_name(username: str) -> str:
+    # RoleSessionName and SourceIdentity need 2-64 of [\w+=,.@-]; IAM usernames allow 1 char.
+    return username if len(username) >= 2 else f"{username}_"
+
+
+def request_context(request: HttpRequest, user: User) -> dict[str, object]:
+    """The IAM condition context for a decision made on `user`'s behalf."""
+    moment = now()
+    context: dict[str, object] = {
+        "aws:username": user.username,
+        "aws:userid": user.unique_id,
+        "aws:PrincipalArn": user.arn,
+        "aws:PrincipalAccount": user.account.account_id,
+        "aws:PrincipalType": "User",
+        "aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(moment.timestamp())),
+        "aws:SecureTransport": request.is_secure(),
+        "aws:MultiFactorAuthPresent": False,
+        "sts:RoleSessionName": _session_name(user.username),
+        "sts:SourceIdentity": _session_name(user.username),
+    }
+    ip = audit.client_ip(request)
+    if ip:
+        context["aws:SourceIp"] = ip
+    return context
+
+
+def _explain(decision: iam.AssumeRoleDecision, user: User, role_arn: str) -> str:
+    action = "sts:AssumeRole"
+    if decision.refused_by == "identity":
+        if decision.identity.decision == "explicitDeny":
+            where = ", ".join(str(m) for m in decision.identity.denies)
+            return f"An explicit Deny in {where} refuses {action} on {role_arn}."
+        whose = "Your policies and your groups' policies" if user.inline_policies.exists() or \
+            user.managed_policies.exists() else "Your groups' policies"
+        return f"{whose} do not allow {action} on {role_arn}."
+    if decision.refused_by == "boundary":
+        return f"Your permissions boundary does not allow {action} on {role_arn}."
+    # Same words whether the role is unknown or its trust policy refuses: a caller allowed to
+    # ask learns nothing more than AWS would tell them.
+    return f"Role {role_arn} does not exist, or its trust policy does not allow you to assume it."
+
+
+def find_role(target: SwitchTarget) -> Role | None:
+    return Role.objects.filter(account=target.account, name=target.role_name, path=target.path).first()
+
+
+def decide(request: HttpRequest, user: User, target: SwitchTarget) -> tuple[iam.AssumeRoleDecision, Role | None]:
+    role = find_role(target)
+    decision = iam.evaluate_assume_role(
+        iam.Principal(user.arn, user.account.account_id),
+        target.role_arn,
+        target.account.account_id,
+        user.identity_policies(),
+        role.parsed_trust_policy() if role else None,
+        request_context(request, user),
+    )
+    return decision, role
+
+
+def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
+    """Decide, then AssumeRole with the broker, then enter the role. Raises SwitchRefused."""
+    user: User = request.user
+    decision, role = decide(request, user, target)
+    if not decision.allowed or role is None:
+        reason = _explain(decision, user, target.role_arn)
+        audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, role_arn=target.role_arn, detail=reason)
+        raise SwitchRefused(reason)
+
+    duration = max(MIN_DURATION, min(settings.ROLE_SESSION_SECONDS, role.max_session_duration))
+    name = _session_name(user.username)
+    try:
+        creds = aws.assume_role(role.arn, name, name, duration)
+    except aws.AwsError as exc:
+        detail = f"AWS refused AssumeRole: {exc.code or exc.message}"
+        audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, role_arn=role.arn, detail=detail)
+        raise SwitchRefused(f"The console could not assume {role.arn}: {exc.message}") from None
+
+    with transaction.atomic():
+        _end_current(request, "switched")
+        session = RoleSession.objects.create(
+            user=user,
+            role=role,
+            role_arn=role.arn,
+            account_id=target.account.account_id,
+            display_name=target.display_name or default_display_name(target),
+            color=target.color,
+            sealed_credentials=crypto.seal(creds.as_dict()),
+            expiration=creds.expiration,
+        )
+        # A new session key on every change of identity (session fixation).
+        request.session.cycle_key()
+        request.session[SESSION_KEY] = session.pk
+        matched = ", ".join(str(m) for m in decision.matched)
+        audit.record(request, AuditEvent.Kind.SWITCH_ALLOWED, role_arn=role.arn, detail=f"Allowed by {matched}")
+    return session
+
+
+def default_display_name(target: SwitchTarget) -> str:
+    label = target.account.alias or target.account.account_id
+    return f"{target.role_name} @ {label}"[:64]
+
+
+def _end(session: RoleSession, reason: str) -> None:
+    if session.ended_at is None:
+        session.ended_at = now()
+        session.end_reason = reason
+        session.sealed_credentials = ""  # nothing to steal once the stay is over
+        session.save(update_fields=["ended_at", "end_reason", "sealed_credentials"])
+
+
+def _end_current(request: HttpRequest, reason: str) -> RoleSession | None:
+    session_id = request.session.pop(SESSION_KEY, None)
+    session = RoleSession.objects.filter(pk=session_id, user=request.user).first() if session_id else None
+    if session:
+        _end(session, reason)
+    return session
+
+
+def switch_back(request: HttpRequest) -> RoleSession | None:
+    """Leave the role: drop the credentials, cycle the session key, back to the user's identity."""
+    session = _end_current(request, "switched back")
+    request.session.cycle_key()
+    if session:
+        audit.record(request, AuditEvent.Kind.SWITCH_BACK, role_arn=session.role_arn)
+    return session
+
+
+@dataclass(frozen=True)
+class Lookup:
+    session: RoleSession | None
+    ended: RoleSession | None = None  # set when the session just ended (expired or revoked)
+
+
+def current(request: HttpRequest) -> Lookup:
+    """The active role session, ending it when its credentials have expired."""
+    session_id = request.session.get(SESSION_KEY)
+    if not session_id or not request.user.is_authenticated:
+        return Lookup(None)
+    session = RoleSession.objects.select_related("role").filter(pk=session_id, user=request.user).first()
+    if session is None:
+        request.session.pop(SESSION_KEY, None)
+        return Lookup(None)
+    if session.ended_at is None and session.expiration <= now():
+        _end(session, "expired")
+        audit.record(request, AuditEvent.Kind.SESSION_EXPIRED, role_arn=session.role_arn)
+    if session.ended_at is not None:
+        request.session.pop(SESSION_KEY, None)
+        request.session.cycle_key()
+        return Lookup(None, ended=session)
+    return Lookup(session)
+
+
+def end_expired(session: RoleSession, request: HttpRequest) -> None:
+    """AWS said the credentials expired before our clock did: end the stay now."""
+    _end(session, "expired")
+    request.session.pop(SESSION_KEY, None)
+    audit.record(request, AuditEvent.Kind.SESSION_EXPIRED, role_arn=session.role_arn)
+
+
+def credentials(session: RoleSession) -> aws.TemporaryCredentials:
+    data = crypto.unseal(session.sealed_credentials) or {}
+    return aws.TemporaryCredentials(
+        data.get("access_key_id", ""), data.get("secret_access_key", ""), data.get("session_token", ""),
+        session.expiration, session.role_arn,
+    )

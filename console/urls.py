@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .views import home, s3, switchrole
+
+console_patterns = (
+    [
+        path("", home.home, name="home"),
+        path("switchrole", switchrole.switchrole, name="switchrole"),
+        path("switchback", switchrole.switchback, name="switchback"),
+        path("s3/", s3.buckets, name="s3_buckets"),
+        path("s3/buckets/<str:bucket>/", s3.bucket, name="s3_bucket"),
+        path("s3/buckets/<str:bucket>/download", s3.download, name="s3_download"),
+        path("s3/buckets/<str:bucket>/upload", s3.upload, name="s3_upload"),
+        path("s3/buckets/<str:bucket>/delete", s3.delete, name="s3_delete"),
+    ],
+    "console",
+)
+
+urlpatterns = [
+    path("", include(console_patterns)),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,189 @@
+"""The S3 browser. Every call uses the active role's temporary credentials: what the role may
+do is enforced by S3 itself, and whatever it refuses is shown as a 403 naming action and resource."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import audit, aws, switching
+from ..forms import OpenBucketForm, UploadForm
+from ..models import AuditEvent
+
+MAX_KEY_BYTES = 1024
+
+
+def with_role(view):  # noqa: ANN001, ANN201
+    """Requires an active role session; turns AWS refusals into clear pages, never a 500."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.role_session is None:
+            messages.info(request, "S3 is browsed with a role's credentials. Switch to a role first.")
+            return redirect("console:switchrole")
+        creds = switching.credentials(request.role_session)
+        try:
+            return view(request, creds, *args, **kwargs)
+        except aws.CredentialsExpired:
+            switching.end_expired(request.role_session, request)
+            messages.warning(request, "The role's credentials have expired. You are back to your own identity.")
+            return redirect("console:home")
+        except aws.AwsError as exc:
+            return aws_error_page(request, exc)
+
+    return wrapper
+
+
+def aws_error_page(request: HttpRequest, exc: aws.AwsError) -> HttpResponse:
+    if isinstance(exc, aws.AccessDenied):
+        status, title = 403, "Access denied"
+    elif isinstance(exc, aws.NotFound):
+        status, title = 404, "Not found"
+    elif isinstance(exc, aws.Unavailable):
+        status, title = 503, "AWS is unreachable"
+    else:
+        status, title = 502, "AWS returned an error"
+    return render(request, "console/aws_error.html", {"title": title, "error": exc}, status=status)
+
+
+def _valid_bucket(bucket: str) -> bool:
+    return OpenBucketForm({"bucket": bucket}).is_valid()
+
+
+def _buckets_named_in_policy(session) -> list[str]:  # noqa: ANN001
+    """Buckets the role's permissions policy names explicitly (no wildcards in the name)."""
+    role = session.role
+    if role is None:
+        return []
+    try:
+        document = json.loads(role.permissions_policy)
+    except ValueError:
+        return []
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    names = set()
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        resources = statement.get("Resource", [])
+        for resource in [resources] if isinstance(resources, str) else resources:
+            if isinstance(resource, str) and resource.startswith("arn:aws:s3:::"):
+                name = resource[len("arn:aws:s3:::"):].split("/", 1)[0]
+                if name and "*" not in name and "?" not in name:
+                    names.add(name)
+    return sorted(names)
+
+
+@with_role
+@require_GET
+def buckets(request: HttpRequest, creds: aws.TemporaryCredentials) -> HttpResponse:
+    context = {"open_form": OpenBucketForm(request.GET or None)}
+    if request.GET and context["open_form"].is_valid():
+        return redirect("console:s3_bucket", bucket=context["open_form"].cleaned_data["bucket"])
+    try:
+        context["buckets"] = aws.list_buckets(creds)
+    except aws.AccessDenied as exc:
+        context["list_denied"] = exc
+        context["policy_buckets"] = _buckets_named_in_policy(request.role_session)
+    return render(request, "console/s3_buckets.html", context)
+
+
+def _breadcrumbs(prefix: str) -> list[tuple[str, str]]:
+    crumbs, acc = [], ""
+    for part in [p for p in prefix.split("/") if p]:
+        acc += part + "/"
+        crumbs.append((part, acc))
+    return crumbs
+
+
+@with_role
+@require_GET
+def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    if not _valid_bucket(bucket):
+        return render(request, "console/aws_error.html",
+                      {"title": "Invalid bucket name", "error": aws.AwsError(f"{bucket!r} is not a valid bucket name.")},
+                      status=400)
+    prefix = request.GET.get("prefix", "")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    page = aws.list_objects(creds, bucket, prefix, request.GET.get("token") or None)
+    return render(request, "console/s3_bucket.html", {
+        "bucket": bucket,
+        "prefix": prefix,
+        "page": page,
+        "folders": [(p[len(prefix):], p) for p in page.prefixes],
+        "breadcrumbs": _breadcrumbs(prefix),
+        "upload_form": UploadForm(initial={"prefix": prefix}),
+    })
+
+
+@with_role
+@require_GET
+def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    key = request.GET.get("key", "")
+    if not key or not _valid_bucket(bucket):
+        return render(request, "console/aws_error.html",
+                      {"title": "Nothing to download", "error": aws.AwsError("No object key was given.")}, status=400)
+    stream = aws.open_object(creds, bucket, key)
+    response = StreamingHttpResponse(stream.chunks, content_type="application/octet-stream")
+    response["Content-Length"] = str(stream.content_length)
+    # The object is the user's content, not ours: never let the browser render it here.
+    response["Content-Disposition"] = content_disposition_header(True, key.rsplit("/", 1)[-1] or "download")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _listing_url(bucket: str, prefix: str) -> str:
+    url = reverse("console:s3_bucket", kwargs={"bucket": bucket})
+    return f"{url}?{urlencode({'prefix': prefix})}" if prefix else url
+
+
+@with_role
+@require_POST
+def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    prefix = request.POST.get("prefix", "")
+    if not form.is_valid() or not _valid_bucket(bucket):
+        messages.error(request, "Choose a file to upload.")
+        return redirect(_listing_url(bucket, prefix))
+    prefix = form.cleaned_data["prefix"]
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    upload = form.cleaned_data["file"]
+    key = prefix + upload.name
+    if any(ord(c) < 32 for c in key) or len(key.encode()) > MAX_KEY_BYTES:
+        messages.error(request, "That file name cannot be an S3 key (control characters, or over 1,024 bytes).")
+        return redirect(_listing_url(bucket, prefix))
+    aws.put_object(creds, bucket, key, upload, upload.content_type or "application/octet-stream")
+    audit.record(request, AuditEvent.Kind.S3_PUT, role_arn=request.role_session.role_arn,
+                 detail=aws.bucket_arn(bucket, key))
+    messages.success(request, f"Uploaded {key} ({upload.size:,} bytes).")
+    return redirect(_listing_url(bucket, prefix))
+
+
+@with_role
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    key = request.POST.get("key") if request.method == "POST" else request.GET.get("key")
+    if not key or not _valid_bucket(bucket):
+        return render(request, "console/aws_error.html",
+                      {"title": "Nothing to delete", "error": aws.AwsError("No object key was given.")}, status=400)
+    parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+    if request.method == "GET":
+        return render(request, "console/s3_delete.html", {"bucket": bucket, "key": key, "parent": parent})
+    aws.delete_object(creds, bucket, key)
+    audit.record(request, AuditEvent.Kind.S3_DELETE, role_arn=request.role_session.role_arn,
+                 detail=aws.bucket_arn(bucket, key))
+    messages.success(request, f"Deleted {key}.")
+    return redirect(_listing_url(bucket, parent))
