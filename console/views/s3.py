@@ -93,7 +93,7 @@ def buckets(request: HttpRequest, creds: aws.TemporaryCredentials) -> HttpRespon
         context["buckets"] = aws.list_buckets(creds)
     except aws.AccessDenied as exc:
         context["list_denied"] = exc
-        context["policy_buckets"] = _buckets_named_in_policy(request.role_session)
+        context["buckets"] = _buckets_named_in_policy(request.role_session)
     return render(request, "console/s3_buckets.html", context)
 
 

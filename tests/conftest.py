@@ -1,0 +1,116 @@
+"""Fixtures shared by the suite.
+
+Integration tests run against a real moto server process over HTTP with IAM authorization
+enforced, seeded with the demo world exactly as `make demo` seeds it. Personas: alice
+(Developers), bob (Testers), admin (staff).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from accounts.models import Account, Role
+from console import switching
+from console.emulator import world
+from console.emulator.server import Emulator
+
+# Playwright's sync API runs an event loop in the test thread; Django's async-safety check
+# would otherwise refuse the ORM calls that fixtures make around it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory) -> Iterator[Emulator]:
+    server = Emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, emulator):  # noqa: ANN001
+    """Seed the demo world into the test database and the emulator, then turn IAM auth on."""
+    with django_db_blocker.unblock():
+        world.seed_database(PASSWORD)
+        ensure_lister_role()
+        key_id, secret = world.seed_emulator(emulator.url)
+    emulator.enable_auth()
+    # Session-wide: every test talks to this emulator as the broker principal.
+    settings.AWS_ENDPOINT_URL = emulator.url
+    settings.AWS_ACCESS_KEY_ID = key_id
+    settings.AWS_SECRET_ACCESS_KEY = secret
+
+
+def ensure_lister_role():  # noqa: ANN201
+    """A test-only production role that may also list all buckets (s3:ListAllMyBuckets)."""
+    permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
+    permissions["Statement"].append({"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"})
+    role, _ = Role.objects.get_or_create(
+        account=Account.objects.get(account_id=world.PROD_ACCOUNT), name="BucketLister",
+        defaults={"trust_policy": world.UPDATEAPP_TRUST, "permissions_policy": json.dumps(permissions)},
+    )
+    return role
+
+
+@pytest.fixture
+def demo_world(db) -> None:  # noqa: ANN001
+    """The demo world in the database (re-seeded: transactional tests flush it)."""
+    world.seed_database(PASSWORD)
+    ensure_lister_role()
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client: Client, username: str, account: str = "example-dev", password: str = PASSWORD):  # noqa: ANN201
+    return client.post("/signin", {"account": account, "username": username, "password": password})
+
+
+@pytest.fixture
+def alice_client(demo_world) -> Client:  # noqa: ANN001
+    client = Client()
+    assert sign_in(client, "alice").status_code == 302
+    return client
+
+
+@pytest.fixture
+def bob_client(demo_world) -> Client:  # noqa: ANN001
+    client = Client()
+    assert sign_in(client, "bob").status_code == 302
+    return client
+
+
+SWITCH_TO_UPDATEAPP = {"account": "example-prod", "roleName": "UpdateAPP", "displayName": "Prod", "color": "F2B0A9"}
+
+
+@pytest.fixture
+def alice_in_role(alice_client) -> Client:  # noqa: ANN001
+    response = alice_client.post("/switchrole", SWITCH_TO_UPDATEAPP)
+    assert response.status_code == 302, response.content
+    return alice_client
+
+
+@pytest.fixture
+def clock(monkeypatch):  # noqa: ANN001, ANN201
+    """Move the console's clock: `clock.advance(seconds)`."""
+
+    class Clock:
+        offset = timedelta()
+
+        def advance(self, seconds: float) -> None:
+            self.offset += timedelta(seconds=seconds)
+
+    c = Clock()
+    real_now = switching.now
+    monkeypatch.setattr(switching, "now", lambda: real_now() + c.offset)
+    return c

@@ -1,0 +1,137 @@
+"""The S3 browser with the role's credentials; S3 (the emulator) enforces the role's policy."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
+from django.test import Client
+
+from accounts.models import User
+from console import aws, switching
+from console.models import AuditEvent, RoleSession
+from tests.conftest import SWITCH_TO_UPDATEAPP
+
+
+def _creds() -> aws.TemporaryCredentials:
+    return switching.credentials(RoleSession.objects.get(ended_at=None))
+
+
+def test_list_denied_offers_the_buckets_the_policy_names(alice_in_role: Client) -> None:
+    html = alice_in_role.get("/s3/").content.decode()
+    assert 'data-testid="list-denied"' in html
+    assert "s3:ListAllMyBuckets" in html
+    assert 'href="/s3/buckets/productionapp/"' in html
+    assert "finance-reports" not in html
+    assert 'name="bucket"' in html  # open-by-name field
+
+
+def test_role_allowed_to_list_sees_all_buckets(alice_client: Client) -> None:
+    # alice may assume any production role for this test.
+    User.objects.get(username="alice").inline_policies.create(name="Lister", document=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                       "Resource": "arn:aws:iam::123456789012:role/BucketLister"}],
+    }))
+    assert alice_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "roleName": "BucketLister"}).status_code == 302
+    html = alice_client.get("/s3/").content.decode()
+    assert 'data-testid="list-denied"' not in html
+    assert 'href="/s3/buckets/productionapp/"' in html and 'href="/s3/buckets/finance-reports/"' in html
+
+
+def test_open_bucket_by_name(alice_in_role: Client) -> None:
+    response = alice_in_role.get("/s3/", {"bucket": "productionapp"})
+    assert response.status_code == 302 and response.url == "/s3/buckets/productionapp/"
+    bad = alice_in_role.get("/s3/", {"bucket": "Not_A_Bucket"})
+    assert bad.status_code == 200
+    assert "A bucket name is 3-63 lowercase letters, digits, dots and hyphens." in bad.content.decode()
+
+
+def test_folders_and_breadcrumb(alice_in_role: Client) -> None:
+    root = alice_in_role.get("/s3/buckets/productionapp/").content.decode()
+    assert "📁 config/" in root and "📁 releases/" in root and "📄 index.html" in root
+    nested = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "releases/"}).content.decode()
+    assert "📁 v1.0.0/" in nested and "📁 v1.1.0/" in nested
+    assert 'href="/s3/buckets/productionapp/?prefix=releases%2F">releases</a>' in nested
+    assert "📄 index.html" not in nested
+
+
+def test_upload_download_delete_round_trip(alice_in_role: Client) -> None:
+    payload = b"release notes\x00\xff binary-safe"
+    upload = SimpleUploadedFile("notes.bin", payload, content_type="application/octet-stream")
+    response = alice_in_role.post("/s3/buckets/productionapp/upload", {"prefix": "releases/", "file": upload})
+    assert response.status_code == 302 and response.url == "/s3/buckets/productionapp/?prefix=releases%2F"
+    listing = alice_in_role.get(response.url).content.decode()
+    assert "📄 notes.bin" in listing
+    assert AuditEvent.objects.filter(kind="s3_put", detail="arn:aws:s3:::productionapp/releases/notes.bin").exists()
+
+    download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "releases/notes.bin"})
+    assert isinstance(download, StreamingHttpResponse)
+    assert b"".join(download.streaming_content) == payload
+    assert download["Content-Length"] == str(len(payload))
+    assert download["Content-Disposition"] == 'attachment; filename="notes.bin"'
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
+
+    confirm = alice_in_role.get("/s3/buckets/productionapp/delete", {"key": "releases/notes.bin"})
+    assert confirm.status_code == 200 and "s3://productionapp/releases/notes.bin" in confirm.content.decode()
+    assert "notes.bin" in [o.name for o in aws.list_objects(_creds(), "productionapp", "releases/").objects]
+
+    deleted = alice_in_role.post("/s3/buckets/productionapp/delete", {"key": "releases/notes.bin"})
+    assert deleted.status_code == 302
+    assert "notes.bin" not in [o.name for o in aws.list_objects(_creds(), "productionapp", "releases/").objects]
+    assert AuditEvent.objects.filter(kind="s3_delete").exists()
+
+
+def test_finance_reports_is_refused_with_action_and_resource(alice_in_role: Client) -> None:
+    listing = alice_in_role.get("/s3/buckets/finance-reports/")
+    assert listing.status_code == 403
+    html = listing.content.decode()
+    assert "<code>s3:ListBucket</code> on <code>arn:aws:s3:::finance-reports</code>" in html
+
+    download = alice_in_role.get("/s3/buckets/finance-reports/download", {"key": "2026/q1-revenue.csv"})
+    assert download.status_code == 403
+    assert "<code>s3:GetObject</code> on <code>arn:aws:s3:::finance-reports/2026/q1-revenue.csv</code>" in (
+        download.content.decode()
+    )
+
+    upload = SimpleUploadedFile("x.txt", b"x")
+    put = alice_in_role.post("/s3/buckets/finance-reports/upload", {"prefix": "", "file": upload})
+    assert put.status_code == 403 and "s3:PutObject" in put.content.decode()
+
+    delete = alice_in_role.post("/s3/buckets/finance-reports/delete", {"key": "2026/q1-revenue.csv"})
+    assert delete.status_code == 403 and "s3:DeleteObject" in delete.content.decode()
+
+
+def test_missing_object_is_404_not_500(alice_in_role: Client) -> None:
+    response = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "no/such/key"})
+    assert response.status_code == 404
+
+
+def test_hostile_object_key_renders_as_text(alice_in_role: Client) -> None:
+    name = '"><img src=x onerror=alert(1)>.txt'
+    alice_in_role.post("/s3/buckets/productionapp/upload",
+                       {"prefix": "xss/", "file": SimpleUploadedFile(name, b"x")})
+    html = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "xss/"}).content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;.txt" in html
+    aws.delete_object(_creds(), "productionapp", "xss/" + name)
+
+
+def test_listing_pages_with_continuation_tokens(alice_in_role: Client) -> None:
+    first = aws.list_objects(_creds(), "productionapp", "config/", page_size=1)
+    assert len(first.objects) == 1 and first.next_token
+    second = aws.list_objects(_creds(), "productionapp", "config/", first.next_token, page_size=1)
+    assert {first.objects[0].key, second.objects[0].key} == {"config/app.json", "config/limits.json"}
+
+
+def test_s3_needs_a_role(alice_client: Client) -> None:
+    response = alice_client.get("/s3/buckets/productionapp/", follow=True)
+    assert response.redirect_chain[-1][0] == "/switchrole"
+    assert "Switch to a role first." in response.content.decode()
+
+
+def test_s3_needs_sign_in(demo_world) -> None:  # noqa: ANN001
+    response = Client().get("/s3/")
+    assert response.status_code == 302 and response.url.startswith("/signin?next=/s3/")

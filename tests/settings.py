@@ -1,0 +1,12 @@
+"""Test settings: production settings with the few changes tests need, each explained."""
+
+from console.settings import *  # noqa: F403
+
+# Speed: PBKDF2's deliberate slowness adds seconds per test; the hasher is Django's concern.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The live server for browser tests is plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+# Set by the emulator fixture in tests/conftest.py; never real AWS from tests.
+AWS_ENDPOINT_URL = None
+AWS_ACCESS_KEY_ID = AWS_SECRET_ACCESS_KEY = AWS_SESSION_TOKEN = None
+DEMO_PASSWORD = "correct-horse-battery-staple"
