@@ -1,0 +1,80 @@
+"""Sign-in: account + IAM username + password, no enumeration, safe redirects."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.test import Client
+
+from console.models import AuditEvent
+from tests.conftest import PASSWORD, sign_in
+
+GENERIC = "Sign-in failed. Check your account ID or alias, IAM username and password."
+
+
+def test_signin_page_has_the_named_fields(db) -> None:  # noqa: ANN001
+    html = Client().get("/signin").content.decode()
+    for label in ("Account ID or alias", "IAM username", "Password"):
+        assert f">{label}</label>" in html
+    assert ">Sign in</button>" in html
+
+
+@pytest.mark.parametrize("account", ["example-dev", "111122223333"])
+def test_alice_signs_in_by_alias_or_id(demo_world, account: str) -> None:  # noqa: ANN001
+    client = Client()
+    response = sign_in(client, "alice", account=account)
+    assert response.status_code == 302 and response.url == "/"
+    assert "alice @ example-dev (111122223333)" in client.get("/").content.decode()
+    assert AuditEvent.objects.filter(kind="signin", username="alice").exists()
+
+
+@pytest.mark.parametrize(
+    ("account", "username", "password"),
+    [
+        ("no-such-account", "alice", PASSWORD),  # wrong account
+        ("123456789012", "alice", PASSWORD),  # a real account, but alice is not its user
+        ("example-dev", "mallory", PASSWORD),  # wrong user
+        ("example-dev", "alice", "wrong-password"),  # wrong password
+    ],
+)
+def test_every_failure_looks_the_same_and_costs_a_hash(demo_world, account, username, password) -> None:  # noqa: ANN001
+    with mock.patch.object(MD5PasswordHasher, "encode", autospec=True, side_effect=MD5PasswordHasher.encode) as enc:
+        response = Client().post("/signin", {"account": account, "username": username, "password": password})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert GENERIC in html
+    # The hasher ran once whatever was wrong: no timing difference between the cases.
+    assert enc.call_count == 1
+    assert AuditEvent.objects.filter(kind="signin_failed").count() == 1
+
+
+def test_inactive_user_cannot_sign_in(demo_world) -> None:  # noqa: ANN001
+    from accounts.models import User
+
+    User.objects.filter(username="alice").update(is_active=False)
+    response = sign_in(Client(), "alice")
+    assert response.status_code == 200 and GENERIC in response.content.decode()
+
+
+def test_next_is_followed_only_within_the_site(demo_world) -> None:  # noqa: ANN001
+    target = "/switchrole?account=example-prod&roleName=UpdateAPP"
+    client = Client()
+    page = client.get("/switchrole?account=example-prod&roleName=UpdateAPP")
+    assert page.status_code == 302 and page.url.startswith("/signin?next=")
+    ok = client.post("/signin", {"account": "example-dev", "username": "alice", "password": PASSWORD,
+                                 "next": target})
+    assert ok.url == target
+    evil = Client().post("/signin", {"account": "example-dev", "username": "alice", "password": PASSWORD,
+                                     "next": "https://evil.example/steal"})
+    assert evil.url == "/"
+
+
+def test_signout_ends_the_role_session_too(alice_in_role: Client) -> None:
+    from console.models import RoleSession
+
+    response = alice_in_role.post("/signout")
+    assert response.status_code == 302 and response.url == "/signin"
+    assert RoleSession.objects.get().ended_at is not None
+    assert alice_in_role.get("/").status_code == 302

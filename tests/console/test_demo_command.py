@@ -1,0 +1,86 @@
+"""`manage.py demo` (what `make demo` runs) as a real process: start, sign in, Ctrl-C, busy port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from console.emulator.server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(tmp_path: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))}
+    env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+               DEMO_PASSWORD="demo-password-123", PYTHONUNBUFFERED="1")
+    return env
+
+
+def _refused(url: str) -> bool:
+    try:
+        requests.get(url, timeout=2)
+    except requests.ConnectionError:
+        return True
+    return False
+
+
+def test_demo_runs_both_processes_and_ctrl_c_stops_them(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "manage.py", "demo"], cwd=ROOT, env=_env(tmp_path, port),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    output = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            output.append(line)
+            if "Press Ctrl-C" in line or not line:
+                break
+        text = "".join(output)
+        assert f"http://127.0.0.1:{port}/" in text, text
+        assert "Password: demo-password-123" in text
+        emulator_url = re.search(r"AWS emulator:\s+(\S+)", text).group(1)
+
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):  # the web server may still be binding
+            if not _refused(base + "/signin"):
+                break
+            time.sleep(0.1)
+        session = requests.Session()
+        page = session.get(base + "/signin")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        signed_in = session.post(base + "/signin", data={"csrfmiddlewaretoken": token, "account": "example-dev",
+                                                         "username": "alice", "password": "demo-password-123"})
+        assert "alice @ example-dev (111122223333)" in signed_in.text
+        assert not _refused(emulator_url + "/moto-api/")
+
+        # Ctrl-C in a terminal signals the whole foreground process group.
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        assert _refused(base + "/signin") and _refused(emulator_url + "/moto-api/")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_busy_port_gives_one_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "manage.py", "demo"], cwd=ROOT, env=_env(tmp_path, port),
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [f"CommandError: Port {port} is already in use; run with another port, e.g. "
+                     f"PORT={port + 1} make demo"]
+    assert "Traceback" not in result.stdout + result.stderr
