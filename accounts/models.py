@@ -90,7 +90,10 @@ class User(AbstractUser):
     """An IAM-style user of the home account. `is_staff` makes an administrator."""
 
     username = models.CharField(
-        "IAM username", max_length=64, unique=True, validators=[iam_name_validator],
+        "IAM username",
+        max_length=64,
+        unique=True,
+        validators=[iam_name_validator],
         error_messages={"unique": "A user with that name already exists."},
     )
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="users", null=True)

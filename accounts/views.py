@@ -38,9 +38,12 @@ def signin(request: HttpRequest) -> HttpResponse:
             login(request, form.user)  # cycles the session key
             audit.record(request, AuditEvent.Kind.SIGNIN, user=form.user)
             return redirect(_safe_next(request))
-        audit.record(request, AuditEvent.Kind.SIGNIN_FAILED,
-                     detail=f"account={request.POST.get('account', '')[:63]!r} "
-                            f"username={request.POST.get('username', '')[:64]!r}")
+        audit.record(
+            request,
+            AuditEvent.Kind.SIGNIN_FAILED,
+            detail=f"account={request.POST.get('account', '')[:63]!r} "
+            f"username={request.POST.get('username', '')[:64]!r}",
+        )
     return render(request, "accounts/signin.html", {"form": form, "next": _safe_next(request)})
 
 

@@ -7,11 +7,13 @@ Credentials are never logged or put in an exception message.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import IO, Iterator
+from typing import IO
 
 import boto3
 import botocore.exceptions
@@ -71,8 +73,15 @@ def _translate(exc: Exception, action: str, resource: str) -> AwsError:
         if code in _NOT_FOUND_CODES or status == 404:
             return NotFound(message, **kwargs)
         return AwsError(message, **kwargs)
-    if isinstance(exc, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
-                        botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError)):
+    if isinstance(
+        exc,
+        (
+            botocore.exceptions.EndpointConnectionError,
+            botocore.exceptions.ConnectTimeoutError,
+            botocore.exceptions.ReadTimeoutError,
+            botocore.exceptions.ConnectionClosedError,
+        ),
+    ):
         return Unavailable("The AWS endpoint could not be reached.", action=action, resource=resource)
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return AwsError("The console has no AWS credentials for its broker principal.", action=action)
@@ -115,8 +124,15 @@ def _boto_session() -> boto3.session.Session:
 
 
 @lru_cache(maxsize=128)
-def _client(service: str, endpoint: str | None, region: str, key: str | None, secret: str | None,
-            token: str | None, emulator_account: str | None):
+def _client(
+    service: str,
+    endpoint: str | None,
+    region: str,
+    key: str | None,
+    secret: str | None,
+    token: str | None,
+    emulator_account: str | None,
+):
     with _session_lock:  # client creation on a shared session is not thread-safe
         client = _boto_session().client(
             service,
@@ -137,13 +153,27 @@ def _client(service: str, endpoint: str | None, region: str, key: str | None, se
 
 
 def _broker(service: str):
-    return _client(service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION, settings.AWS_ACCESS_KEY_ID,
-                   settings.AWS_SECRET_ACCESS_KEY, settings.AWS_SESSION_TOKEN, None)
+    return _client(
+        service,
+        settings.AWS_ENDPOINT_URL,
+        settings.AWS_REGION,
+        settings.AWS_ACCESS_KEY_ID,
+        settings.AWS_SECRET_ACCESS_KEY,
+        settings.AWS_SESSION_TOKEN,
+        None,
+    )
 
 
 def _with(creds: TemporaryCredentials, service: str = "s3"):
-    return _client(service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION, creds.access_key_id,
-                   creds.secret_access_key, creds.session_token, None)
+    return _client(
+        service,
+        settings.AWS_ENDPOINT_URL,
+        settings.AWS_REGION,
+        creds.access_key_id,
+        creds.secret_access_key,
+        creds.session_token,
+        None,
+    )
 
 
 # --- STS -----------------------------------------------------------------------------------
@@ -163,7 +193,10 @@ def assume_role(role_arn: str, session_name: str, source_identity: str, duration
         raise _translate(exc, "sts:AssumeRole", role_arn) from None
     c = response["Credentials"]
     return TemporaryCredentials(
-        c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"], c["Expiration"],
+        c["AccessKeyId"],
+        c["SecretAccessKey"],
+        c["SessionToken"],
+        c["Expiration"],
         response.get("AssumedRoleUser", {}).get("Arn", ""),
     )
 
@@ -215,8 +248,9 @@ def list_buckets(creds: TemporaryCredentials) -> list[str]:
         raise _translate(exc, "s3:ListAllMyBuckets", "*") from None
 
 
-def list_objects(creds: TemporaryCredentials, bucket: str, prefix: str, token: str | None = None,
-                 page_size: int = 1000) -> ObjectPage:
+def list_objects(
+    creds: TemporaryCredentials, bucket: str, prefix: str, token: str | None = None, page_size: int = 1000
+) -> ObjectPage:
     kwargs = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/", "MaxKeys": page_size}
     if token:
         kwargs["ContinuationToken"] = token
@@ -226,8 +260,9 @@ def list_objects(creds: TemporaryCredentials, bucket: str, prefix: str, token: s
         raise _translate(exc, "s3:ListBucket", bucket_arn(bucket)) from None
     return ObjectPage(
         prefixes=[p["Prefix"] for p in response.get("CommonPrefixes", [])],
-        objects=[S3Object(o["Key"], o["Size"], o["LastModified"]) for o in response.get("Contents", [])
-                 if o["Key"] != prefix],
+        objects=[
+            S3Object(o["Key"], o["Size"], o["LastModified"]) for o in response.get("Contents", []) if o["Key"] != prefix
+        ],
         next_token=response.get("NextContinuationToken") if response.get("IsTruncated") else None,
     )
 
@@ -251,8 +286,7 @@ def open_object(creds: TemporaryCredentials, bucket: str, key: str) -> ObjectStr
 
 def put_object(creds: TemporaryCredentials, bucket: str, key: str, fileobj: IO[bytes], content_type: str) -> None:
     """Upload, switching to multipart above 8 MiB (parts of 8 MiB, within S3's 5 MiB-5 GiB)."""
-    config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024,
-                            use_threads=False)
+    config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, use_threads=False)
     try:
         _with(creds).upload_fileobj(fileobj, bucket, key, ExtraArgs={"ContentType": content_type}, Config=config)
     except boto3.exceptions.S3UploadFailedError as exc:
@@ -276,8 +310,13 @@ class AccountAdmin:
     """IAM and S3 calls that set up an account. Against the emulator, `emulator_account`
     selects the account (moto's header); against real AWS, pass that account's credentials."""
 
-    def __init__(self, emulator_account: str | None = None, key: str | None = None, secret: str | None = None,
-                 endpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        emulator_account: str | None = None,
+        key: str | None = None,
+        secret: str | None = None,
+        endpoint: str | None = None,
+    ) -> None:
         if emulator_account and key is None:
             key = secret = "emulator-seeding"  # before auth is on, moto accepts any signed request
         self._args = (endpoint or settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, None, emulator_account)
@@ -285,12 +324,24 @@ class AccountAdmin:
     def _c(self, service: str):
         return _client(service, *self._args)
 
-    def ensure_role(self, name: str, path: str, trust_policy: str, permissions_policy: str,
-                    max_session_duration: int, description: str = "") -> None:
+    def ensure_role(
+        self,
+        name: str,
+        path: str,
+        trust_policy: str,
+        permissions_policy: str,
+        max_session_duration: int,
+        description: str = "",
+    ) -> None:
         iam = self._c("iam")
         try:
-            iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=trust_policy,
-                            MaxSessionDuration=max_session_duration, Description=description)
+            iam.create_role(
+                RoleName=name,
+                Path=path,
+                AssumeRolePolicyDocument=trust_policy,
+                MaxSessionDuration=max_session_duration,
+                Description=description,
+            )
         except iam.exceptions.EntityAlreadyExistsException:
             iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust_policy)
             iam.update_role(RoleName=name, MaxSessionDuration=max_session_duration, Description=description)
@@ -299,19 +350,15 @@ class AccountAdmin:
     def create_user_with_key(self, name: str, policy_name: str, policy: str) -> tuple[str, str]:
         """An IAM user with one inline policy and a fresh access key: (key id, secret)."""
         iam = self._c("iam")
-        try:
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
             iam.create_user(UserName=name)
-        except iam.exceptions.EntityAlreadyExistsException:
-            pass
         iam.put_user_policy(UserName=name, PolicyName=policy_name, PolicyDocument=policy)
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return key["AccessKeyId"], key["SecretAccessKey"]
 
     def ensure_bucket(self, bucket: str, objects: dict[str, bytes]) -> None:
         s3 = self._c("s3")
-        try:
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
             s3.create_bucket(Bucket=bucket)
-        except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-            pass
         for key, body in objects.items():
             s3.put_object(Bucket=bucket, Key=key, Body=body)

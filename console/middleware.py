@@ -21,6 +21,9 @@ class RoleSessionMiddleware:
                 at = timezone.localtime(ended.expiration).strftime("%H:%M:%S %Z")
                 text = f"Your session in {ended.display_name} expired at {at}. You are back to your own identity."
             else:
-                text = f"Your session in {ended.display_name} was ended ({ended.end_reason}). You are back to your own identity."
+                text = (
+                    f"Your session in {ended.display_name} was ended ({ended.end_reason}). "
+                    "You are back to your own identity."
+                )
             messages.warning(request, text)
         return self.get_response(request)

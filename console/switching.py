@@ -100,8 +100,11 @@ def _explain(decision: iam.AssumeRoleDecision, user: User, role_arn: str) -> str
         if decision.identity.decision == "explicitDeny":
             where = ", ".join(str(m) for m in decision.identity.denies)
             return f"An explicit Deny in {where} refuses {action} on {role_arn}."
-        whose = "Your policies and your groups' policies" if user.inline_policies.exists() or \
-            user.managed_policies.exists() else "Your groups' policies"
+        whose = (
+            "Your policies and your groups' policies"
+            if user.inline_policies.exists() or user.managed_policies.exists()
+            else "Your groups' policies"
+        )
         return f"{whose} do not allow {action} on {role_arn}."
     if decision.refused_by == "boundary":
         return f"Your permissions boundary does not allow {action} on {role_arn}."
@@ -230,6 +233,9 @@ def end_expired(session: RoleSession, request: HttpRequest) -> None:
 def credentials(session: RoleSession) -> aws.TemporaryCredentials:
     data = crypto.unseal(session.sealed_credentials) or {}
     return aws.TemporaryCredentials(
-        data.get("access_key_id", ""), data.get("secret_access_key", ""), data.get("session_token", ""),
-        session.expiration, session.role_arn,
+        data.get("access_key_id", ""),
+        data.get("secret_access_key", ""),
+        data.get("session_token", ""),
+        session.expiration,
+        session.role_arn,
     )

@@ -55,7 +55,8 @@ def ensure_lister_role():  # noqa: ANN201
     permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
     permissions["Statement"].append({"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"})
     role, _ = Role.objects.get_or_create(
-        account=Account.objects.get(account_id=world.PROD_ACCOUNT), name="BucketLister",
+        account=Account.objects.get(account_id=world.PROD_ACCOUNT),
+        name="BucketLister",
         defaults={"trust_policy": world.UPDATEAPP_TRUST, "permissions_policy": json.dumps(permissions)},
     )
     return role

@@ -12,8 +12,8 @@ Rules (IAM User Guide, "Condition operators" and "Multivalued context keys"):
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from .patterns import MissingVariable, arn_match, glob_match, substitute, tokenize
 from .policy import Condition
@@ -32,11 +32,11 @@ def _number(text: str) -> float:
 def _date(text: str) -> datetime:
     text = text.strip()
     try:
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+        return datetime.fromtimestamp(float(text), tz=UTC)
     except ValueError:
         pass
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _compare(parse: Callable[[str], object], test: Callable[[object, object], bool]) -> Matcher:
@@ -112,9 +112,7 @@ def split_operator(operator: str) -> tuple[str | None, str, bool]:
     return qualifier, lowered, if_exists
 
 
-def _policy_values(
-    condition: Condition, base: str, variables: bool, context: Mapping[str, object]
-) -> list[str]:
+def _policy_values(condition: Condition, base: str, variables: bool, context: Mapping[str, object]) -> list[str]:
     """The condition's values with policy variables substituted. Values whose variable is
     missing from the context are dropped (they cannot match anything)."""
     allow_vars = variables and any(base.startswith(p) or base.startswith("not" + p) for p in _VARIABLE_OPERATORS)
@@ -169,9 +167,7 @@ def condition_holds(condition: Condition, context: Mapping[str, object], variabl
     return any(matches(v) for v in present)
 
 
-def conditions_hold(
-    conditions: Sequence[Condition], context: Mapping[str, object], variables: bool
-) -> bool:
+def conditions_hold(conditions: Sequence[Condition], context: Mapping[str, object], variables: bool) -> bool:
     return all(condition_holds(c, context, variables) for c in conditions)
 
 

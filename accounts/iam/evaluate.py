@@ -10,8 +10,9 @@ Follows the IAM User Guide's "Policy evaluation logic":
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Literal
 
 from .conditions import conditions_hold, missing_keys
 from .patterns import MissingVariable, arn_match, glob_match

@@ -8,9 +8,9 @@ escapes `${*}`, `${?}`, `${$}` stand for the literal characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Sequence
 
 # ${key} or ${key, 'default'}; the key may hold letters, digits and : / _ - .
 _VARIABLE = re.compile(r"\$\{\s*([^,}]+?)\s*(?:,\s*'([^']*)'\s*)?\}")

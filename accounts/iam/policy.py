@@ -71,7 +71,7 @@ def _principal(value: Any, where: str) -> PrincipalSpec:
     if value == "*":
         return PrincipalSpec(wildcard=True)
     if not isinstance(value, dict) or not value:
-        raise PolicyError(f"Invalid principal in {where}: expected \"*\" or an object.")
+        raise PolicyError(f'Invalid principal in {where}: expected "*" or an object.')
     entries = []
     for kind, raw in value.items():
         if kind not in ("AWS", "Service", "Federated", "CanonicalUser"):
@@ -111,7 +111,7 @@ def _statement(raw: Any, index: int) -> Statement:
         where = f"statement {sid!r}"
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
-        raise PolicyError(f"Invalid effect {effect!r} in {where}: must be \"Allow\" or \"Deny\".")
+        raise PolicyError(f'Invalid effect {effect!r} in {where}: must be "Allow" or "Deny".')
     if ("Action" in raw) == ("NotAction" in raw):
         raise PolicyError(f"Exactly one of Action or NotAction is required in {where}.")
     if "Resource" in raw and "NotResource" in raw:
@@ -141,9 +141,7 @@ def _parse_text(document: str, name: str) -> Policy:
     try:
         data = json.loads(document)
     except json.JSONDecodeError as exc:
-        raise PolicyError(
-            f"Syntax errors in policy: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-        ) from None
+        raise PolicyError(f"Syntax errors in policy: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
     return _parse_data(data, name)
 
 

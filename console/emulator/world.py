@@ -27,57 +27,82 @@ def _json(document: dict) -> str:
     return json.dumps(document, indent=2)
 
 
-DEVELOPERS_POLICY = _json({
-    "Version": "2012-10-17",
-    "Statement": [{
-        "Sid": "SwitchToUpdateAPP",
-        "Effect": "Allow",
-        "Action": "sts:AssumeRole",
-        "Resource": f"arn:aws:iam::{PROD_ACCOUNT}:role/UpdateAPP",
-    }],
-})
+DEVELOPERS_POLICY = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SwitchToUpdateAPP",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:aws:iam::{PROD_ACCOUNT}:role/UpdateAPP",
+            }
+        ],
+    }
+)
 
-TESTERS_POLICY = _json({
-    "Version": "2012-10-17",
-    "Statement": [{
-        "Sid": "ReadOwnUser",
-        "Effect": "Allow",
-        "Action": ["iam:GetUser", "iam:ListGroupsForUser"],
-        "Resource": f"arn:aws:iam::{DEV_ACCOUNT}:user/${{aws:username}}",
-    }],
-})
+TESTERS_POLICY = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadOwnUser",
+                "Effect": "Allow",
+                "Action": ["iam:GetUser", "iam:ListGroupsForUser"],
+                "Resource": f"arn:aws:iam::{DEV_ACCOUNT}:user/${{aws:username}}",
+            }
+        ],
+    }
+)
 
-UPDATEAPP_TRUST = _json({
-    "Version": "2012-10-17",
-    "Statement": [{
-        "Sid": "TrustDevelopmentAccount",
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{DEV_ACCOUNT}:root"},
-        # SetSourceIdentity and TagSession: the broker passes the person's name along.
-        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
-    }],
-})
+UPDATEAPP_TRUST = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TrustDevelopmentAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{DEV_ACCOUNT}:root"},
+                # SetSourceIdentity and TagSession: the broker passes the person's name along.
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            }
+        ],
+    }
+)
 
-UPDATEAPP_PERMISSIONS = _json({
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Sid": "ListProductionApp", "Effect": "Allow", "Action": "s3:ListBucket",
-         "Resource": "arn:aws:s3:::productionapp"},
-        {"Sid": "ReadWriteProductionApp", "Effect": "Allow",
-         "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-         "Resource": "arn:aws:s3:::productionapp/*"},
-    ],
-})
+UPDATEAPP_PERMISSIONS = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ListProductionApp",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": "arn:aws:s3:::productionapp",
+            },
+            {
+                "Sid": "ReadWriteProductionApp",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": "arn:aws:s3:::productionapp/*",
+            },
+        ],
+    }
+)
 
-BROKER_POLICY = _json({
-    "Version": "2012-10-17",
-    "Statement": [{
-        "Sid": "BrokerAssumeRole",
-        "Effect": "Allow",
-        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
-        "Resource": "arn:aws:iam::*:role/*",
-    }],
-})
+BROKER_POLICY = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "BrokerAssumeRole",
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                "Resource": "arn:aws:iam::*:role/*",
+            }
+        ],
+    }
+)
 
 BUCKETS: dict[str, dict[str, bytes]] = {
     "productionapp": {
@@ -107,11 +132,13 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
     generated one. The password set, if any, is returned in the result."""
     result = SeedResult(password=None)
     dev, made = Account.objects.get_or_create(
-        account_id=DEV_ACCOUNT, defaults={"alias": "example-dev", "name": "Development", "is_home": True})
+        account_id=DEV_ACCOUNT, defaults={"alias": "example-dev", "name": "Development", "is_home": True}
+    )
     if made:
         result.created.append(f"account {dev}")
     prod, made = Account.objects.get_or_create(
-        account_id=PROD_ACCOUNT, defaults={"alias": "example-prod", "name": "Production"})
+        account_id=PROD_ACCOUNT, defaults={"alias": "example-prod", "name": "Production"}
+    )
     if made:
         result.created.append(f"account {prod}")
 
@@ -126,20 +153,25 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
             result.created.append(f"group {name}")
         groups[name] = group
 
-    role, made = Role.objects.get_or_create(account=prod, name="UpdateAPP", defaults={
-        "description": "Update the production app's files in S3.",
-        "trust_policy": UPDATEAPP_TRUST,
-        "permissions_policy": UPDATEAPP_PERMISSIONS,
-        "display_name": "Production (UpdateAPP)",
-        "color": "F2B0A9",
-    })
+    role, made = Role.objects.get_or_create(
+        account=prod,
+        name="UpdateAPP",
+        defaults={
+            "description": "Update the production app's files in S3.",
+            "trust_policy": UPDATEAPP_TRUST,
+            "permissions_policy": UPDATEAPP_PERMISSIONS,
+            "display_name": "Production (UpdateAPP)",
+            "color": "F2B0A9",
+        },
+    )
     if made:
         result.created.append(f"role {role.arn}")
 
     new_password = password
     for username, group, staff in (("alice", "Developers", False), ("bob", "Testers", False), ("admin", None, True)):
-        user, made = User.objects.get_or_create(username=username, defaults={
-            "account": dev, "is_staff": staff, "is_superuser": staff})
+        user, made = User.objects.get_or_create(
+            username=username, defaults={"account": dev, "is_staff": staff, "is_superuser": staff}
+        )
         if made:
             result.created.append(f"user {username}")
             if group:
@@ -156,8 +188,13 @@ def seed_emulator(endpoint: str) -> tuple[str, str]:
     """Build the AWS side in a fresh emulator (auth still off). Returns the broker's keys."""
     for role in Role.objects.select_related("account"):
         aws.AccountAdmin(emulator_account=role.account.account_id, endpoint=endpoint).ensure_role(
-            role.name, role.path, role.trust_policy, role.permissions_policy, role.max_session_duration,
-            role.description)
+            role.name,
+            role.path,
+            role.trust_policy,
+            role.permissions_policy,
+            role.max_session_duration,
+            role.description,
+        )
     prod = aws.AccountAdmin(emulator_account=PROD_ACCOUNT, endpoint=endpoint)
     for bucket, objects in BUCKETS.items():
         prod.ensure_bucket(bucket, objects)

@@ -77,7 +77,7 @@ def _buckets_named_in_policy(session) -> list[str]:  # noqa: ANN001
         resources = statement.get("Resource", [])
         for resource in [resources] if isinstance(resources, str) else resources:
             if isinstance(resource, str) and resource.startswith("arn:aws:s3:::"):
-                name = resource[len("arn:aws:s3:::"):].split("/", 1)[0]
+                name = resource[len("arn:aws:s3:::") :].split("/", 1)[0]
                 if name and "*" not in name and "?" not in name:
                     names.add(name)
     return sorted(names)
@@ -109,21 +109,28 @@ def _breadcrumbs(prefix: str) -> list[tuple[str, str]]:
 @require_GET
 def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     if not _valid_bucket(bucket):
-        return render(request, "console/aws_error.html",
-                      {"title": "Invalid bucket name", "error": aws.AwsError(f"{bucket!r} is not a valid bucket name.")},
-                      status=400)
+        return render(
+            request,
+            "console/aws_error.html",
+            {"title": "Invalid bucket name", "error": aws.AwsError(f"{bucket!r} is not a valid bucket name.")},
+            status=400,
+        )
     prefix = request.GET.get("prefix", "")
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     page = aws.list_objects(creds, bucket, prefix, request.GET.get("token") or None)
-    return render(request, "console/s3_bucket.html", {
-        "bucket": bucket,
-        "prefix": prefix,
-        "page": page,
-        "folders": [(p[len(prefix):], p) for p in page.prefixes],
-        "breadcrumbs": _breadcrumbs(prefix),
-        "upload_form": UploadForm(initial={"prefix": prefix}),
-    })
+    return render(
+        request,
+        "console/s3_bucket.html",
+        {
+            "bucket": bucket,
+            "prefix": prefix,
+            "page": page,
+            "folders": [(p[len(prefix) :], p) for p in page.prefixes],
+            "breadcrumbs": _breadcrumbs(prefix),
+            "upload_form": UploadForm(initial={"prefix": prefix}),
+        },
+    )
 
 
 @with_role
@@ -131,8 +138,12 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
 def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     key = request.GET.get("key", "")
     if not key or not _valid_bucket(bucket):
-        return render(request, "console/aws_error.html",
-                      {"title": "Nothing to download", "error": aws.AwsError("No object key was given.")}, status=400)
+        return render(
+            request,
+            "console/aws_error.html",
+            {"title": "Nothing to download", "error": aws.AwsError("No object key was given.")},
+            status=400,
+        )
     stream = aws.open_object(creds, bucket, key)
     response = StreamingHttpResponse(stream.chunks, content_type="application/octet-stream")
     response["Content-Length"] = str(stream.content_length)
@@ -166,8 +177,9 @@ def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
         messages.error(request, "That file name cannot be an S3 key (control characters, or over 1,024 bytes).")
         return redirect(_listing_url(bucket, prefix))
     aws.put_object(creds, bucket, key, upload, upload.content_type or "application/octet-stream")
-    audit.record(request, AuditEvent.Kind.S3_PUT, role_arn=request.role_session.role_arn,
-                 detail=aws.bucket_arn(bucket, key))
+    audit.record(
+        request, AuditEvent.Kind.S3_PUT, role_arn=request.role_session.role_arn, detail=aws.bucket_arn(bucket, key)
+    )
     messages.success(request, f"Uploaded {key} ({upload.size:,} bytes).")
     return redirect(_listing_url(bucket, prefix))
 
@@ -177,13 +189,18 @@ def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
 def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     key = request.POST.get("key") if request.method == "POST" else request.GET.get("key")
     if not key or not _valid_bucket(bucket):
-        return render(request, "console/aws_error.html",
-                      {"title": "Nothing to delete", "error": aws.AwsError("No object key was given.")}, status=400)
+        return render(
+            request,
+            "console/aws_error.html",
+            {"title": "Nothing to delete", "error": aws.AwsError("No object key was given.")},
+            status=400,
+        )
     parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
     if request.method == "GET":
         return render(request, "console/s3_delete.html", {"bucket": bucket, "key": key, "parent": parent})
     aws.delete_object(creds, bucket, key)
-    audit.record(request, AuditEvent.Kind.S3_DELETE, role_arn=request.role_session.role_arn,
-                 detail=aws.bucket_arn(bucket, key))
+    audit.record(
+        request, AuditEvent.Kind.S3_DELETE, role_arn=request.role_session.role_arn, detail=aws.bucket_arn(bucket, key)
+    )
     messages.success(request, f"Deleted {key}.")
     return redirect(_listing_url(bucket, parent))

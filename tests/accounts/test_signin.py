@@ -63,11 +63,12 @@ def test_next_is_followed_only_within_the_site(demo_world) -> None:  # noqa: ANN
     client = Client()
     page = client.get("/switchrole?account=example-prod&roleName=UpdateAPP")
     assert page.status_code == 302 and page.url.startswith("/signin?next=")
-    ok = client.post("/signin", {"account": "example-dev", "username": "alice", "password": PASSWORD,
-                                 "next": target})
+    ok = client.post("/signin", {"account": "example-dev", "username": "alice", "password": PASSWORD, "next": target})
     assert ok.url == target
-    evil = Client().post("/signin", {"account": "example-dev", "username": "alice", "password": PASSWORD,
-                                     "next": "https://evil.example/steal"})
+    evil = Client().post(
+        "/signin",
+        {"account": "example-dev", "username": "alice", "password": PASSWORD, "next": "https://evil.example/steal"},
+    )
     assert evil.url == "/"
 
 

@@ -20,8 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _env(tmp_path: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))}
-    env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-               DEMO_PASSWORD="demo-password-123", PYTHONUNBUFFERED="1")
+    env.update(
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        DEMO_PASSWORD="demo-password-123",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -35,8 +39,15 @@ def _refused(url: str) -> bool:
 
 def test_demo_runs_both_processes_and_ctrl_c_stops_them(tmp_path: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "manage.py", "demo"], cwd=ROOT, env=_env(tmp_path, port),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "demo"],
+        cwd=ROOT,
+        env=_env(tmp_path, port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     output = []
     try:
         deadline = time.monotonic() + 90
@@ -58,8 +69,15 @@ def test_demo_runs_both_processes_and_ctrl_c_stops_them(tmp_path: Path) -> None:
         session = requests.Session()
         page = session.get(base + "/signin")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        signed_in = session.post(base + "/signin", data={"csrfmiddlewaretoken": token, "account": "example-dev",
-                                                         "username": "alice", "password": "demo-password-123"})
+        signed_in = session.post(
+            base + "/signin",
+            data={
+                "csrfmiddlewaretoken": token,
+                "account": "example-dev",
+                "username": "alice",
+                "password": "demo-password-123",
+            },
+        )
         assert "alice @ example-dev (111122223333)" in signed_in.text
         assert not _refused(emulator_url + "/moto-api/")
 
@@ -77,10 +95,17 @@ def test_busy_port_gives_one_line(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run([sys.executable, "manage.py", "demo"], cwd=ROOT, env=_env(tmp_path, port),
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "manage.py", "demo"],
+            cwd=ROOT,
+            env=_env(tmp_path, port),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines == [f"CommandError: Port {port} is already in use; run with another port, e.g. "
-                     f"PORT={port + 1} make demo"]
+    assert lines == [
+        f"CommandError: Port {port} is already in use; run with another port, e.g. PORT={port + 1} make demo"
+    ]
     assert "Traceback" not in result.stdout + result.stderr

@@ -13,6 +13,9 @@ from console import aws, switching
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP
 
+FOLDER = '<span class="icon folder" aria-hidden="true"></span>'
+FILE = '<span class="icon file" aria-hidden="true"></span>'
+
 
 def _creds() -> aws.TemporaryCredentials:
     return switching.credentials(RoleSession.objects.get(ended_at=None))
@@ -29,11 +32,21 @@ def test_list_denied_offers_the_buckets_the_policy_names(alice_in_role: Client) 
 
 def test_role_allowed_to_list_sees_all_buckets(alice_client: Client) -> None:
     # alice may assume any production role for this test.
-    User.objects.get(username="alice").inline_policies.create(name="Lister", document=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                       "Resource": "arn:aws:iam::123456789012:role/BucketLister"}],
-    }))
+    User.objects.get(username="alice").inline_policies.create(
+        name="Lister",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Resource": "arn:aws:iam::123456789012:role/BucketLister",
+                    }
+                ],
+            }
+        ),
+    )
     assert alice_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "roleName": "BucketLister"}).status_code == 302
     html = alice_client.get("/s3/").content.decode()
     assert 'data-testid="list-denied"' not in html
@@ -50,11 +63,11 @@ def test_open_bucket_by_name(alice_in_role: Client) -> None:
 
 def test_folders_and_breadcrumb(alice_in_role: Client) -> None:
     root = alice_in_role.get("/s3/buckets/productionapp/").content.decode()
-    assert "📁 config/" in root and "📁 releases/" in root and "📄 index.html" in root
+    assert FOLDER + "config/" in root and FOLDER + "releases/" in root and FILE + "index.html" in root
     nested = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "releases/"}).content.decode()
-    assert "📁 v1.0.0/" in nested and "📁 v1.1.0/" in nested
+    assert FOLDER + "v1.0.0/" in nested and FOLDER + "v1.1.0/" in nested
     assert 'href="/s3/buckets/productionapp/?prefix=releases%2F">releases</a>' in nested
-    assert "📄 index.html" not in nested
+    assert FILE + "index.html" not in nested
 
 
 def test_upload_download_delete_round_trip(alice_in_role: Client) -> None:
@@ -63,7 +76,7 @@ def test_upload_download_delete_round_trip(alice_in_role: Client) -> None:
     response = alice_in_role.post("/s3/buckets/productionapp/upload", {"prefix": "releases/", "file": upload})
     assert response.status_code == 302 and response.url == "/s3/buckets/productionapp/?prefix=releases%2F"
     listing = alice_in_role.get(response.url).content.decode()
-    assert "📄 notes.bin" in listing
+    assert FILE + "notes.bin" in listing
     assert AuditEvent.objects.filter(kind="s3_put", detail="arn:aws:s3:::productionapp/releases/notes.bin").exists()
 
     download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "releases/notes.bin"})
@@ -111,8 +124,7 @@ def test_missing_object_is_404_not_500(alice_in_role: Client) -> None:
 
 def test_hostile_object_key_renders_as_text(alice_in_role: Client) -> None:
     name = '"><img src=x onerror=alert(1)>.txt'
-    alice_in_role.post("/s3/buckets/productionapp/upload",
-                       {"prefix": "xss/", "file": SimpleUploadedFile(name, b"x")})
+    alice_in_role.post("/s3/buckets/productionapp/upload", {"prefix": "xss/", "file": SimpleUploadedFile(name, b"x")})
     html = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "xss/"}).content.decode()
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -61,18 +62,29 @@ def _refusal(html: str) -> str:
 def test_trust_policy_refusal_is_the_consoles_even_though_moto_would_issue(alice_client: Client) -> None:
     # alice's identity policy allows every production role, so only the trust policy can refuse.
     alice = User.objects.get(username="alice")
-    InlinePolicy.objects.create(user=alice, name="AnyProdRole", document=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/*"}],
-    }))
+    InlinePolicy.objects.create(
+        user=alice,
+        name="AnyProdRole",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/*"}
+                ],
+            }
+        ),
+    )
     trust = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
-                       "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}
+        ],
     }
     Role.objects.create(
-        account=Account.objects.get(account_id="123456789012"), name="UpdateAPP-Partner",
-        trust_policy=json.dumps(trust), permissions_policy=Role.objects.get(name="UpdateAPP").permissions_policy,
+        account=Account.objects.get(account_id="123456789012"),
+        name="UpdateAPP-Partner",
+        trust_policy=json.dumps(trust),
+        permissions_policy=Role.objects.get(name="UpdateAPP").permissions_policy,
     )
     arn = "arn:aws:iam::123456789012:role/UpdateAPP-Partner"
     # The emulator ignores trust policies: the broker gets credentials for a role it may not use
@@ -89,10 +101,16 @@ def test_trust_policy_refusal_is_the_consoles_even_though_moto_would_issue(alice
 
 def test_explicit_deny_wins_and_is_named(alice_client: Client) -> None:
     alice = User.objects.get(username="alice")
-    InlinePolicy.objects.create(user=alice, name="NoProduction", document=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Sid": "DenyProd", "Effect": "Deny", "Action": "sts:*", "Resource": "*"}],
-    }))
+    InlinePolicy.objects.create(
+        user=alice,
+        name="NoProduction",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "DenyProd", "Effect": "Deny", "Action": "sts:*", "Resource": "*"}],
+            }
+        ),
+    )
     response = alice_client.post("/switchrole", SWITCH_TO_UPDATEAPP)
     assert response.status_code == 403
     assert "An explicit Deny in alice/NoProduction (DenyProd) refuses sts:AssumeRole" in response.content.decode()
@@ -140,8 +158,12 @@ def test_duration_is_clipped_to_the_roles_maximum(alice_client: Client, settings
 def test_get_only_prefills_and_escapes(alice_client: Client) -> None:
     response = alice_client.get(
         "/switchrole",
-        {"account": "example-prod", "roleName": "UpdateAPP", "displayName": '<script>alert(1)</script>',
-         "color": "not-a-colour"},
+        {
+            "account": "example-prod",
+            "roleName": "UpdateAPP",
+            "displayName": "<script>alert(1)</script>",
+            "color": "not-a-colour",
+        },
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -161,8 +183,15 @@ def test_prefill_keeps_known_colour(alice_client: Client) -> None:
 def test_switch_requires_csrf(demo_world) -> None:  # noqa: ANN001
     client = Client(enforce_csrf_checks=True)
     page = client.get("/signin")
-    client.post("/signin", {"account": "example-dev", "username": "alice", "password": "correct-horse-battery-staple",
-                            "csrfmiddlewaretoken": csrf_token(page.content.decode())})
+    client.post(
+        "/signin",
+        {
+            "account": "example-dev",
+            "username": "alice",
+            "password": "correct-horse-battery-staple",
+            "csrfmiddlewaretoken": csrf_token(page.content.decode()),
+        },
+    )
     assert client.post("/switchrole", SWITCH_TO_UPDATEAPP).status_code == 403
     assert not RoleSession.objects.exists()
     form = client.get("/switchrole").content.decode()
@@ -193,12 +222,19 @@ def test_bad_input_gets_a_specific_error(alice_client: Client, fields: dict, mes
     assert not RoleSession.objects.exists()
 
 
-def test_credentials_never_reach_the_browser(alice_client: Client) -> None:
+def test_credentials_never_reach_the_browser_or_a_log(alice_client: Client, caplog) -> None:  # noqa: ANN001
+    caplog.set_level(logging.DEBUG)
     responses = [alice_client.post("/switchrole", SWITCH_TO_UPDATEAPP, follow=True)]
     session = RoleSession.objects.get(user__username="alice", ended_at=None)
     creds = switching.credentials(session)
-    for url in ["/", "/s3/", "/s3/buckets/productionapp/", "/s3/buckets/productionapp/?prefix=config/",
-                "/s3/buckets/finance-reports/", "/switchrole"]:
+    for url in [
+        "/",
+        "/s3/",
+        "/s3/buckets/productionapp/",
+        "/s3/buckets/productionapp/?prefix=config/",
+        "/s3/buckets/finance-reports/",
+        "/switchrole",
+    ]:
         responses.append(alice_client.get(url))
     download = alice_client.get("/s3/buckets/productionapp/download", {"key": "config/app.json"})
     responses.append(download)
@@ -212,5 +248,6 @@ def test_credentials_never_reach_the_browser(alice_client: Client) -> None:
             assert secret not in headers
     for cookie in alice_client.cookies.values():
         assert all(secret not in cookie.value for secret in secrets_)
+    assert all(secret not in caplog.text for secret in secrets_)
     # At rest they are sealed too: the database row does not hold them in clear text.
     assert all(secret not in session.sealed_credentials for secret in secrets_)

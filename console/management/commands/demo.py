@@ -48,8 +48,9 @@ class Command(BaseCommand):
             PASSWORD_FILE.touch(mode=0o600)
             PASSWORD_FILE.write_text(result.password)
 
-        emulator = Emulator(port=int(os.environ.get("EMULATOR_PORT", "0")) or None,
-                            log_path=settings.VAR_DIR / "emulator.log")
+        emulator = Emulator(
+            port=int(os.environ.get("EMULATOR_PORT", "0")) or None, log_path=settings.VAR_DIR / "emulator.log"
+        )
         try:
             emulator.start()
             key_id, secret = world.seed_emulator(emulator.url)
@@ -67,9 +68,16 @@ class Command(BaseCommand):
         }
         env.pop("AWS_SESSION_TOKEN", None)
         web = subprocess.Popen(
-            [sys.executable, str(settings.BASE_DIR / "manage.py"), "runserver", "--noreload", "--insecure",
-             f"127.0.0.1:{port}"],
-            env=env, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(settings.BASE_DIR / "manage.py"),
+                "runserver",
+                "--noreload",
+                "--insecure",
+                f"127.0.0.1:{port}",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
         self._banner(port, emulator.url, password, changed=not result.password and not given)
         self._wait(web, emulator)
