@@ -100,6 +100,10 @@ class User(AbstractUser):
     path = models.CharField(max_length=512, default="/", validators=[path_validator])
     unique_id = models.CharField(max_length=21, unique=True, editable=False, default="")
     managed_policies = models.ManyToManyField(Policy, blank=True, related_name="users")
+    permissions_boundary = models.ForeignKey(
+        Policy, null=True, blank=True, on_delete=models.PROTECT, related_name="bounded_users",
+        help_text="A managed policy that sets the most this user's identity policies can allow.",
+    )
 
     objects = UserManager()
 
@@ -123,6 +127,10 @@ class User(AbstractUser):
             policies += [p.parsed() for p in group.inline_policies.all()]
             policies += [p.parsed() for p in group.managed_policies.all()]
         return policies
+
+    def boundary_policies(self) -> list[iam.Policy] | None:
+        """The permissions boundary as a policy list, or None when the user has none."""
+        return [self.permissions_boundary.parsed()] if self.permissions_boundary_id else None
 
 
 class Group(models.Model):

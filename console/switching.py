@@ -126,6 +126,7 @@ def decide(request: HttpRequest, user: User, target: SwitchTarget) -> tuple[iam.
         user.identity_policies(),
         role.parsed_trust_policy() if role else None,
         request_context(request, user),
+        permissions_boundary=user.boundary_policies(),
     )
     return decision, role
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from .patterns import MissingVariable, arn_match, glob_match, substitute, tokenize
 from .policy import Condition
@@ -94,6 +95,7 @@ _VARIABLE_OPERATORS = {"string", "arn", "bool"}
 KNOWN_OPERATORS = frozenset(_POSITIVE) | frozenset(_NEGATED) | {"null"}
 
 
+@lru_cache(maxsize=1024)
 def split_operator(operator: str) -> tuple[str | None, str, bool]:
     """'ForAnyValue:StringLikeIfExists' -> ('foranyvalue', 'stringlike', True)."""
     qualifier = None

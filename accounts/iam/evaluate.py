@@ -10,12 +10,11 @@ Follows the IAM User Guide's "Policy evaluation logic":
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from .conditions import conditions_hold, missing_keys
-from .patterns import MissingVariable, arn_match, glob_match
 from .policy import Policy, PrincipalSpec, Statement
 
 DecisionName = Literal["allowed", "explicitDeny", "implicitDeny"]
@@ -74,21 +73,6 @@ class Decision:
         return tuple(m for m in self.matched if m.effect == "Allow")
 
 
-def _action_matches(patterns: Iterable[str], action: str) -> bool:
-    # Service prefix and action name are case-insensitive; no variables in actions.
-    return any(glob_match(p, action, ignore_case=True) for p in patterns)
-
-
-def _resource_matches(patterns: Iterable[str], resource: str, variables: bool, ctx: Mapping[str, object]) -> bool:
-    for pattern in patterns:
-        try:
-            if arn_match(pattern, resource, variables=variables, context=ctx):
-                return True
-        except MissingVariable:
-            continue  # a missing variable makes that resource entry match nothing
-    return False
-
-
 def _principal_match(spec: PrincipalSpec, principal: Principal) -> str | None:
     """How a Principal element names the caller: 'wildcard', 'account', 'arn', or None."""
     if spec.wildcard:
@@ -108,15 +92,14 @@ def _principal_match(spec: PrincipalSpec, principal: Principal) -> str | None:
 def _statement_applies(
     statement: Statement, request: Request, ctx: Mapping[str, object], variables: bool
 ) -> tuple[bool, str]:
-    if statement.actions is not None and not _action_matches(statement.actions, request.action):
+    """Does the statement apply to the request? Returns (applies, how the principal matched)."""
+    if statement.action_set is not None and not statement.action_set.matches(request.action, ctx):
         return False, ""
-    if statement.not_actions is not None and _action_matches(statement.not_actions, request.action):
+    if statement.not_action_set is not None and statement.not_action_set.matches(request.action, ctx):
         return False, ""
-    if statement.resources is not None and not _resource_matches(statement.resources, request.resource, variables, ctx):
+    if statement.resource_set is not None and not statement.resource_set.matches(request.resource, ctx):
         return False, ""
-    if statement.not_resources is not None and _resource_matches(
-        statement.not_resources, request.resource, variables, ctx
-    ):
+    if statement.not_resource_set is not None and statement.not_resource_set.matches(request.resource, ctx):
         return False, ""
     via = ""
     if statement.principal is not None:

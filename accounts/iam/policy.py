@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .compiled import PatternSet
+
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
 
@@ -42,6 +44,11 @@ class Statement:
     principal: PrincipalSpec | None = None
     not_principal: PrincipalSpec | None = None
     conditions: tuple[Condition, ...] = ()
+    # Compiled once at parse time (see compiled.py); not part of equality.
+    action_set: PatternSet | None = field(default=None, compare=False, repr=False)
+    not_action_set: PatternSet | None = field(default=None, compare=False, repr=False)
+    resource_set: PatternSet | None = field(default=None, compare=False, repr=False)
+    not_resource_set: PatternSet | None = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -102,7 +109,7 @@ def _scalar(value: str | bool | int | float) -> str:
     return str(value)
 
 
-def _statement(raw: Any, index: int) -> Statement:
+def _statement(raw: Any, index: int, variables: bool) -> Statement:
     where = f"statement {index + 1}"
     if not isinstance(raw, dict):
         raise PolicyError(f"Statement {index + 1} must be an object.")
@@ -122,14 +129,26 @@ def _statement(raw: Any, index: int) -> Statement:
     def opt(element: str) -> tuple[str, ...] | None:
         return _as_tuple(raw[element], element, where) if element in raw else None
 
+    def compiled(patterns: tuple[str, ...] | None, actions: bool) -> PatternSet | None:
+        if patterns is None:
+            return None
+        # Actions: case-insensitive, no variables. Resources: case-sensitive, variables in 2012-10-17.
+        return PatternSet.build(patterns, ignore_case=actions, variables=variables and not actions)
+
+    actions, not_actions = opt("Action"), opt("NotAction")
+    resources, not_resources = opt("Resource"), opt("NotResource")
     return Statement(
         index=index,
         sid=sid,
         effect=effect,
-        actions=opt("Action"),
-        not_actions=opt("NotAction"),
-        resources=opt("Resource"),
-        not_resources=opt("NotResource"),
+        actions=actions,
+        not_actions=not_actions,
+        resources=resources,
+        not_resources=not_resources,
+        action_set=compiled(actions, True),
+        not_action_set=compiled(not_actions, True),
+        resource_set=compiled(resources, False),
+        not_resource_set=compiled(not_resources, False),
         principal=_principal(raw["Principal"], where) if "Principal" in raw else None,
         not_principal=_principal(raw["NotPrincipal"], where) if "NotPrincipal" in raw else None,
         conditions=_conditions(raw["Condition"], where) if "Condition" in raw else (),
@@ -156,7 +175,8 @@ def _parse_data(data: Any, name: str) -> Policy:
         raw_statements = [raw_statements]
     if not isinstance(raw_statements, list) or not raw_statements:
         raise PolicyError("The policy must contain at least one Statement.")
-    return Policy(name, version, tuple(_statement(s, i) for i, s in enumerate(raw_statements)))
+    variables = version == VERSION_2012
+    return Policy(name, version, tuple(_statement(s, i, variables) for i, s in enumerate(raw_statements)))
 
 
 def parse_policy(document: str | dict, name: str = "policy") -> Policy:
