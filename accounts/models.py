@@ -10,7 +10,8 @@ import secrets
 import string
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from . import iam
@@ -32,6 +33,12 @@ ROLE_COLORS = {
     "B7CA9D": "Green",
     "83D4E8": "Blue",
 }
+
+
+def check_policy(text: str, kind: str, field: str) -> dict[str, list[str]]:
+    """IAM validation errors for one document field, shaped for ValidationError."""
+    result = iam.validate_policy(text, kind)
+    return {field: [str(f) for f in result.errors]} if result.errors else {}
 
 
 def _unique_id(prefix: str) -> str:
@@ -82,6 +89,11 @@ class Policy(models.Model):
     def arn(self) -> str:
         return f"arn:aws:iam::{self.account.account_id}:policy/{self.name}"
 
+    def clean(self) -> None:
+        errors = check_policy(self.document, "managed", "document")
+        if errors:
+            raise ValidationError(errors)
+
     def parsed(self) -> iam.Policy:
         return iam.parse_policy(self.document, self.name)
 
@@ -101,7 +113,11 @@ class User(AbstractUser):
     unique_id = models.CharField(max_length=21, unique=True, editable=False, default="")
     managed_policies = models.ManyToManyField(Policy, blank=True, related_name="users")
     permissions_boundary = models.ForeignKey(
-        Policy, null=True, blank=True, on_delete=models.PROTECT, related_name="bounded_users",
+        Policy,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bounded_users",
         help_text="A managed policy that sets the most this user's identity policies can allow.",
     )
 
@@ -176,6 +192,11 @@ class InlinePolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        errors = check_policy(self.document, "group" if self.group_id else "user", "document")
+        if errors:
+            raise ValidationError(errors)
+
     def parsed(self) -> iam.Policy:
         owner = self.group.name if self.group_id else self.user.username
         return iam.parse_policy(self.document, f"{owner}/{self.name}")
@@ -191,7 +212,9 @@ class Role(models.Model):
     trust_policy = models.TextField(help_text="Who may assume the role (AssumeRolePolicyDocument).")
     permissions_policy = models.TextField(help_text="What the role may do (inline permissions policy).")
     max_session_duration = models.PositiveIntegerField(
-        default=3600, help_text="Seconds, 3600 to 43200 (1 to 12 hours)."
+        default=3600,
+        validators=[MinValueValidator(3600), MaxValueValidator(43200)],
+        help_text="Seconds, 3600 to 43200 (1 to 12 hours).",
     )
     display_name = models.CharField(max_length=64, blank=True)
     color = models.CharField(max_length=6, blank=True, choices=list(ROLE_COLORS.items()))
@@ -206,6 +229,12 @@ class Role(models.Model):
     @property
     def arn(self) -> str:
         return f"arn:aws:iam::{self.account.account_id}:role{self.path}{self.name}"
+
+    def clean(self) -> None:
+        errors = check_policy(self.trust_policy, "trust", "trust_policy")
+        errors |= check_policy(self.permissions_policy, "role", "permissions_policy")
+        if errors:
+            raise ValidationError(errors)
 
     def parsed_trust_policy(self) -> iam.Policy:
         return iam.parse_policy(self.trust_policy, f"{self.name} trust policy")

@@ -15,16 +15,20 @@ from .evaluate import (
     evaluate_assume_role,
 )
 from .policy import Policy, PolicyError, Statement, parse_policy
+from .validate import Finding, ValidationResult, validate_policy
 
 __all__ = [
     "AssumeRoleDecision",
     "Decision",
+    "Finding",
     "Policy",
     "PolicyError",
     "Principal",
     "Request",
     "Statement",
+    "ValidationResult",
     "evaluate",
     "evaluate_assume_role",
     "parse_policy",
+    "validate_policy",
 ]

@@ -30,7 +30,7 @@ def _number(text: str) -> float:
     return float(text)
 
 
-def _date(text: str) -> datetime:
+def parse_date(text: str) -> datetime:
     text = text.strip()
     try:
         return datetime.fromtimestamp(float(text), tz=UTC)
@@ -67,11 +67,11 @@ _POSITIVE: dict[str, Matcher] = {
     "numericlessthanequals": _compare(_number, lambda a, b: a <= b),
     "numericgreaterthan": _compare(_number, lambda a, b: a > b),
     "numericgreaterthanequals": _compare(_number, lambda a, b: a >= b),
-    "dateequals": _compare(_date, lambda a, b: a == b),
-    "datelessthan": _compare(_date, lambda a, b: a < b),
-    "datelessthanequals": _compare(_date, lambda a, b: a <= b),
-    "dategreaterthan": _compare(_date, lambda a, b: a > b),
-    "dategreaterthanequals": _compare(_date, lambda a, b: a >= b),
+    "dateequals": _compare(parse_date, lambda a, b: a == b),
+    "datelessthan": _compare(parse_date, lambda a, b: a < b),
+    "datelessthanequals": _compare(parse_date, lambda a, b: a <= b),
+    "dategreaterthan": _compare(parse_date, lambda a, b: a > b),
+    "dategreaterthanequals": _compare(parse_date, lambda a, b: a >= b),
     "bool": lambda c, p: c.lower() == p.lower(),
     "binaryequals": lambda c, p: c == p,
     "ipaddress": _ip,

@@ -49,6 +49,7 @@ class MatchedStatement:
     statement: str  # Sid, or "statement N"
     effect: str
     via: str = ""  # for resource policies: "arn", "account" or "wildcard" principal match
+    source: str = "identity"  # "identity", "resource" or "boundary"
 
     def __str__(self) -> str:
         return f"{self.policy} ({self.statement})"
@@ -115,8 +116,8 @@ def _statement_applies(
     return True, via
 
 
-def evaluate_policies(policies: Sequence[Policy], request: Request) -> Decision:
-    """Evaluate one set of policies of the same kind (e.g. all identity policies)."""
+def evaluate_policies(policies: Sequence[Policy], request: Request, source: str = "identity") -> Decision:
+    """Evaluate one set of policies of the same kind (`source`: identity, resource or boundary)."""
     ctx = request.lowered_context()
     matched: list[MatchedStatement] = []
     missing: set[str] = set()
@@ -124,7 +125,7 @@ def evaluate_policies(policies: Sequence[Policy], request: Request) -> Decision:
         for statement in policy.statements:
             applies, via = _statement_applies(statement, request, ctx, policy.variables_enabled)
             if applies:
-                matched.append(MatchedStatement(policy.name, statement.label, statement.effect, via))
+                matched.append(MatchedStatement(policy.name, statement.label, statement.effect, via, source))
             elif statement.conditions:
                 missing.update(missing_keys(statement.conditions, ctx))
     if any(m.effect == "Deny" for m in matched):
@@ -148,8 +149,12 @@ def evaluate(
     caller itself (ARN or "*") grants on its own; otherwise identity policies must allow, and a
     permissions boundary, when given, must allow too."""
     identity = evaluate_policies(identity_policies, request)
-    resource = evaluate_policies(resource_policies, request) if resource_policies else Decision("implicitDeny")
-    boundary = evaluate_policies(permissions_boundary, request) if permissions_boundary is not None else None
+    resource = (
+        evaluate_policies(resource_policies, request, "resource") if resource_policies else Decision("implicitDeny")
+    )
+    boundary = (
+        evaluate_policies(permissions_boundary, request, "boundary") if permissions_boundary is not None else None
+    )
     missing = tuple(sorted(set(identity.missing_context) | set(resource.missing_context)))
     denies = identity.denies + resource.denies + (boundary.denies if boundary else ())
     if denies:
@@ -208,8 +213,10 @@ def evaluate_assume_role(
     """
     request = Request(principal, action, role_arn, context)
     identity = evaluate_policies(identity_policies, request)
-    trust = evaluate_policies([trust_policy], request) if trust_policy else Decision("implicitDeny")
-    boundary = evaluate_policies(permissions_boundary, request) if permissions_boundary is not None else None
+    trust = evaluate_policies([trust_policy], request, "resource") if trust_policy else Decision("implicitDeny")
+    boundary = (
+        evaluate_policies(permissions_boundary, request, "boundary") if permissions_boundary is not None else None
+    )
     direct = _direct_grants(trust) if principal.account == role_account else ()
 
     identity_ok = bool(direct) or identity.allowed
