@@ -14,16 +14,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 
+from .operators import NEGATED as _NEGATED
+from .operators import split_operator
 from .patterns import MissingVariable, arn_match, glob_match, substitute, tokenize
 from .policy import Condition
 
 Matcher = Callable[[str, str], bool]
-
-
-class UnknownOperator(ValueError):
-    pass
 
 
 def _number(text: str) -> float:
@@ -78,40 +75,8 @@ _POSITIVE: dict[str, Matcher] = {
     "arnequals": lambda c, p: arn_match(p, c),
     "arnlike": lambda c, p: arn_match(p, c),
 }
-# Negated operator -> its positive counterpart
-_NEGATED = {
-    "stringnotequals": "stringequals",
-    "stringnotequalsignorecase": "stringequalsignorecase",
-    "stringnotlike": "stringlike",
-    "numericnotequals": "numericequals",
-    "datenotequals": "dateequals",
-    "notipaddress": "ipaddress",
-    "arnnotequals": "arnequals",
-    "arnnotlike": "arnlike",
-}
 # Operators whose values may hold policy variables (Version 2012-10-17 only).
 _VARIABLE_OPERATORS = {"string", "arn", "bool"}
-
-KNOWN_OPERATORS = frozenset(_POSITIVE) | frozenset(_NEGATED) | {"null"}
-
-
-@lru_cache(maxsize=1024)
-def split_operator(operator: str) -> tuple[str | None, str, bool]:
-    """'ForAnyValue:StringLikeIfExists' -> ('foranyvalue', 'stringlike', True)."""
-    qualifier = None
-    name = operator
-    if ":" in operator:
-        qualifier, name = operator.split(":", 1)
-        qualifier = qualifier.lower()
-        if qualifier not in ("forallvalues", "foranyvalue"):
-            raise UnknownOperator(operator)
-    lowered = name.lower()
-    if_exists = lowered.endswith("ifexists") and lowered != "ifexists"
-    if if_exists:
-        lowered = lowered[: -len("ifexists")]
-    if lowered not in KNOWN_OPERATORS or (lowered == "null" and (if_exists or qualifier)):
-        raise UnknownOperator(operator)
-    return qualifier, lowered, if_exists
 
 
 def _policy_values(condition: Condition, base: str, variables: bool, context: Mapping[str, object]) -> list[str]:

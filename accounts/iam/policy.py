@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from .compiled import PatternSet
+from .operators import UnknownOperator, split_operator
 
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
@@ -93,6 +94,10 @@ def _conditions(value: Any, where: str) -> tuple[Condition, ...]:
         raise PolicyError(f"Condition in {where} must be an object.")
     out = []
     for operator, block in value.items():
+        try:
+            split_operator(operator)
+        except UnknownOperator:
+            raise PolicyError(f"Invalid Condition type : {operator} in {where}.") from None
         if not isinstance(block, dict):
             raise PolicyError(f"Condition operator {operator} in {where} must map keys to values.")
         for key, raw in block.items():

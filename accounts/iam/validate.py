@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .conditions import UnknownOperator, parse_date, split_operator
+from .conditions import parse_date
+from .operators import UnknownOperator, split_operator
 from .policy import VERSION_2008, VERSION_2012
 
 PolicyKind = Literal["managed", "user", "group", "role", "boundary", "trust"]
