@@ -251,3 +251,20 @@ def test_credentials_never_reach_the_browser_or_a_log(alice_client: Client, capl
     assert all(secret not in caplog.text for secret in secrets_)
     # At rest they are sealed too: the database row does not hold them in clear text.
     assert all(secret not in session.sealed_credentials for secret in secrets_)
+
+
+def test_permissions_boundary_refuses_the_switch(alice_client: Client) -> None:
+    from accounts.models import Policy
+
+    alice = User.objects.get(username="alice")
+    alice.permissions_boundary = Policy.objects.create(
+        account=alice.account,
+        name="S3Only",
+        document=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        ),
+    )
+    alice.save()
+    response = alice_client.post("/switchrole", SWITCH_TO_UPDATEAPP)
+    assert response.status_code == 403
+    assert "Your permissions boundary does not allow sts:AssumeRole" in response.content.decode()
