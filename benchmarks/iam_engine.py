@@ -1,0 +1,211 @@
+"""Benchmark of the IAM policy engine (issue 3 targets).
+
+(a) One decision against 50 policies of 10 statements each, with conditions. Target: median < 2 ms.
+(b) A users x roles access matrix, 1,000 users and 50 roles (50,000 AssumeRole decisions). Target: < 5 s.
+
+Each figure is also printed as a ratio against a direct boto3 call made on the same machine in the
+same run: STS GetCallerIdentity against a local moto server over loopback HTTP.
+
+Usage: .venv/bin/python benchmarks/iam_engine.py
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import boto3  # noqa: E402
+
+from accounts.iam import Principal, Request, evaluate, evaluate_assume_role, parse_policy  # noqa: E402
+
+DEV, PROD = "111122223333", "123456789012"
+SERVICES = ["s3", "ec2", "dynamodb", "sqs", "sns", "lambda", "kms", "iam", "sts", "logs"]
+rng = random.Random(42)
+
+
+def policy(index: int, statements: int = 10) -> dict:
+    out = []
+    for i in range(statements):
+        service = SERVICES[(index + i) % len(SERVICES)]
+        out.append(
+            {
+                "Sid": f"P{index}S{i}",
+                "Effect": "Deny" if i == 9 else "Allow",
+                "Action": [f"{service}:Get*", f"{service}:List*", f"{service}:Describe{i}*"],
+                "Resource": [
+                    f"arn:aws:{service}:*:{PROD}:thing/team{index}/*",
+                    f"arn:aws:{service}:::home/${{aws:username}}/*",
+                ],
+                "Condition": {
+                    # Deny statements target a quarantined team; the sample request is not in it.
+                    "StringEquals": {"aws:PrincipalTag/team": "quarantined" if i == 9 else f"team{index % 7}"},
+                    "IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "192.168.0.0/16"]},
+                    "Bool": {"aws:SecureTransport": "true"},
+                },
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": out}
+
+
+def time_median(fn, runs: int) -> tuple[float, float]:  # noqa: ANN001
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95)]
+
+
+def boto3_baseline() -> float:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        sts = boto3.client(
+            "sts",
+            endpoint_url=f"http://{host}:{port}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        sts.get_caller_identity()  # warm up
+        median, _ = time_median(sts.get_caller_identity, 200)
+        return median
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    alice = Principal(f"arn:aws:iam::{DEV}:user/alice", DEV)
+    context = {
+        "aws:username": "alice",
+        "aws:PrincipalTag/team": "team3",
+        "aws:SourceIp": "10.1.2.3",
+        "aws:SecureTransport": True,
+        "aws:CurrentTime": "2026-11-28T12:00:00Z",
+    }
+    policies = [parse_policy(json.dumps(policy(i)), f"policy{i}") for i in range(50)]
+    request = Request(alice, "s3:GetObject", "arn:aws:s3:::home/alice/notes.txt", context)
+    assert evaluate(request, policies).decision == "allowed"
+    for _ in range(50):
+        evaluate(request, policies)  # warm caches
+    decision_median, decision_p95 = time_median(lambda: evaluate(request, policies), 2000)
+
+    # (b) the access matrix: each user has a group policy and an own policy; roles trust DEV.
+    roles = [f"arn:aws:iam::{PROD}:role/Role{r}" for r in range(50)]
+    trust = parse_policy(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "Dev",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{DEV}:root"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
+                    },
+                    {
+                        "Sid": "NoInterns",
+                        "Effect": "Deny",
+                        "Principal": {"AWS": "*"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringLike": {"aws:PrincipalTag/level": "intern*"}},
+                    },
+                ],
+            }
+        ),
+        "trust",
+    )
+    groups = [
+        parse_policy(
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": f"G{g}",
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Resource": [f"arn:aws:iam::{PROD}:role/Role{r}" for r in range(g, 50, 5)],
+                        },
+                        {
+                            "Sid": "Self",
+                            "Effect": "Allow",
+                            "Action": "iam:*",
+                            "Resource": f"arn:aws:iam::{DEV}:user/${{aws:username}}",
+                        },
+                    ],
+                }
+            ),
+            f"group{g}",
+        )
+        for g in range(5)
+    ]
+    users = []
+    for u in range(1000):
+        name = f"user{u}"
+        own = parse_policy(
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Deny" if u % 13 == 0 else "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Resource": f"arn:aws:iam::{PROD}:role/Role{u % 50}",
+                        }
+                    ],
+                }
+            ),
+            f"{name}-own",
+        )
+        users.append(
+            (
+                Principal(f"arn:aws:iam::{DEV}:user/{name}", DEV),
+                [groups[u % 5], own],
+                {
+                    "aws:username": name,
+                    "aws:MultiFactorAuthPresent": bool(u % 2),
+                    "aws:PrincipalTag/level": "intern" if u % 17 == 0 else "staff",
+                },
+            )
+        )
+    start = time.perf_counter()
+    allowed = 0
+    for principal, identity, ctx in users:
+        for role in roles:
+            allowed += evaluate_assume_role(principal, role, PROD, identity, trust, ctx).allowed
+    matrix_seconds = time.perf_counter() - start
+
+    baseline = boto3_baseline()
+    print(f"machine: {sys.platform}, Python {sys.version.split()[0]}")
+    print(f"baseline: one direct boto3 call (STS GetCallerIdentity, local moto over HTTP): {baseline * 1e3:.3f} ms")
+    print(
+        f"(a) one decision, 50 policies x 10 statements with conditions: median {decision_median * 1e3:.3f} ms, "
+        f"p95 {decision_p95 * 1e3:.3f} ms (target < 2 ms) = {decision_median / baseline:.3f} x the boto3 call"
+    )
+    print(
+        f"(b) access matrix 1,000 users x 50 roles = 50,000 decisions ({allowed} allowed): "
+        f"{matrix_seconds:.2f} s (target < 5 s) = {matrix_seconds / baseline:.0f} x the boto3 call, "
+        f"{matrix_seconds / 50000 * 1e6:.1f} us per decision"
+    )
+    ok = decision_median < 0.002 and matrix_seconds < 5
+    print("targets met" if ok else "TARGETS MISSED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
