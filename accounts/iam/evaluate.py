@@ -31,6 +31,14 @@ class Principal:
     def root_arn(self) -> str:
         return f"arn:aws:iam::{self.account}:root"
 
+    @property
+    def arns(self) -> tuple[str, ...]:
+        """ARNs a policy may name for this principal: a role session is also its role."""
+        if ":assumed-role/" in self.arn:
+            role = self.arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+            return self.arn, f"arn:aws:iam::{self.account}:role/{role}"
+        return (self.arn,)
+
 
 @dataclass(frozen=True)
 class Request:
@@ -85,7 +93,7 @@ def _principal_match(spec: PrincipalSpec, principal: Principal) -> str | None:
             return "wildcard"
         if value == principal.account or value == principal.root_arn:
             return "account"
-        if value == principal.arn:
+        if value in principal.arns:
             return "arn"
     return None
 

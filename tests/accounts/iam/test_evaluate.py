@@ -447,3 +447,11 @@ def test_mfa_condition_in_trust() -> None:
     assert assume([IDENTITY_ALLOW], [trust], context=with_mfa).allowed
     stale = {**with_mfa, "aws:MultiFactorAuthAge": "7200"}
     assert not assume([IDENTITY_ALLOW], [trust], context=stale).allowed
+
+
+def test_role_arn_principal_matches_its_sessions() -> None:
+    session = Principal(f"arn:aws:sts::{DEV}:assumed-role/Deployer/alice", DEV)
+    trust = {**TRUST_DEV_ROOT, "Principal": {"AWS": f"arn:aws:iam::{DEV}:role/Deployer"}}
+    assert assume([IDENTITY_ALLOW], [trust], principal=session).allowed
+    other = Principal(f"arn:aws:sts::{DEV}:assumed-role/Other/alice", DEV)
+    assert not assume([IDENTITY_ALLOW], [trust], principal=other).allowed
