@@ -33,3 +33,28 @@ class SignInForm(forms.Form):
             if self.user is None:
                 raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         return data
+
+
+class MFACodeForm(forms.Form):
+    code = forms.RegexField(
+        label="MFA code",
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        max_length=8,
+        error_messages={"invalid": "Enter the 6-digit code from your MFA device."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class MFAActivateForm(forms.Form):
+    code1 = forms.RegexField(
+        label="MFA code 1",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Enter a 6-digit code."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    code2 = forms.RegexField(
+        label="MFA code 2",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Enter a 6-digit code."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -241,3 +241,30 @@ class Role(models.Model):
 
     def parsed_permissions_policy(self) -> iam.Policy:
         return iam.parse_policy(self.permissions_policy, f"{self.name} permissions policy")
+
+
+class MFADevice(models.Model):
+    """A virtual MFA device (TOTP). One per user; pending until two consecutive codes activate it."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mfa_device")
+    sealed_secret = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enabled_at = models.DateTimeField(null=True, blank=True)
+    # The last TOTP time step accepted: a code is good once, even across workers.
+    last_used_step = models.BigIntegerField(default=0, editable=False)
+    failures = models.PositiveIntegerField(default=0, editable=False)
+    failure_window_start = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "virtual MFA device"
+
+    def __str__(self) -> str:
+        return self.serial
+
+    @property
+    def active(self) -> bool:
+        return self.enabled_at is not None
+
+    @property
+    def serial(self) -> str:
+        return f"arn:aws:iam::{self.user.account.account_id}:mfa/{self.user.username}"

@@ -1,9 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import security_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("signin", views.signin, name="signin"),
+    path("signin/mfa", views.signin_mfa, name="signin_mfa"),
     path("signout", views.signout, name="signout"),
+    path("security/", security_views.security, name="security"),
+    path("security/mfa/start", security_views.mfa_start, name="mfa_start"),
+    path("security/mfa/assign", security_views.mfa_assign, name="mfa_assign"),
+    path("security/mfa/remove", security_views.mfa_remove, name="mfa_remove"),
 ]

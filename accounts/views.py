@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +18,9 @@ from django.views.decorators.http import require_POST
 from console import audit, switching
 from console.models import AuditEvent
 
-from .forms import SignInForm
+from . import mfa
+from .forms import MFACodeForm, SignInForm
+from .models import User
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -35,6 +39,12 @@ def signin(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, data=request.POST or None, initial={"account": request.GET.get("account", "")})
     if request.method == "POST":
         if form.is_valid():
+            if mfa.active_device(form.user):
+                # Password checked; the person is signed in only after the MFA code.
+                request.session[PENDING_KEY] = signing.dumps(
+                    {"user": form.user.pk, "next": _safe_next(request)}, salt=PENDING_SALT
+                )
+                return redirect("accounts:signin_mfa")
             login(request, form.user)  # cycles the session key
             audit.record(request, AuditEvent.Kind.SIGNIN, user=form.user)
             return redirect(_safe_next(request))
@@ -45,6 +55,47 @@ def signin(request: HttpRequest) -> HttpResponse:
             f"username={request.POST.get('username', '')[:64]!r}",
         )
     return render(request, "accounts/signin.html", {"form": form, "next": _safe_next(request)})
+
+
+PENDING_KEY = "mfa_pending_signin"
+PENDING_SALT = "accounts.signin.mfa"
+PENDING_MAX_AGE = 300  # seconds between the password and the MFA code
+
+
+def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
+    token = request.session.get(PENDING_KEY)
+    if not token:
+        return None, ""
+    try:
+        data = signing.loads(token, salt=PENDING_SALT, max_age=PENDING_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        request.session.pop(PENDING_KEY, None)
+        return None, ""
+    return User.objects.filter(pk=data["user"], is_active=True).first(), data.get("next", "")
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def signin_mfa(request: HttpRequest) -> HttpResponse:
+    """Second sign-in step for users with an MFA device."""
+    user, next_url = _pending_user(request)
+    device = mfa.active_device(user) if user else None
+    if device is None:
+        messages.error(request, "Your sign-in expired or was not started. Sign in again.")
+        return redirect("accounts:signin")
+    form = MFACodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = mfa.verify(device, form.cleaned_data["code"])
+        if result is mfa.Result.OK:
+            request.session.pop(PENDING_KEY, None)
+            login(request, user)
+            mfa.mark_session(request)
+            audit.record(request, AuditEvent.Kind.SIGNIN, user=user, detail="with MFA")
+            return redirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
+        audit.record(request, AuditEvent.Kind.MFA_FAILED, user=user, detail=result.value)
+        form.add_error("code", mfa.MESSAGES[result])
+    return render(request, "accounts/signin_mfa.html", {"form": form, "serial": device.serial}, status=200)
 
 
 @require_POST

@@ -48,6 +48,11 @@ class AuditEvent(models.Model):
         SESSION_EXPIRED = "session_expired", "Role session expired"
         S3_PUT = "s3_put", "S3 object uploaded"
         S3_DELETE = "s3_delete", "S3 object deleted"
+        MFA_ENABLED = "mfa_enabled", "MFA device assigned"
+        MFA_DISABLED = "mfa_disabled", "MFA device removed"
+        MFA_FAILED = "mfa_failed", "MFA code refused"
+        MFA_STEP_UP = "mfa_step_up", "MFA step-up passed"
+        SWITCH_LINK_SENT = "switch_link_sent", "Switch link emailed"
 
     time = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

@@ -14,9 +14,9 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.urls import reverse
 
-from accounts import iam
+from accounts import clock, iam, mfa
 from accounts.models import ROLE_COLORS, Account, Role, User
 
 from . import audit, aws, crypto
@@ -28,15 +28,21 @@ ROLE_PATH_AND_NAME = re.compile(r"^(?:(?P<path>[\x21-\x7e]+)/)?(?P<name>[\w+=,.@
 
 
 def now() -> datetime:
-    return timezone.now()
+    return clock.now()
 
 
 class SwitchRefused(Exception):
     """The switch cannot happen; `message` is for the person, in plain words."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, help_url: str = "", help_text: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.help_url = help_url
+        self.help_text = help_text
+
+
+class StepUpRequired(Exception):
+    """The role needs a fresh MFA check, and the user has a device: ask for a code."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,10 @@ def request_context(request: HttpRequest, user: User) -> dict[str, object]:
     ip = audit.client_ip(request)
     if ip:
         context["aws:SourceIp"] = ip
+    age = mfa.session_mfa_age(request)
+    if age is not None:  # aws:MultiFactorAuthAge exists only when MFA was used
+        context["aws:MultiFactorAuthPresent"] = True
+        context["aws:MultiFactorAuthAge"] = str(age)
     return context
 
 
@@ -117,18 +127,29 @@ def find_role(target: SwitchTarget) -> Role | None:
     return Role.objects.filter(account=target.account, name=target.role_name, path=target.path).first()
 
 
-def decide(request: HttpRequest, user: User, target: SwitchTarget) -> tuple[iam.AssumeRoleDecision, Role | None]:
+def decide(
+    request: HttpRequest, user: User, target: SwitchTarget, *, fresh_mfa: bool = False
+) -> tuple[iam.AssumeRoleDecision, Role | None]:
+    """The console's decision. `fresh_mfa` asks: would it allow right after an MFA check?"""
     role = find_role(target)
+    context = request_context(request, user)
+    if fresh_mfa:
+        context |= {"aws:MultiFactorAuthPresent": True, "aws:MultiFactorAuthAge": "0"}
     decision = iam.evaluate_assume_role(
         iam.Principal(user.arn, user.account.account_id),
         target.role_arn,
         target.account.account_id,
         user.identity_policies(),
         role.parsed_trust_policy() if role else None,
-        request_context(request, user),
+        context,
         permissions_boundary=user.boundary_policies(),
     )
     return decision, role
+
+
+def _refuse(request: HttpRequest, target: SwitchTarget, reason: str, **help_link: str) -> SwitchRefused:
+    audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, role_arn=target.role_arn, detail=reason)
+    return SwitchRefused(reason, **help_link)
 
 
 def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
@@ -136,9 +157,24 @@ def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
     user: User = request.user
     decision, role = decide(request, user, target)
     if not decision.allowed or role is None:
-        reason = _explain(decision, user, target.role_arn)
-        audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, role_arn=target.role_arn, detail=reason)
-        raise SwitchRefused(reason)
+        if (
+            role is not None
+            and decision.refused_by == "trust"
+            and decide(request, user, target, fresh_mfa=True)[0].allowed
+        ):
+            # Only MFA is missing (or too old). The caller passed the identity side, so saying
+            # so reveals nothing they may not know.
+            if mfa.active_device(user):
+                raise StepUpRequired()
+            raise _refuse(
+                request,
+                target,
+                f"Role {target.role_arn} requires MFA. Assign an MFA device to your user, sign in with it, "
+                "and switch again.",
+                help_url=reverse("accounts:security"),
+                help_text="Set up MFA",
+            )
+        raise _refuse(request, target, _explain(decision, user, target.role_arn))
 
     duration = max(MIN_DURATION, min(settings.ROLE_SESSION_SECONDS, role.max_session_duration))
     name = _session_name(user.username)

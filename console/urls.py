@@ -7,6 +7,7 @@ console_patterns = (
     [
         path("", home.home, name="home"),
         path("switchrole", switchrole.switchrole, name="switchrole"),
+        path("switchrole/mfa", switchrole.switchrole_mfa, name="switchrole_mfa"),
         path("switchback", switchrole.switchback, name="switchback"),
         path("s3/", s3.buckets, name="s3_buckets"),
         path("s3/buckets/<str:bucket>/", s3.bucket, name="s3_bucket"),

@@ -17,8 +17,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from accounts import clock as clock_module
 from accounts.models import Account, Role
-from console import switching
 from console.emulator import world
 from console.emulator.server import Emulator
 
@@ -111,7 +111,10 @@ def clock(monkeypatch):  # noqa: ANN001, ANN201
         def advance(self, seconds: float) -> None:
             self.offset += timedelta(seconds=seconds)
 
+        def now(self):  # noqa: ANN201
+            return real_now() + self.offset
+
     c = Clock()
-    real_now = switching.now
-    monkeypatch.setattr(switching, "now", lambda: real_now() + c.offset)
+    real_now = clock_module.now
+    monkeypatch.setattr(clock_module, "now", c.now)
     return c

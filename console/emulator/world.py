@@ -35,7 +35,11 @@ DEVELOPERS_POLICY = _json(
                 "Sid": "SwitchToUpdateAPP",
                 "Effect": "Allow",
                 "Action": "sts:AssumeRole",
-                "Resource": f"arn:aws:iam::{PROD_ACCOUNT}:role/UpdateAPP",
+                # UpdateAPP-MFA's own trust policy demands recent MFA; the group only names the roles.
+                "Resource": [
+                    f"arn:aws:iam::{PROD_ACCOUNT}:role/UpdateAPP",
+                    f"arn:aws:iam::{PROD_ACCOUNT}:role/UpdateAPP-MFA",
+                ],
             }
         ],
     }
@@ -65,6 +69,24 @@ UPDATEAPP_TRUST = _json(
                 "Principal": {"AWS": f"arn:aws:iam::{DEV_ACCOUNT}:root"},
                 # SetSourceIdentity and TagSession: the broker passes the person's name along.
                 "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            }
+        ],
+    }
+)
+
+UPDATEAPP_MFA_TRUST = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TrustDevelopmentAccountWithRecentMFA",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{DEV_ACCOUNT}:root"},
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                "Condition": {
+                    "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                    "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+                },
             }
         ],
     }
@@ -162,6 +184,19 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
             "permissions_policy": UPDATEAPP_PERMISSIONS,
             "display_name": "Production (UpdateAPP)",
             "color": "F2B0A9",
+        },
+    )
+    if made:
+        result.created.append(f"role {role.arn}")
+    role, made = Role.objects.get_or_create(
+        account=prod,
+        name="UpdateAPP-MFA",
+        defaults={
+            "description": "Like UpdateAPP, for people who signed in with MFA in the last hour.",
+            "trust_policy": UPDATEAPP_MFA_TRUST,
+            "permissions_policy": UPDATEAPP_PERMISSIONS,
+            "display_name": "Production (MFA)",
+            "color": "FBC8AA",
         },
     )
     if made:

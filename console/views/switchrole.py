@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import switching
+from accounts import mfa
+from accounts.forms import MFACodeForm
+
+from .. import audit, switching
 from ..forms import SwitchRoleForm
+from ..models import AuditEvent
 
 
 @login_required
@@ -24,14 +31,65 @@ def switchrole(request: HttpRequest) -> HttpResponse:
     refusal = None
     if form.is_valid():
         try:
-            session = switching.switch_role(request, form.target())
+            return _entered(request, switching.switch_role(request, form.target()))
+        except switching.StepUpRequired:
+            request.session[STEP_UP_KEY] = signing.dumps(form.data.dict(), salt=STEP_UP_SALT)
+            return redirect("console:switchrole_mfa")
         except switching.SwitchRefused as exc:
-            refusal = exc.message
-        else:
-            messages.success(request, f"You are now in {session.display_name} ({session.role_arn}).")
-            return redirect("console:s3_buckets")
+            refusal = exc
     status = 403 if refusal else 400
     return render(request, "console/switchrole.html", {"form": form, "refusal": refusal}, status=status)
+
+
+def _entered(request: HttpRequest, session) -> HttpResponse:  # noqa: ANN001
+    messages.success(request, f"You are now in {session.display_name} ({session.role_arn}).")
+    return redirect("console:s3_buckets")
+
+
+STEP_UP_KEY = "switch_step_up"
+STEP_UP_SALT = "console.switchrole.step-up"
+STEP_UP_MAX_AGE = 300
+
+
+@login_required
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def switchrole_mfa(request: HttpRequest) -> HttpResponse:
+    """Step-up: the role needs MFA and the user signed in without it (or too long ago)."""
+    try:
+        data = signing.loads(request.session.get(STEP_UP_KEY, ""), salt=STEP_UP_SALT, max_age=STEP_UP_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, "That switch request expired. Switch again.")
+        return redirect("console:switchrole")
+    device = mfa.active_device(request.user)
+    switch_form = SwitchRoleForm(data)
+    if device is None or not switch_form.is_valid():
+        return redirect("console:switchrole")
+    form = MFACodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = mfa.verify(device, form.cleaned_data["code"])
+        if result is mfa.Result.OK:
+            request.session.pop(STEP_UP_KEY, None)
+            mfa.mark_session(request)
+            audit.record(request, AuditEvent.Kind.MFA_STEP_UP, role_arn=switch_form.target().role_arn)
+            try:
+                return _entered(request, switching.switch_role(request, switch_form.target()))
+            except (switching.SwitchRefused, switching.StepUpRequired) as exc:
+                refusal = exc if isinstance(exc, switching.SwitchRefused) else None
+                return render(request, "console/switchrole.html", {"form": switch_form, "refusal": refusal}, status=403)
+        audit.record(request, AuditEvent.Kind.MFA_FAILED, detail=result.value)
+        form.add_error("code", mfa.MESSAGES[result])
+    return render(
+        request,
+        "accounts/signin_mfa.html",
+        {
+            "form": form,
+            "serial": device.serial,
+            "submit_label": "Switch Role",
+            "cancel_url": reverse("console:switchrole"),
+            "intro": f"{switch_form.target().role_arn} requires MFA.",
+        },
+    )
 
 
 @login_required

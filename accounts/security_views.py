@@ -1,0 +1,76 @@
+"""The Security credentials page: the signed-in user's own MFA device."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from console import audit
+from console.models import AuditEvent
+
+from . import mfa
+from .forms import MFAActivateForm
+
+
+@login_required
+@never_cache
+def security(request: HttpRequest) -> HttpResponse:
+    device = getattr(request.user, "mfa_device", None)
+    return render(request, "accounts/security.html", {"device": device})
+
+
+@login_required
+@require_POST
+def mfa_start(request: HttpRequest) -> HttpResponse:
+    if mfa.active_device(request.user):
+        messages.error(request, "You already have an MFA device. Remove it before assigning another.")
+        return redirect("accounts:security")
+    mfa.start_enrollment(request.user)
+    return redirect("accounts:mfa_assign")
+
+
+@login_required
+@never_cache
+def mfa_assign(request: HttpRequest) -> HttpResponse:
+    device = getattr(request.user, "mfa_device", None)
+    if device is None or device.active:
+        return redirect("accounts:security")
+    form = MFAActivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.activate(device, form.cleaned_data["code1"], form.cleaned_data["code2"]):
+            mfa.mark_session(request)  # the person just proved they hold the device
+            audit.record(request, AuditEvent.Kind.MFA_ENABLED, detail=device.serial)
+            messages.success(
+                request, f"MFA device {device.serial} is assigned. You will be asked for a code when you sign in."
+            )
+            return redirect("accounts:security")
+        form.add_error(None, "The codes are not valid. Enter two consecutive codes from your MFA app.")
+    return render(
+        request,
+        "accounts/mfa_assign.html",
+        {
+            "device": device,
+            "form": form,
+            "secret": mfa.secret_of(device),
+            # segno builds the SVG from the provisioning URI; no user text is in it unescaped.
+            "qr_svg": mark_safe(mfa.qr_svg(device)),  # noqa: S308
+        },
+    )
+
+
+@login_required
+@require_POST
+def mfa_remove(request: HttpRequest) -> HttpResponse:
+    device = getattr(request.user, "mfa_device", None)
+    if device is not None:
+        serial = device.serial
+        mfa.deactivate(request.user)
+        request.session.pop(mfa.SESSION_MFA_AT, None)
+        audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=serial)
+        messages.info(request, "Your MFA device was removed.")
+    return redirect("accounts:security")
