@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from console import audit, switching
 from console.models import AuditEvent
 
-from . import mfa
+from . import mfa, pending
 from .forms import MFACodeForm, SignInForm
 from .models import User
 
@@ -41,9 +40,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             if mfa.active_device(form.user):
                 # Password checked; the person is signed in only after the MFA code.
-                request.session[PENDING_KEY] = signing.dumps(
-                    {"user": form.user.pk, "next": _safe_next(request)}, salt=PENDING_SALT
-                )
+                pending.put(request, PENDING_KEY, PENDING_SALT, {"user": form.user.pk, "next": _safe_next(request)})
                 return redirect("accounts:signin_mfa")
             login(request, form.user)  # cycles the session key
             audit.record(request, AuditEvent.Kind.SIGNIN, user=form.user)
@@ -63,13 +60,8 @@ PENDING_MAX_AGE = 300  # seconds between the password and the MFA code
 
 
 def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
-    token = request.session.get(PENDING_KEY)
-    if not token:
-        return None, ""
-    try:
-        data = signing.loads(token, salt=PENDING_SALT, max_age=PENDING_MAX_AGE)
-    except signing.BadSignature:  # includes SignatureExpired
-        request.session.pop(PENDING_KEY, None)
+    data = pending.get(request, PENDING_KEY, PENDING_SALT, PENDING_MAX_AGE)
+    if data is None:
         return None, ""
     return User.objects.filter(pk=data["user"], is_active=True).first(), data.get("next", "")
 
@@ -88,7 +80,7 @@ def signin_mfa(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result = mfa.verify(device, form.cleaned_data["code"])
         if result is mfa.Result.OK:
-            request.session.pop(PENDING_KEY, None)
+            pending.drop(request, PENDING_KEY)
             login(request, user)
             mfa.mark_session(request)
             audit.record(request, AuditEvent.Kind.SIGNIN, user=user, detail="with MFA")

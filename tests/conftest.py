@@ -118,3 +118,27 @@ def clock(monkeypatch):  # noqa: ANN001, ANN201
     real_now = clock_module.now
     monkeypatch.setattr(clock_module, "now", c.now)
     return c
+
+
+class Authenticator:
+    """The person's phone: computes TOTP codes for a device at the console's (test) clock."""
+
+    def __init__(self, secret: str) -> None:
+        import pyotp
+
+        self.totp = pyotp.TOTP(secret)
+
+    def code(self, offset_steps: int = 0) -> str:
+        from accounts import clock as clock_module
+
+        return self.totp.at(int(clock_module.now().timestamp()) + 30 * offset_steps)
+
+
+def enrol(user) -> Authenticator:  # noqa: ANN001
+    """Give `user` an active MFA device, activated with two consecutive codes as a person would."""
+    from accounts import mfa
+
+    device = mfa.start_enrollment(user)
+    phone = Authenticator(mfa.secret_of(device))
+    assert mfa.activate(device, phone.code(-1), phone.code(0))
+    return phone

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import mfa
+from accounts import mfa, pending
 from accounts.forms import MFACodeForm
 
 from .. import audit, switching
@@ -33,7 +32,7 @@ def switchrole(request: HttpRequest) -> HttpResponse:
         try:
             return _entered(request, switching.switch_role(request, form.target()))
         except switching.StepUpRequired:
-            request.session[STEP_UP_KEY] = signing.dumps(form.data.dict(), salt=STEP_UP_SALT)
+            pending.put(request, STEP_UP_KEY, STEP_UP_SALT, form.data.dict())
             return redirect("console:switchrole_mfa")
         except switching.SwitchRefused as exc:
             refusal = exc
@@ -56,9 +55,8 @@ STEP_UP_MAX_AGE = 300
 @require_http_methods(["GET", "POST"])
 def switchrole_mfa(request: HttpRequest) -> HttpResponse:
     """Step-up: the role needs MFA and the user signed in without it (or too long ago)."""
-    try:
-        data = signing.loads(request.session.get(STEP_UP_KEY, ""), salt=STEP_UP_SALT, max_age=STEP_UP_MAX_AGE)
-    except signing.BadSignature:
+    data = pending.get(request, STEP_UP_KEY, STEP_UP_SALT, STEP_UP_MAX_AGE)
+    if data is None:
         messages.error(request, "That switch request expired. Switch again.")
         return redirect("console:switchrole")
     device = mfa.active_device(request.user)
@@ -69,7 +67,7 @@ def switchrole_mfa(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result = mfa.verify(device, form.cleaned_data["code"])
         if result is mfa.Result.OK:
-            request.session.pop(STEP_UP_KEY, None)
+            pending.drop(request, STEP_UP_KEY)
             mfa.mark_session(request)
             audit.record(request, AuditEvent.Kind.MFA_STEP_UP, role_arn=switch_form.target().role_arn)
             try:

@@ -1,0 +1,197 @@
+"""Virtual MFA: enrolment, two-step sign-in, replay, expiry, rate limits, step-up at switch time."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from accounts import mfa
+from accounts.models import MFADevice, User
+from console.models import AuditEvent, RoleSession
+from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, Authenticator, enrol, sign_in
+
+MFA_ROLE = {**SWITCH_TO_UPDATEAPP, "roleName": "UpdateAPP-MFA", "displayName": "Prod MFA"}
+
+
+def test_enrolment_shows_qr_and_secret_and_needs_two_consecutive_codes(alice_client: Client, clock) -> None:  # noqa: ANN001
+    page = alice_client.get("/security/").content.decode()
+    assert "No MFA device is assigned" in page
+    assert alice_client.post("/security/mfa/start").url == "/security/mfa/assign"
+    html = alice_client.get("/security/mfa/assign").content.decode()
+    secret = re.search(r'value="([A-Z2-7]{32})"', html).group(1)
+    assert "<svg" in html and 'aria-label="QR code"' in html
+    assert ">MFA code 1</label>" in html and ">MFA code 2</label>" in html
+    phone = Authenticator(secret)
+
+    # Not consecutive: refused, device stays pending.
+    bad = alice_client.post("/security/mfa/assign", {"code1": phone.code(-2), "code2": phone.code(0)})
+    assert "The codes are not valid" in bad.content.decode()
+    assert not MFADevice.objects.get(user__username="alice").active
+
+    ok = alice_client.post("/security/mfa/assign", {"code1": phone.code(-1), "code2": phone.code(0)}, follow=True)
+    device = MFADevice.objects.get(user__username="alice")
+    assert device.active and device.serial == "arn:aws:iam::111122223333:mfa/alice"
+    assert "arn:aws:iam::111122223333:mfa/alice" in ok.content.decode()
+    assert AuditEvent.objects.filter(kind="mfa_enabled", username="alice").exists()
+    # The secret is sealed at rest.
+    assert secret not in device.sealed_secret
+
+
+def test_sign_in_with_mfa_is_two_steps(demo_world, clock) -> None:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    clock.advance(30)
+    client = Client()
+    first = sign_in(client, "alice")
+    assert first.url == "/signin/mfa"
+    assert client.get("/").status_code == 302  # not signed in yet
+    page = client.get("/signin/mfa").content.decode()
+    assert ">MFA code</label>" in page and "arn:aws:iam::111122223333:mfa/alice" in page
+    done = client.post("/signin/mfa", {"code": phone.code()})
+    assert done.url == "/"
+    assert "alice @ example-dev" in client.get("/").content.decode()
+    assert client.session[mfa.SESSION_MFA_AT]
+
+
+def test_a_code_is_accepted_once(demo_world, clock) -> None:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    # The activation's second code is already used.
+    client = Client()
+    sign_in(client, "alice")
+    replay = client.post("/signin/mfa", {"code": phone.code()})
+    assert "That code has already been used" in replay.content.decode()
+    clock.advance(30)
+    code = phone.code()
+    assert Client().post("/signin", {"account": "example-dev", "username": "alice", "password": PASSWORD})
+    first, second = Client(), Client()
+    for c in (first, second):
+        sign_in(c, "alice")
+    assert first.post("/signin/mfa", {"code": code}).url == "/"
+    again = second.post("/signin/mfa", {"code": code})
+    assert "That code has already been used" in again.content.decode()
+    assert second.get("/").status_code == 302
+
+
+def test_replay_protection_holds_across_workers(demo_world, clock) -> None:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    clock.advance(30)
+    # Two workers each loaded the device before either accepted the code.
+    worker_a = MFADevice.objects.get(user__username="alice")
+    worker_b = MFADevice.objects.get(user__username="alice")
+    code = phone.code()
+    assert mfa.verify(worker_a, code) is mfa.Result.OK
+    assert mfa.verify(worker_b, code) is mfa.Result.REPLAYED
+
+
+def test_pending_sign_in_expires(demo_world, clock) -> None:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    client = Client()
+    sign_in(client, "alice")
+    clock.advance(301)
+    response = client.post("/signin/mfa", {"code": phone.code()}, follow=True)
+    assert response.redirect_chain[-1][0] == "/signin"
+    assert "Your sign-in expired" in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_tampered_pending_state_is_refused(demo_world) -> None:  # noqa: ANN001
+    enrol(User.objects.get(username="alice"))
+    client = Client()
+    sign_in(client, "alice")
+    session = client.session
+    session["mfa_pending_signin"] = session["mfa_pending_signin"].replace(":", "x", 1)
+    session.save()
+    assert client.get("/signin/mfa").url == "/signin"
+
+
+def test_wrong_codes_are_rate_limited(demo_world, clock) -> None:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    clock.advance(30)
+    client = Client()
+    sign_in(client, "alice")
+    wrong = "000000" if phone.code() != "000000" else "111111"
+    for _ in range(mfa.MAX_FAILURES):
+        html = client.post("/signin/mfa", {"code": wrong}).content.decode()
+        assert "That code is not valid." in html
+    locked = client.post("/signin/mfa", {"code": phone.code()}).content.decode()
+    assert "Too many wrong codes" in locked
+    assert client.get("/").status_code == 302
+    clock.advance(15 * 60 + 30)  # the window has passed; the pending sign-in has expired too
+    sign_in(client, "alice")
+    assert client.post("/signin/mfa", {"code": phone.code()}).url == "/"
+
+
+def test_mfa_role_needs_mfa_and_no_device_gets_a_link(alice_client: Client) -> None:
+    response = alice_client.post("/switchrole", MFA_ROLE)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Role arn:aws:iam::123456789012:role/UpdateAPP-MFA requires MFA." in html
+    assert 'href="/security/">Set up MFA</a>' in html
+    assert not RoleSession.objects.exists()
+
+
+def test_signed_in_with_mfa_switches_straight_in(demo_world, clock) -> None:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    clock.advance(30)
+    client = Client()
+    sign_in(client, "alice")
+    client.post("/signin/mfa", {"code": phone.code()})
+    response = client.post("/switchrole", MFA_ROLE)
+    assert response.status_code == 302 and response.url == "/s3/"
+    assert RoleSession.objects.get().role_arn == "arn:aws:iam::123456789012:role/UpdateAPP-MFA"
+
+
+def test_step_up_when_signed_in_without_mfa(alice_client: Client, clock) -> None:  # noqa: ANN001
+    # alice signed in without MFA; then an administrator gave her a device.
+    phone = enrol(User.objects.get(username="alice"))
+    clock.advance(30)
+    response = alice_client.post("/switchrole", MFA_ROLE)
+    assert response.status_code == 302 and response.url == "/switchrole/mfa"
+    page = alice_client.get("/switchrole/mfa").content.decode()
+    assert "arn:aws:iam::123456789012:role/UpdateAPP-MFA requires MFA." in page
+    wrong = alice_client.post("/switchrole/mfa", {"code": "000000" if phone.code() != "000000" else "111111"})
+    assert "That code is not valid." in wrong.content.decode()
+    done = alice_client.post("/switchrole/mfa", {"code": phone.code()})
+    assert done.status_code == 302 and done.url == "/s3/"
+    assert RoleSession.objects.get(ended_at=None).display_name == "Prod MFA"
+    assert AuditEvent.objects.filter(kind="mfa_step_up").exists()
+
+
+def test_step_up_when_mfa_is_older_than_an_hour(demo_world, clock) -> None:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    clock.advance(30)
+    client = Client()
+    sign_in(client, "alice")
+    client.post("/signin/mfa", {"code": phone.code()})
+    clock.advance(3601)
+    assert client.post("/switchrole", MFA_ROLE).url == "/switchrole/mfa"
+    assert client.post("/switchrole/mfa", {"code": phone.code()}).url == "/s3/"
+
+
+def test_bob_gets_no_mfa_hint_for_a_role_he_may_not_use(bob_client: Client) -> None:
+    html = bob_client.post("/switchrole", MFA_ROLE).content.decode()
+    assert "requires MFA" not in html
+    assert "Your groups&#x27; policies do not allow sts:AssumeRole" in html
+
+
+def test_user_can_remove_their_device(alice_client: Client) -> None:
+    enrol(User.objects.get(username="alice"))
+    response = alice_client.post("/security/mfa/remove", follow=True)
+    assert "Your MFA device was removed." in response.content.decode()
+    assert not MFADevice.objects.exists()
+    assert sign_in(Client(), "alice").url == "/"  # back to one-step sign-in
+
+
+@pytest.mark.parametrize("method", ["get"])
+def test_mfa_state_changes_are_post_only(alice_client: Client, method: str) -> None:
+    assert alice_client.get("/security/mfa/start").status_code == 405
+    assert alice_client.get("/security/mfa/remove").status_code == 405
+
+
+def test_step_up_state_expires(alice_client: Client, clock) -> None:  # noqa: ANN001
+    enrol(User.objects.get(username="alice"))
+    assert alice_client.post("/switchrole", MFA_ROLE).url == "/switchrole/mfa"
+    clock.advance(301)
+    response = alice_client.get("/switchrole/mfa", follow=True)
+    assert "That switch request expired." in response.content.decode()
