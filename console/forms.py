@@ -46,6 +46,8 @@ class SwitchRoleForm(forms.Form):
             role_name=name,
             display_name=self.cleaned_data["displayName"].strip(),
             color=switching.normalize_color(self.cleaned_data["color"]),
+            account_input=self.data.get("account", "").strip(),
+            role_input=self.data.get("roleName", "").strip().strip("/"),
         )
 
     @staticmethod
@@ -55,7 +57,7 @@ class SwitchRoleForm(forms.Form):
         return {
             "account": params.get("account", "").strip()[:63],
             "roleName": params.get("roleName", "").strip()[:576],
-            "displayName": params.get("displayName", "").strip()[:64],
+            "displayName": params.get("displayName", "").strip()[:64].rstrip(),
             "color": switching.normalize_color(params.get("color")),
         }
 

@@ -67,3 +67,25 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.username} {self.kind}"
+
+
+class RoleHistoryEntry(models.Model):
+    """A role the user switched into: kept per user on the server, so it survives sign-out,
+    cleared cookies and other browsers (the AWS console keeps 5 in a cookie)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_history")
+    account = models.CharField(max_length=63, help_text="Account ID or alias, as typed")
+    role_name = models.CharField(max_length=576, help_text="Role name with optional path, as typed")
+    display_name = models.CharField(max_length=64)
+    color = models.CharField(max_length=6, blank=True)
+    last_used_at = models.DateTimeField()
+    pinned = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-pinned", "-last_used_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account", "role_name"], name="one_history_entry_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.display_name}"

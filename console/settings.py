@@ -130,6 +130,27 @@ CONSOLE_HOME_ACCOUNT_ID = env("CONSOLE_HOME_ACCOUNT_ID", default="111122223333")
 ROLE_SESSION_SECONDS = env.int("ROLE_SESSION_SECONDS", default=3600)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default=None)
 
+# --- Links, history, mail ---------------------------------------------------------------
+# Prefilled switch links (Copy link, emails) are built from this, never from the Host header.
+CONSOLE_BASE_URL = env("CONSOLE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How many recent roles each user's history keeps (favourites are kept in addition).
+ROLE_HISTORY_LENGTH = env.int("ROLE_HISTORY_LENGTH", default=10)
+# smtp+tls://user:password@host:587, consolemail:// (default: printed), filemail:///var/mail
+# (project-relative folder) or filemail:////absolute/folder
+_email = env.email_url_config(env("EMAIL_URL", default="consolemail://"))
+_email.pop("OPTIONS", None)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = 10
+# django-environ drops the leading slash of filemail:///abs; a relative folder is the project's.
+EMAIL_FILE_PATH = str(BASE_DIR / _email["EMAIL_FILE_PATH"]) if _email.get("EMAIL_FILE_PATH") else None
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Switchrole Console <console@localhost>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,7 +19,7 @@ from django.urls import reverse
 from accounts import clock, iam, mfa
 from accounts.models import ROLE_COLORS, Account, Role, User
 
-from . import audit, aws, crypto
+from . import audit, aws, crypto, history
 from .models import AuditEvent, RoleSession
 
 SESSION_KEY = "role_session_id"
@@ -52,6 +52,8 @@ class SwitchTarget:
     role_name: str
     display_name: str
     color: str
+    account_input: str = ""  # as the person typed them, for history and links
+    role_input: str = ""
 
     @property
     def role_arn(self) -> str:
@@ -200,6 +202,7 @@ def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
         # A new session key on every change of identity (session fixation).
         request.session.cycle_key()
         request.session[SESSION_KEY] = session.pk
+        history.record(user, target.account_input, target.role_input, session.display_name, session.color)
         matched = ", ".join(str(m) for m in decision.matched)
         audit.record(request, AuditEvent.Kind.SWITCH_ALLOWED, role_arn=role.arn, detail=f"Allowed by {matched}")
     return session

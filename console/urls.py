@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import home, s3, switchrole
+from .views import history, home, s3, switchrole
 
 console_patterns = (
     [
         path("", home.home, name="home"),
         path("switchrole", switchrole.switchrole, name="switchrole"),
         path("switchrole/mfa", switchrole.switchrole_mfa, name="switchrole_mfa"),
+        path("history/<int:entry_id>/pin", history.pin, name="history_pin"),
+        path("history/<int:entry_id>/remove", history.remove, name="history_remove"),
         path("switchback", switchrole.switchback, name="switchback"),
         path("s3/", s3.buckets, name="s3_buckets"),
         path("s3/buckets/<str:bucket>/", s3.bucket, name="s3_bucket"),

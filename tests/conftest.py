@@ -142,3 +142,32 @@ def enrol(user) -> Authenticator:  # noqa: ANN001
     phone = Authenticator(mfa.secret_of(device))
     assert mfa.activate(device, phone.code(-1), phone.code(0))
     return phone
+
+
+@pytest.fixture
+def smtp_server(settings):  # noqa: ANN001, ANN201
+    """A real SMTP server on loopback; Django's SMTP backend sends to it. `.messages` holds what
+    arrived, parsed."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    from console.emulator.server import free_port
+
+    class Handler:
+        def __init__(self) -> None:
+            self.messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield handler
+    controller.stop()

@@ -205,7 +205,8 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
     new_password = password
     for username, group, staff in (("alice", "Developers", False), ("bob", "Testers", False), ("admin", None, True)):
         user, made = User.objects.get_or_create(
-            username=username, defaults={"account": dev, "is_staff": staff, "is_superuser": staff}
+            username=username,
+            defaults={"account": dev, "is_staff": staff, "is_superuser": staff, "email": f"{username}@example.com"},
         )
         if made:
             result.created.append(f"user {username}")

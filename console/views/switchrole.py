@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import mfa, pending
 from accounts.forms import MFACodeForm
 
-from .. import audit, switching
+from .. import audit, links, switching
 from ..forms import SwitchRoleForm
 from ..models import AuditEvent
 
@@ -23,8 +23,9 @@ from ..models import AuditEvent
 def switchrole(request: HttpRequest) -> HttpResponse:
     """GET shows the form, prefilled from AWS-style query parameters; only a POST switches."""
     if request.method == "GET":
-        form = SwitchRoleForm(initial=SwitchRoleForm.initial_from_link(request.GET))
-        return render(request, "console/switchrole.html", {"form": form})
+        initial = SwitchRoleForm.initial_from_link(request.GET)
+        form = SwitchRoleForm(initial=initial)
+        return render(request, "console/switchrole.html", {"form": form, "switch_link": _link(initial)})
 
     form = SwitchRoleForm(request.POST)
     refusal = None
@@ -37,7 +38,14 @@ def switchrole(request: HttpRequest) -> HttpResponse:
         except switching.SwitchRefused as exc:
             refusal = exc
     status = 403 if refusal else 400
-    return render(request, "console/switchrole.html", {"form": form, "refusal": refusal}, status=status)
+    context = {"form": form, "refusal": refusal, "switch_link": _link(form.data)}
+    return render(request, "console/switchrole.html", context, status=status)
+
+
+def _link(values) -> str:  # noqa: ANN001
+    return links.switch_link(
+        values.get("account", ""), values.get("roleName", ""), values.get("displayName", ""), values.get("color", "")
+    )
 
 
 def _entered(request: HttpRequest, session) -> HttpResponse:  # noqa: ANN001

@@ -65,6 +65,9 @@ class Command(BaseCommand):
             "AWS_ACCESS_KEY_ID": key_id,
             "AWS_SECRET_ACCESS_KEY": secret,
             "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "false"),  # plain HTTP on loopback
+            "CONSOLE_BASE_URL": os.environ.get("CONSOLE_BASE_URL", f"http://127.0.0.1:{port}"),
+            # Emails (switch links) land as files a newcomer can open.
+            "EMAIL_URL": os.environ.get("EMAIL_URL", "filemail:///var/mail"),
         }
         env.pop("AWS_SESSION_TOKEN", None)
         web = subprocess.Popen(
@@ -89,8 +92,10 @@ class Command(BaseCommand):
             f"  Switchrole Console:  http://127.0.0.1:{port}/",
             f"  AWS emulator:        {emulator_url} (moto, IAM authorization on)",
             "",
+            f"  Emails (switch links): {settings.VAR_DIR / 'mail'}/ unless EMAIL_URL is set",
+            "",
             "  Sign in with account  example-dev  (111122223333) as:",
-            "    alice  (Developers: may switch to UpdateAPP in example-prod)",
+            "    alice  (Developers: may switch to UpdateAPP, and to UpdateAPP-MFA with MFA)",
             "    bob    (Testers: may not)",
             "    admin  (administrator: /admin/)",
             f"  Password: {password or '(set DEMO_PASSWORD to choose one)'}{note}",
