@@ -11,7 +11,7 @@ from django.urls import path
 from console import audit, emails, links
 from console.models import AuditEvent
 
-from .models import ROLE_COLORS, Account, Group, InlinePolicy, Policy, Role, User
+from .models import ROLE_COLORS, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
 
 admin.site.site_header = "Switchrole Console administration"
 admin.site.site_title = "Switchrole Console"
@@ -28,9 +28,45 @@ class InlinePolicyInline(admin.StackedInline):
     extra = 0
 
 
+@admin.register(MFADevice)
+class MFADeviceAdmin(admin.ModelAdmin):
+    """Deleting a device deactivates it: the user signs in with the password alone again."""
+
+    list_display = ["serial", "user", "enabled_at", "created_at"]
+    readonly_fields = ["user", "enabled_at", "created_at"]
+    exclude = ["sealed_secret"]  # never shown, not even to administrators
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return False
+
+    def delete_model(self, request, obj):  # noqa: ANN001, ANN201
+        audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=f"{obj.serial} by administrator")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):  # noqa: ANN001, ANN201
+        for device in queryset:
+            audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=f"{device.serial} by administrator")
+        super().delete_queryset(request, queryset)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "account", "is_staff", "is_active", "last_login"]
+    list_display = ["username", "account", "mfa", "is_staff", "is_active", "last_login"]
+    actions = ["deactivate_mfa"]
+
+    @admin.display(description="MFA", boolean=True)
+    def mfa(self, obj):  # noqa: ANN001, ANN201
+        device = getattr(obj, "mfa_device", None)
+        return bool(device and device.active)
+
+    @admin.action(description="Deactivate MFA device")
+    def deactivate_mfa(self, request, queryset):  # noqa: ANN001, ANN201
+        devices = MFADevice.objects.filter(user__in=queryset)
+        for device in devices.select_related("user__account"):
+            audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=f"{device.serial} by administrator")
+        count, _ = devices.delete()
+        self.message_user(request, f"Deactivated {count} MFA device(s).")
+
     readonly_fields = ["unique_id", "arn", "last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["account", "username", "path", "password", "unique_id", "arn"]}),

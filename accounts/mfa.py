@@ -64,7 +64,9 @@ def provisioning_uri(device: MFADevice) -> str:
 
 def qr_svg(device: MFADevice) -> str:
     """The provisioning URI as an inline SVG QR code, made on the server."""
-    return segno.make(provisioning_uri(device), error="m").svg_inline(scale=5, dark="#16191f", light="#ffffff")
+    return segno.make(provisioning_uri(device), error="m").svg_inline(
+        scale=5, dark="#16191f", light="#ffffff", omitsize=True
+    )
 
 
 def _code_at(totp: pyotp.TOTP, step: int) -> str:

@@ -195,3 +195,26 @@ def test_step_up_state_expires(alice_client: Client, clock) -> None:  # noqa: AN
     clock.advance(301)
     response = alice_client.get("/switchrole/mfa", follow=True)
     assert "That switch request expired." in response.content.decode()
+
+
+def test_administrator_deactivates_a_device(demo_world) -> None:  # noqa: ANN001
+    enrol(User.objects.get(username="alice"))
+    admin = Client()
+    sign_in(admin, "admin")
+    listing = admin.get("/admin/accounts/user/").content.decode()
+    assert "Deactivate MFA device" in listing
+    alice = User.objects.get(username="alice")
+    response = admin.post(
+        "/admin/accounts/user/", {"action": "deactivate_mfa", "_selected_action": [alice.pk]}, follow=True
+    )
+    assert "Deactivated 1 MFA device(s)." in response.content.decode()
+    assert not MFADevice.objects.exists()
+    assert AuditEvent.objects.filter(kind="mfa_disabled", username="admin").exists()
+    assert sign_in(Client(), "alice").url == "/"
+
+
+def test_qr_code_is_an_svg_made_on_the_server(demo_world) -> None:  # noqa: ANN001
+    device = mfa.start_enrollment(User.objects.get(username="alice"))
+    svg = mfa.qr_svg(device)
+    assert svg.startswith("<svg") and "viewBox" in svg and "http" not in svg.split(">", 1)[1]
+    assert mfa.provisioning_uri(device).startswith("otpauth://totp/Switchrole%20Console:alice%40example-dev?")
