@@ -1,63 +1,180 @@
-"""Admin pages for identity and access (issue 5 extends these)."""
+"""Admin pages for identity and access, in IAM's vocabulary.
+
+Every change made here is also written to the console's audit log with who made it. Policy
+documents are validated by the IAM engine (errors block the save, warnings are shown after it).
+"""
+
+from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group as DjangoGroup
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
-from console import audit, emails, links
+from console import audit, emails, links, managed, switching
 from console.models import AuditEvent
 
+from . import iam
+from .iam import simulate
 from .models import ROLE_COLORS, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
+from .simulation import simulate_user
 
 admin.site.site_header = "Switchrole Console administration"
 admin.site.site_title = "Switchrole Console"
+admin.site.index_template = "admin/console_index.html"
 admin.site.unregister(DjangoGroup)  # IAM groups replace Django's permission groups here
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Records every add, change and delete in the console's audit log, with who made it."""
+
+    def _audit(self, request, obj, verb: str, message: str = "") -> None:  # noqa: ANN001
+        detail = f"{verb} {obj._meta.verbose_name} {obj}"
+        if message:
+            detail += f": {message}" if isinstance(message, str) else f": {message!r}"
+        audit.record(
+            request, AuditEvent.Kind.ADMIN_CHANGE, detail=detail, role_arn=obj.arn if isinstance(obj, Role) else ""
+        )
+
+    def log_addition(self, request, obj, message):  # noqa: ANN001, ANN201
+        self._audit(request, obj, "added")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):  # noqa: ANN001, ANN201
+        self._audit(request, obj, "changed", self.construct_change_summary(message))
+        return super().log_change(request, obj, message)
+
+    def log_deletion(self, request, obj, object_repr):  # noqa: ANN001, ANN201
+        self._audit(request, obj, "deleted")
+        return super().log_deletion(request, obj, object_repr)
+
+    def log_deletions(self, request, queryset):  # noqa: ANN001, ANN201
+        for obj in queryset:
+            self._audit(request, obj, "deleted")
+        return super().log_deletions(request, queryset)
+
+    @staticmethod
+    def construct_change_summary(message) -> str:  # noqa: ANN001
+        parts = []
+        for entry in message if isinstance(message, list) else []:
+            for verb, data in entry.items():
+                fields = ", ".join(data.get("fields", [])) if isinstance(data, dict) else ""
+                name = data.get("name", "") if isinstance(data, dict) else ""
+                parts.append(" ".join(p for p in (verb, name, fields) if p))
+        return "; ".join(parts)
+
+    def warn_policy(self, request, text: str, kind: str, label: str) -> None:  # noqa: ANN001
+        for warning in iam.validate_policy(text, kind).warnings:
+            self.message_user(request, f"{label}: {warning}", messages.WARNING)
+
+
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
-    list_display = ["account_id", "alias", "name", "is_home"]
+class AccountAdmin(AuditedAdmin):
+    list_display = ["account_id", "alias", "name", "is_home", "credentials_source"]
+    fields = ["account_id", "alias", "name", "is_home", "credentials_source", "profile_name"]
 
 
 class InlinePolicyInline(admin.StackedInline):
     model = InlinePolicy
     extra = 0
+    verbose_name = "inline policy"
+    verbose_name_plural = "inline policies"
 
 
-@admin.register(MFADevice)
-class MFADeviceAdmin(admin.ModelAdmin):
-    """Deleting a device deactivates it: the user signs in with the password alone again."""
+class GroupMembershipInline(admin.TabularInline):
+    model = Group.members.through
+    extra = 0
+    verbose_name = "group membership"
+    verbose_name_plural = "groups"
 
-    list_display = ["serial", "user", "enabled_at", "created_at"]
-    readonly_fields = ["user", "enabled_at", "created_at"]
-    exclude = ["sealed_secret"]  # never shown, not even to administrators
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
-        return False
-
-    def delete_model(self, request, obj):  # noqa: ANN001, ANN201
-        audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=f"{obj.serial} by administrator")
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):  # noqa: ANN001, ANN201
-        for device in queryset:
-            audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=f"{device.serial} by administrator")
-        super().delete_queryset(request, queryset)
+class ConsoleUserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username",)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "account", "mfa", "is_staff", "is_active", "last_login"]
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    add_form = ConsoleUserCreationForm
+    list_display = ["username", "account", "mfa", "is_staff", "is_active", "must_change_password", "last_login"]
+    list_filter = ["is_staff", "is_active", "iam_groups"]
+    readonly_fields = ["unique_id", "arn", "mfa_status", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["account", "username", "path", "unique_id", "arn"]}),
+        (
+            "Password",
+            {
+                "fields": ["password", "must_change_password"],
+                "description": "Passwords: at least 12 characters, not common, not all digits, not like "
+                "the username (Django's validators).",
+            },
+        ),
+        ("Person", {"fields": ["first_name", "last_name", "email"]}),
+        (
+            "Access",
+            {
+                "fields": [
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "managed_policies",
+                    "permissions_boundary",
+                    "mfa_status",
+                ]
+            },
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "account",
+                    "username",
+                    "email",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                    "must_change_password",
+                ]
+            },
+        ),
+    ]
+    filter_horizontal = ["managed_policies"]
+    inlines = [GroupMembershipInline, InlinePolicyInline]
     actions = ["deactivate_mfa"]
+
+    def get_form(self, request, obj=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and "account" in form.base_fields:
+            form.base_fields["account"].initial = Account.objects.filter(is_home=True).first()
+        return form
+
+    def get_inlines(self, request, obj):  # noqa: ANN001, ANN201
+        return self.inlines if obj else []
 
     @admin.display(description="MFA", boolean=True)
     def mfa(self, obj):  # noqa: ANN001, ANN201
         device = getattr(obj, "mfa_device", None)
         return bool(device and device.active)
+
+    @admin.display(description="MFA device")
+    def mfa_status(self, obj):  # noqa: ANN001, ANN201
+        device = getattr(obj, "mfa_device", None)
+        if not device or not device.active:
+            return "None assigned"
+        return format_html(
+            "{} (assigned {:%Y-%m-%d}) — use the “Deactivate MFA device” action to remove it",
+            device.serial,
+            device.enabled_at,
+        )
 
     @admin.action(description="Deactivate MFA device")
     def deactivate_mfa(self, request, queryset):  # noqa: ANN001, ANN201
@@ -67,27 +184,61 @@ class UserAdmin(DjangoUserAdmin):
         count, _ = devices.delete()
         self.message_user(request, f"Deactivated {count} MFA device(s).")
 
-    readonly_fields = ["unique_id", "arn", "last_login", "date_joined"]
-    fieldsets = [
-        (None, {"fields": ["account", "username", "path", "password", "unique_id", "arn"]}),
-        ("Person", {"fields": ["first_name", "last_name", "email"]}),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "managed_policies"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
-    ]
-    filter_horizontal = ["managed_policies"]
-    inlines = [InlinePolicyInline]
+    def save_formset(self, request, form, formset, change):  # noqa: ANN001, ANN201
+        super().save_formset(request, form, formset, change)
+        for obj in formset.queryset if formset.model is InlinePolicy else []:
+            self.warn_policy(request, obj.document, "user", f"Inline policy {obj.name}")
+
+
+@admin.register(MFADevice)
+class MFADeviceAdmin(AuditedAdmin):
+    """Deleting a device deactivates it: the user signs in with the password alone again."""
+
+    list_display = ["serial", "user", "enabled_at", "created_at"]
+    readonly_fields = ["user", "enabled_at", "created_at"]
+    exclude = ["sealed_secret"]  # never shown, not even to administrators
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return False
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "account", "path"]
+class GroupAdmin(AuditedAdmin):
+    list_display = ["name", "account", "path", "member_count"]
     filter_horizontal = ["members", "managed_policies"]
     inlines = [InlinePolicyInline]
 
+    @admin.display(description="members")
+    def member_count(self, obj):  # noqa: ANN001, ANN201
+        return obj.members.count()
+
+    def save_formset(self, request, form, formset, change):  # noqa: ANN001, ANN201
+        super().save_formset(request, form, formset, change)
+        for obj in formset.queryset if formset.model is InlinePolicy else []:
+            self.warn_policy(request, obj.document, "group", f"Inline policy {obj.name}")
+
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "account", "description"]
+class PolicyAdmin(AuditedAdmin):
+    list_display = ["name", "account", "description", "attachment_count"]
+    readonly_fields = ["arn", "attached_to"]
+    fields = ["account", "name", "arn", "description", "document", "attached_to"]
+
+    @admin.display(description="attachments")
+    def attachment_count(self, obj):  # noqa: ANN001, ANN201
+        return obj.users.count() + obj.groups.count() + obj.bounded_users.count()
+
+    @admin.display(description="Attached to")
+    def attached_to(self, obj):  # noqa: ANN001, ANN201
+        if obj.pk is None:
+            return "—"
+        rows = [("user", u.username) for u in obj.users.all()] + [("group", g.name) for g in obj.groups.all()]
+        rows += [("permissions boundary of user", u.username) for u in obj.bounded_users.all()]
+        return format_html_join(", ", "{} {}", rows) if rows else "Not attached"
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001, ANN201
+        super().save_model(request, obj, form, change)
+        self.warn_policy(request, obj.document, "managed", f"Policy {obj.name}")
 
 
 class EmailLinkForm(forms.Form):
@@ -115,21 +266,76 @@ class EmailLinkForm(forms.Form):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
-    list_display = ["name", "account", "path", "max_session_duration", "display_name"]
-    readonly_fields = ["arn"]
+class RoleAdmin(AuditedAdmin):
+    list_display = ["name", "account", "path", "max_session_duration", "requires_mfa_display", "active_sessions"]
+    readonly_fields = ["arn", "requires_mfa_display", "aws_status", "active_sessions"]
+    fields = [
+        "account",
+        "path",
+        "name",
+        "arn",
+        "description",
+        "trust_policy",
+        "permissions_policy",
+        "max_session_duration",
+        "display_name",
+        "color",
+        "requires_mfa_display",
+        "aws_status",
+        "active_sessions",
+    ]
     actions = ["email_switch_link"]
     change_form_template = "admin/accounts/role/change_form.html"
+    change_list_template = "admin/accounts/role/change_list.html"
+
+    @admin.display(description="requires MFA", boolean=True)
+    def requires_mfa_display(self, obj):  # noqa: ANN001, ANN201
+        return obj.requires_mfa
+
+    @admin.display(description="active console sessions")
+    def active_sessions(self, obj):  # noqa: ANN001, ANN201
+        return obj.sessions.filter(ended_at=None).count() if obj.pk else 0
+
+    @admin.display(description="In AWS")
+    def aws_status(self, obj):  # noqa: ANN001, ANN201
+        if obj.pk is None:
+            return "—"
+        try:
+            state = managed.drift(obj)
+        except managed.NotManaged as exc:
+            return str(exc)
+        except Exception as exc:  # noqa: BLE001 - AwsError and friends: show, never 500
+            return f"Could not read the role from AWS: {exc}"
+        if state.in_sync:
+            return "In sync with the console."
+        return format_html("<strong>Drift:</strong> {}", " ".join(state.differences))
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001, ANN201
+        super().save_model(request, obj, form, change)
+        self.warn_policy(request, obj.trust_policy, "trust", "Trust policy")
+        self.warn_policy(request, obj.permissions_policy, "role", "Permissions policy")
 
     def get_urls(self):  # noqa: ANN201
+        view = self.admin_site.admin_view
         urls = [
-            path(
-                "<int:role_id>/email-link/",
-                self.admin_site.admin_view(self.email_link_view),
-                name="accounts_role_email_link",
-            )
+            path("<int:role_id>/email-link/", view(self.email_link_view), name="accounts_role_email_link"),
+            path("<int:role_id>/who-can-switch/", view(self.who_can_switch_view), name="accounts_role_who"),
+            path("<int:role_id>/sync/", view(self.sync_view), name="accounts_role_sync"),
+            path("<int:role_id>/revoke/", view(self.revoke_view), name="accounts_role_revoke"),
+            path("access-matrix/", view(self.access_matrix_view), name="accounts_access_matrix"),
+            path("simulator/", view(self.simulator_view), name="accounts_policy_simulator"),
         ]
         return urls + super().get_urls()
+
+    def _role(self, request, role_id: int, change: bool = False) -> Role:  # noqa: ANN001
+        role = Role.objects.select_related("account").filter(pk=role_id).first()
+        allowed = self.has_change_permission(request, role) if change else self.has_view_permission(request, role)
+        if role is None or not allowed:
+            raise Http404("No such role.")
+        return role
+
+    def _context(self, request, title: str, **extra) -> dict:  # noqa: ANN001, ANN003
+        return {**self.admin_site.each_context(request), "title": title, "opts": self.model._meta, **extra}
 
     @admin.action(description="Email switch link")
     def email_switch_link(self, request, queryset):  # noqa: ANN001, ANN201
@@ -138,10 +344,8 @@ class RoleAdmin(admin.ModelAdmin):
             return None
         return redirect("admin:accounts_role_email_link", role_id=queryset.get().pk)
 
-    def email_link_view(self, request, role_id: int):  # noqa: ANN201
-        role = Role.objects.select_related("account").filter(pk=role_id).first()
-        if role is None or not self.has_view_permission(request, role):
-            raise Http404("No such role.")
+    def email_link_view(self, request, role_id: int):  # noqa: ANN001, ANN201
+        role = self._role(request, role_id)
         form = EmailLinkForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -164,12 +368,155 @@ class RoleAdmin(admin.ModelAdmin):
                 )
                 self.message_user(request, f"Sent the switch link for {role.name} to {sent} recipient(s).")
                 return redirect("admin:accounts_role_change", role.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Email switch link: {role.name}",
-            "role": role,
-            "form": form,
-            "opts": self.model._meta,
-            "link": links.for_role(role),
-        }
-        return render(request, "admin/accounts/role/email_link.html", context)
+        return render(
+            request,
+            "admin/accounts/role/email_link.html",
+            self._context(request, f"Email switch link: {role.name}", role=role, form=form, link=links.for_role(role)),
+        )
+
+    def who_can_switch_view(self, request, role_id: int):  # noqa: ANN001, ANN201
+        role = self._role(request, role_id)
+        rows = []
+        for user in User.objects.filter(is_active=True, account__isnull=False).select_related("account"):
+            plain = switching.decide_for(user, role)
+            with_mfa = plain if plain.allowed else switching.decide_for(user, role, mfa_age=0)
+            rows.append(
+                {
+                    "user": user,
+                    "decision": plain,
+                    "with_mfa": with_mfa,
+                    "reason": "" if plain.allowed else switching.explain(plain, user, role.arn),
+                }
+            )
+        return render(
+            request,
+            "admin/accounts/role/who_can_switch.html",
+            self._context(request, f"Who can switch to {role.name}", role=role, rows=rows),
+        )
+
+    def sync_view(self, request, role_id: int):  # noqa: ANN001, ANN201
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        role = self._role(request, role_id, change=True)
+        try:
+            managed.sync(role)
+        except managed.NotManaged as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        except Exception as exc:  # noqa: BLE001 - AwsError: report, never 500
+            self.message_user(request, f"Sync to AWS failed: {exc}", messages.ERROR)
+        else:
+            audit.record(request, AuditEvent.Kind.ADMIN_CHANGE, role_arn=role.arn, detail="synced role to AWS")
+            self.message_user(request, f"Synced {role.arn} to AWS.")
+        return redirect("admin:accounts_role_change", role.pk)
+
+    def revoke_view(self, request, role_id: int):  # noqa: ANN001, ANN201
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        role = self._role(request, role_id, change=True)
+        result = managed.revoke_sessions(role)
+        audit.record(
+            request,
+            AuditEvent.Kind.ADMIN_CHANGE,
+            role_arn=role.arn,
+            detail=f"revoked active sessions: {result.ended} console session(s); {result.aws_note}",
+        )
+        level = messages.SUCCESS if result.aws_revoked else messages.WARNING
+        self.message_user(request, f"Ended {result.ended} console session(s) in {role.name}. {result.aws_note}", level)
+        return redirect("admin:accounts_role_change", role.pk)
+
+    def access_matrix_view(self, request):  # noqa: ANN001, ANN201
+        roles = list(Role.objects.select_related("account"))
+        users = list(User.objects.filter(is_active=True, account__isnull=False).select_related("account"))
+        matrix = []
+        for user in users:
+            cells = []
+            for role in roles:
+                decision = switching.decide_for(user, role)
+                if decision.allowed:
+                    cells.append(("allowed", "✓", "Allowed by " + ", ".join(map(str, decision.matched))))
+                elif switching.decide_for(user, role, mfa_age=0).allowed:
+                    cells.append(("mfa", "MFA", "Allowed after an MFA check"))
+                else:
+                    cells.append(("refused", "✗", switching.explain(decision, user, role.arn)))
+            matrix.append((user, cells))
+        return render(
+            request,
+            "admin/accounts/access_matrix.html",
+            self._context(request, "Access matrix: who can switch to which role", roles=roles, matrix=matrix),
+        )
+
+    def simulator_view(self, request):  # noqa: ANN001, ANN201
+        form = SimulatorForm(request.POST or None)
+        results = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                results = form.run()["EvaluationResults"]
+            except simulate.SimulationInputError as exc:
+                form.add_error(None, str(exc))
+        return render(
+            request,
+            "admin/accounts/policy_simulator.html",
+            self._context(request, "Policy simulator", form=form, results=results),
+        )
+
+
+class SimulatorForm(forms.Form):
+    user = forms.ModelChoiceField(
+        User.objects.filter(account__isnull=False),
+        required=False,
+        help_text="Simulate this user's real policies, or leave empty and paste policies.",
+    )
+    policies = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
+        label="Identity policies",
+        help_text="One policy document (JSON), or several separated by a line with ---.",
+    )
+    resource_policy = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional resource-based policy (e.g. a trust policy).",
+    )
+    caller_arn = forms.CharField(required=False, help_text="The caller, when pasting policies with a resource policy.")
+    actions = forms.CharField(help_text="Action names, separated by spaces or commas, e.g. sts:AssumeRole")
+    resources = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Resource ARNs, one per line (default *)."
+    )
+    context = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Context entries",
+        help_text="One per line: ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=string",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("user") and not (data.get("policies") or "").strip():
+            raise forms.ValidationError("Choose a user or paste at least one identity policy.")
+        return data
+
+    def run(self) -> dict:
+        data = self.cleaned_data
+        actions = [a for a in data["actions"].replace(",", " ").split() if a]
+        resources = [r.strip() for r in data["resources"].splitlines() if r.strip()] or ["*"]
+        context = simulate.parse_context_entries([c for c in data["context"].splitlines() if c.strip()])
+        resource_policy = None
+        if data["resource_policy"].strip():
+            resource_policy = simulate.load_policy(data["resource_policy"], "ResourcePolicy", "trust")
+        if data["user"]:
+            return simulate_user(data["user"], actions, resources, context, resource_policy)
+        documents = [d for d in data["policies"].split("\n---\n") if d.strip()]
+        identity = [simulate.load_policy(d, f"PolicyInputList.{i}", "managed") for i, d in enumerate(documents, 1)]
+        caller = data["caller_arn"].strip() or "arn:aws:iam::000000000000:user/SimulatedUser"
+        if resource_policy is not None and not data["caller_arn"].strip():
+            raise simulate.SimulationInputError("Give the caller ARN when you paste a resource policy.")
+        principal = simulate.principal_from_arn(caller)
+        return simulate.Simulation(identity, principal, context, None, resource_policy).run(actions, resources)
+
+
+def admin_tools() -> list[tuple[str, str]]:
+    return [
+        ("Access matrix", reverse("admin:accounts_access_matrix")),
+        ("Policy simulator", reverse("admin:accounts_policy_simulator")),
+        ("Audit log", reverse("admin:console_auditevent_changelist")),
+    ]

@@ -55,11 +55,32 @@ class Account(models.Model):
         "home account", default=False, help_text="The account whose users sign in to the console."
     )
 
+    class CredentialsSource(models.TextChoices):
+        NONE = "none", "None (the console does not manage this account's IAM)"
+        EMULATOR = "emulator", "The embedded emulator"
+        PROFILE = "profile", "A named boto3 profile"
+
+    credentials_source = models.CharField(
+        max_length=16,
+        choices=CredentialsSource.choices,
+        default=CredentialsSource.NONE,
+        help_text="How the console manages roles in this account (Sync to AWS, revoking sessions).",
+    )
+    profile_name = models.CharField(
+        max_length=128, blank=True, help_text="boto3 profile, when the source is a profile."
+    )
+    # The emulator's management keys for this account, sealed; set when the emulator is seeded.
+    sealed_admin_credentials = models.TextField(blank=True, editable=False)
+
     class Meta:
         ordering = ["account_id"]
 
     def __str__(self) -> str:
         return f"{self.alias} ({self.account_id})" if self.alias else self.account_id
+
+    def clean(self) -> None:
+        if self.credentials_source == self.CredentialsSource.PROFILE and not self.profile_name:
+            raise ValidationError({"profile_name": "Name the boto3 profile that manages this account."})
 
     @classmethod
     def lookup(cls, id_or_alias: str) -> Account | None:
@@ -112,6 +133,11 @@ class User(AbstractUser):
     path = models.CharField(max_length=512, default="/", validators=[path_validator])
     unique_id = models.CharField(max_length=21, unique=True, editable=False, default="")
     managed_policies = models.ManyToManyField(Policy, blank=True, related_name="users")
+    must_change_password = models.BooleanField(
+        "require a new password at next sign-in",
+        default=False,
+        help_text="After signing in, the user must choose a new password before doing anything else.",
+    )
     permissions_boundary = models.ForeignKey(
         Policy,
         null=True,
@@ -235,6 +261,18 @@ class Role(models.Model):
         errors |= check_policy(self.permissions_policy, "role", "permissions_policy")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def requires_mfa(self) -> bool:
+        """Derived from the trust policy: does an Allow statement test MFA?"""
+        try:
+            trust = self.parsed_trust_policy()
+        except iam.PolicyError:
+            return False
+        return any(
+            st.effect == "Allow" and any(c.key.startswith("aws:multifactorauth") for c in st.conditions)
+            for st in trust.statements
+        )
 
     def parsed_trust_policy(self) -> iam.Policy:
         return iam.parse_policy(self.trust_policy, f"{self.name} trust policy")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("signin", views.signin, name="signin"),
     path("signin/mfa", views.signin_mfa, name="signin_mfa"),
     path("signout", views.signout, name="signout"),
+    path("password", views.new_password, name="new_password"),
     path("security/", security_views.security, name="security"),
     path("security/mfa/start", security_views.mfa_start, name="mfa_start"),
     path("security/mfa/assign", security_views.mfa_assign, name="mfa_assign"),

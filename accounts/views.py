@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -97,3 +99,21 @@ def signout(request: HttpRequest) -> HttpResponse:
         audit.record(request, AuditEvent.Kind.SIGNOUT)
     logout(request)
     return redirect("accounts:signin")
+
+
+@login_required
+@sensitive_post_parameters("new_password1", "new_password2")
+@csrf_protect
+@never_cache
+def new_password(request: HttpRequest) -> HttpResponse:
+    """Choose a new password (required by an administrator, or by choice)."""
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save(commit=False)
+        user.must_change_password = False
+        user.save()
+        update_session_auth_hash(request, user)  # stay signed in
+        audit.record(request, AuditEvent.Kind.PASSWORD_CHANGED)
+        messages.success(request, "Your password was changed.")
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/new_password.html", {"form": form})

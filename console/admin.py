@@ -6,7 +6,8 @@ from .models import AuditEvent, RoleSession
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["time", "username", "kind", "role_arn", "detail", "source_ip"]
-    list_filter = ["kind"]
+    list_filter = ["kind", "username", "role_arn"]
+    date_hierarchy = "time"
     search_fields = ["username", "role_arn", "detail"]
 
     def has_add_permission(self, request):  # noqa: ANN001, ANN201

@@ -8,6 +8,7 @@ Credentials are never logged or put in an exception message.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -150,6 +151,21 @@ def _client(
 
         client.meta.events.register("before-send.*.*", add_account)
     return client
+
+
+@lru_cache(maxsize=16)
+def _profile_client(profile: str, service: str, endpoint: str | None, region: str):
+    with _session_lock:
+        return boto3.session.Session(profile_name=profile).client(
+            service, endpoint_url=endpoint, region_name=region, config=_config()
+        )
+
+
+def _as_document(value) -> dict | None:  # noqa: ANN001
+    """boto3 decodes policy documents to dicts; some backends return JSON text."""
+    if value is None or isinstance(value, dict):
+        return value
+    return json.loads(value)
 
 
 def _broker(service: str):
@@ -306,9 +322,24 @@ def delete_object(creds: TemporaryCredentials, bucket: str, key: str) -> None:
 # --- Administration of an account (emulator seeding; role sync later) ----------------------
 
 
+@dataclass(frozen=True)
+class RoleState:
+    """A role as AWS has it."""
+
+    trust_policy: dict
+    permissions_policy: dict | None
+    max_session_duration: int
+    inline_policy_names: tuple[str, ...]
+
+
+REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
+PERMISSIONS_POLICY_NAME = "permissions"
+
+
 class AccountAdmin:
-    """IAM and S3 calls that set up an account. Against the emulator, `emulator_account`
-    selects the account (moto's header); against real AWS, pass that account's credentials."""
+    """IAM and S3 calls that manage an account. Against the emulator before auth is on,
+    `emulator_account` selects the account (moto's header); otherwise pass that account's
+    management keys, or a boto3 `profile` for real AWS."""
 
     def __init__(
         self,
@@ -316,13 +347,71 @@ class AccountAdmin:
         key: str | None = None,
         secret: str | None = None,
         endpoint: str | None = None,
+        profile: str | None = None,
     ) -> None:
         if emulator_account and key is None:
             key = secret = "emulator-seeding"  # before auth is on, moto accepts any signed request
+        self._profile = profile
         self._args = (endpoint or settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, None, emulator_account)
 
     def _c(self, service: str):
+        if self._profile:
+            return _profile_client(self._profile, service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION)
         return _client(service, *self._args)
+
+    def role_state(self, name: str) -> RoleState | None:
+        """The role as AWS holds it, or None when it does not exist there."""
+        iam = self._c("iam")
+        try:
+            role = iam.get_role(RoleName=name)["Role"]
+            names = tuple(iam.list_role_policies(RoleName=name)["PolicyNames"])
+            permissions = None
+            if PERMISSIONS_POLICY_NAME in names:
+                permissions = iam.get_role_policy(RoleName=name, PolicyName=PERMISSIONS_POLICY_NAME)["PolicyDocument"]
+        except iam.exceptions.NoSuchEntityException:
+            return None
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "iam:GetRole", name) from None
+        return RoleState(
+            _as_document(role["AssumeRolePolicyDocument"]),
+            _as_document(permissions),
+            role.get("MaxSessionDuration", 3600),
+            names,
+        )
+
+    def sync_role(
+        self,
+        name: str,
+        path: str,
+        trust_policy: str,
+        permissions_policy: str,
+        max_session_duration: int,
+        description: str = "",
+    ) -> None:
+        try:
+            self.ensure_role(name, path, trust_policy, permissions_policy, max_session_duration, description)
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "iam:UpdateRole", name) from None
+
+    def revoke_older_sessions(self, name: str, before: datetime) -> None:
+        """AWS's own mechanism: deny everything to credentials issued before `before`."""
+        document = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Action": "*",
+                        "Resource": "*",
+                        "Condition": {"DateLessThan": {"aws:TokenIssueTime": before.strftime("%Y-%m-%dT%H:%M:%SZ")}},
+                    }
+                ],
+            }
+        )
+        try:
+            self._c("iam").put_role_policy(RoleName=name, PolicyName=REVOKE_POLICY_NAME, PolicyDocument=document)
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "iam:PutRolePolicy", name) from None
 
     def ensure_role(
         self,
@@ -345,7 +434,7 @@ class AccountAdmin:
         except iam.exceptions.EntityAlreadyExistsException:
             iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust_policy)
             iam.update_role(RoleName=name, MaxSessionDuration=max_session_duration, Description=description)
-        iam.put_role_policy(RoleName=name, PolicyName="permissions", PolicyDocument=permissions_policy)
+        iam.put_role_policy(RoleName=name, PolicyName=PERMISSIONS_POLICY_NAME, PolicyDocument=permissions_policy)
 
     def create_user_with_key(self, name: str, policy_name: str, policy: str) -> tuple[str, str]:
         """An IAM user with one inline policy and a fresh access key: (key id, secret)."""

@@ -53,6 +53,8 @@ class AuditEvent(models.Model):
         MFA_FAILED = "mfa_failed", "MFA code refused"
         MFA_STEP_UP = "mfa_step_up", "MFA step-up passed"
         SWITCH_LINK_SENT = "switch_link_sent", "Switch link emailed"
+        ADMIN_CHANGE = "admin_change", "Administration change"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
 
     time = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

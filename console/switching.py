@@ -80,7 +80,9 @@ def _session_name(username: str) -> str:
     return username if len(username) >= 2 else f"{username}_"
 
 
-def request_context(request: HttpRequest, user: User) -> dict[str, object]:
+def decision_context(
+    user: User, *, mfa_age: int | None = None, source_ip: str | None = None, secure: bool = True
+) -> dict[str, object]:
     """The IAM condition context for a decision made on `user`'s behalf."""
     moment = now()
     context: dict[str, object] = {
@@ -91,22 +93,38 @@ def request_context(request: HttpRequest, user: User) -> dict[str, object]:
         "aws:PrincipalType": "User",
         "aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(moment.timestamp())),
-        "aws:SecureTransport": request.is_secure(),
-        "aws:MultiFactorAuthPresent": False,
+        "aws:SecureTransport": secure,
+        "aws:MultiFactorAuthPresent": mfa_age is not None,
         "sts:RoleSessionName": _session_name(user.username),
         "sts:SourceIdentity": _session_name(user.username),
     }
-    ip = audit.client_ip(request)
-    if ip:
-        context["aws:SourceIp"] = ip
-    age = mfa.session_mfa_age(request)
-    if age is not None:  # aws:MultiFactorAuthAge exists only when MFA was used
-        context["aws:MultiFactorAuthPresent"] = True
-        context["aws:MultiFactorAuthAge"] = str(age)
+    if source_ip:
+        context["aws:SourceIp"] = source_ip
+    if mfa_age is not None:  # aws:MultiFactorAuthAge exists only when MFA was used
+        context["aws:MultiFactorAuthAge"] = str(mfa_age)
     return context
 
 
-def _explain(decision: iam.AssumeRoleDecision, user: User, role_arn: str) -> str:
+def request_context(request: HttpRequest, user: User) -> dict[str, object]:
+    return decision_context(
+        user, mfa_age=mfa.session_mfa_age(request), source_ip=audit.client_ip(request), secure=request.is_secure()
+    )
+
+
+def decide_for(user: User, role: Role, *, mfa_age: int | None = None) -> iam.AssumeRoleDecision:
+    """The switch decision for `user` and `role` outside a request (admin tools, simulators)."""
+    return iam.evaluate_assume_role(
+        iam.Principal(user.arn, user.account.account_id),
+        role.arn,
+        role.account.account_id,
+        user.identity_policies(),
+        role.parsed_trust_policy(),
+        decision_context(user, mfa_age=mfa_age),
+        permissions_boundary=user.boundary_policies(),
+    )
+
+
+def explain(decision: iam.AssumeRoleDecision, user: User, role_arn: str) -> str:
     action = "sts:AssumeRole"
     if decision.refused_by == "identity":
         if decision.identity.decision == "explicitDeny":
@@ -176,7 +194,7 @@ def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
                 help_url=reverse("accounts:security"),
                 help_text="Set up MFA",
             )
-        raise _refuse(request, target, _explain(decision, user, target.role_arn))
+        raise _refuse(request, target, explain(decision, user, target.role_arn))
 
     duration = max(MIN_DURATION, min(settings.ROLE_SESSION_SECONDS, role.max_session_duration))
     name = _session_name(user.username)

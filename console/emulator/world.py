@@ -15,11 +15,12 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Account, Group, InlinePolicy, Role, User
-from console import aws
+from console import aws, crypto
 
 DEV_ACCOUNT = "111122223333"
 PROD_ACCOUNT = "123456789012"
 BROKER_USER = "console-broker"
+MANAGER_USER = "console-admin"
 DEMO_USERS = ("alice", "bob", "admin")
 
 
@@ -126,6 +127,13 @@ BROKER_POLICY = _json(
     }
 )
 
+MANAGER_POLICY = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "ManageRoles", "Effect": "Allow", "Action": "iam:*", "Resource": "*"}],
+    }
+)
+
 BUCKETS: dict[str, dict[str, bytes]] = {
     "productionapp": {
         "index.html": b"<!doctype html><title>Production app</title><h1>Hello from production</h1>\n",
@@ -154,12 +162,14 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
     generated one. The password set, if any, is returned in the result."""
     result = SeedResult(password=None)
     dev, made = Account.objects.get_or_create(
-        account_id=DEV_ACCOUNT, defaults={"alias": "example-dev", "name": "Development", "is_home": True}
+        account_id=DEV_ACCOUNT,
+        defaults={"alias": "example-dev", "name": "Development", "is_home": True, "credentials_source": "emulator"},
     )
     if made:
         result.created.append(f"account {dev}")
     prod, made = Account.objects.get_or_create(
-        account_id=PROD_ACCOUNT, defaults={"alias": "example-prod", "name": "Production"}
+        account_id=PROD_ACCOUNT,
+        defaults={"alias": "example-prod", "name": "Production", "credentials_source": "emulator"},
     )
     if made:
         result.created.append(f"account {prod}")
@@ -234,5 +244,12 @@ def seed_emulator(endpoint: str) -> tuple[str, str]:
     prod = aws.AccountAdmin(emulator_account=PROD_ACCOUNT, endpoint=endpoint)
     for bucket, objects in BUCKETS.items():
         prod.ensure_bucket(bucket, objects)
+    # Accounts the console manages through the emulator get a management user; its keys are
+    # sealed on the account row (the emulator is new at each start, so are the keys).
+    for account in Account.objects.filter(credentials_source=Account.CredentialsSource.EMULATOR):
+        admin = aws.AccountAdmin(emulator_account=account.account_id, endpoint=endpoint)
+        key, secret = admin.create_user_with_key(MANAGER_USER, "manage-roles", MANAGER_POLICY)
+        account.sealed_admin_credentials = crypto.seal({"key": key, "secret": secret})
+        account.save(update_fields=["sealed_admin_credentials"])
     home = aws.AccountAdmin(emulator_account=settings.CONSOLE_HOME_ACCOUNT_ID, endpoint=endpoint)
     return home.create_user_with_key(BROKER_USER, "broker", BROKER_POLICY)
