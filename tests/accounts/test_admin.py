@@ -323,19 +323,39 @@ def test_adding_bob_to_developers_takes_effect_on_his_next_request(demo_world, a
 
 
 def test_revoke_active_sessions_in_console_and_aws(admin_client: Client) -> None:
+    # Its own role: moto ignores the revoke policy's aws:TokenIssueTime condition, so the Deny
+    # blocks every session of the role in the (session-wide) emulator afterwards.
+    template = Role.objects.get(name="UpdateAPP")
+    role = Role.objects.create(
+        account=template.account,
+        name="RevokeMe",
+        trust_policy=template.trust_policy,
+        permissions_policy=template.permissions_policy,
+    )
+    managed.sync(role)
+    User.objects.get(username="alice").inline_policies.create(
+        name="RevokeMe",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn}],
+            }
+        ),
+    )
     alice = Client()
     sign_in(alice, "alice")
-    alice.post("/switchrole", SWITCH_TO_UPDATEAPP)
-    role = Role.objects.get(name="UpdateAPP")
+    assert alice.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "roleName": "RevokeMe"}).status_code == 302
+    assert alice.get("/s3/buckets/productionapp/").status_code == 200
+
     assert admin_client.get(f"/admin/accounts/role/{role.pk}/revoke/").status_code == 405
     follow = admin_client.post(f"/admin/accounts/role/{role.pk}/revoke/", follow=True).content.decode()
-    assert "Ended 1 console session(s) in UpdateAPP." in follow and "are denied in AWS" in follow
+    assert "Ended 1 console session(s) in RevokeMe." in follow and "are denied in AWS" in follow
     session = RoleSession.objects.get()
     assert session.ended_at and session.sealed_credentials == ""
     page = alice.get("/s3/", follow=True).content.decode()
     assert "was ended (revoked by an administrator)" in page
     assert "alice @ example-dev" in page
-    state = managed.admin_for(role.account).role_state("UpdateAPP")
+    state = managed.admin_for(role.account).role_state("RevokeMe")
     assert aws.REVOKE_POLICY_NAME in state.inline_policy_names
 
 
