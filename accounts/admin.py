@@ -21,7 +21,7 @@ from console.models import AuditEvent
 
 from . import iam
 from .iam import simulate
-from .models import ROLE_COLORS, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
+from .models import ROLE_COLORS, AccessKey, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
 from .simulation import simulate_user
 
 admin.site.site_header = "Switchrole Console administration"
@@ -188,6 +188,25 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         super().save_formset(request, form, formset, change)
         for obj in formset.queryset if formset.model is InlinePolicy else []:
             self.warn_policy(request, obj.document, "user", f"Inline policy {obj.name}")
+
+
+@admin.register(AccessKey)
+class AccessKeyAdmin(AuditedAdmin):
+    list_display = ["access_key_id", "user", "status", "created_at", "last_used_at"]
+    list_filter = ["status"]
+    readonly_fields = ["access_key_id", "user", "created_at", "last_used_at"]
+    fields = ["access_key_id", "user", "status", "created_at", "last_used_at"]  # never the secret
+    actions = ["deactivate"]
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return False  # created by their users, or `manage.py create_access_key`
+
+    @admin.action(description="Deactivate selected access keys")
+    def deactivate(self, request, queryset):  # noqa: ANN001, ANN201
+        for key in queryset:
+            audit.record(request, AuditEvent.Kind.ACCESS_KEY_CHANGED, detail=f"{key} deactivated by administrator")
+        count = queryset.update(status=AccessKey.Status.INACTIVE)
+        self.message_user(request, f"Deactivated {count} access key(s).")
 
 
 @admin.register(MFADevice)

@@ -306,3 +306,32 @@ class MFADevice(models.Model):
     @property
     def serial(self) -> str:
         return f"arn:aws:iam::{self.user.account.account_id}:mfa/{self.user.username}"
+
+
+class AccessKey(models.Model):
+    """A console-issued access key for the STS endpoint. SigV4 needs the secret itself, so it is
+    stored sealed (encrypted), not hashed; it is shown once, at creation."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "Active", "Active"
+        INACTIVE = "Inactive", "Inactive"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_keys")
+    access_key_id = models.CharField(max_length=20, unique=True, editable=False)
+    sealed_secret = models.TextField(editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Requests in the current rate-limit window (per key, counted in the database: all workers).
+    window_start = models.DateTimeField(null=True, blank=True, editable=False)
+    window_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.access_key_id
+
+    @property
+    def active(self) -> bool:
+        return self.status == self.Status.ACTIVE

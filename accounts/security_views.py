@@ -13,15 +13,59 @@ from django.views.decorators.http import require_POST
 from console import audit
 from console.models import AuditEvent
 
-from . import mfa
+from . import access_keys, mfa
 from .forms import MFAActivateForm
 
 
 @login_required
 @never_cache
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: HttpRequest, new_key=None, new_secret: str = "") -> HttpResponse:  # noqa: ANN001
     device = getattr(request.user, "mfa_device", None)
-    return render(request, "accounts/security.html", {"device": device})
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "device": device,
+            "keys": request.user.access_keys.all(),
+            "max_keys": access_keys.MAX_KEYS_PER_USER,
+            "new_key": new_key,
+            "new_secret": new_secret,  # shown once, in this response only
+        },
+    )
+
+
+@login_required
+@require_POST
+@never_cache
+def key_create(request: HttpRequest) -> HttpResponse:
+    try:
+        key, secret = access_keys.create(request.user)
+    except access_keys.AccessKeyError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:security")
+    audit.record(request, AuditEvent.Kind.ACCESS_KEY_CREATED, detail=key.access_key_id)
+    return security(request, new_key=key, new_secret=secret)
+
+
+@login_required
+@require_POST
+def key_status(request: HttpRequest, key_id: str) -> HttpResponse:
+    active = request.POST.get("status") == "Active"
+    if access_keys.set_status(request.user, key_id, active):
+        audit.record(
+            request, AuditEvent.Kind.ACCESS_KEY_CHANGED, detail=f"{key_id} {'activated' if active else 'deactivated'}"
+        )
+        messages.info(request, f"Access key {key_id} is now {'active' if active else 'inactive'}.")
+    return redirect("accounts:security")
+
+
+@login_required
+@require_POST
+def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
+    if access_keys.delete(request.user, key_id):
+        audit.record(request, AuditEvent.Kind.ACCESS_KEY_CHANGED, detail=f"{key_id} deleted")
+        messages.info(request, f"Access key {key_id} was deleted.")
+    return redirect("accounts:security")
 
 
 @login_required

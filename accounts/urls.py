@@ -12,4 +12,7 @@ urlpatterns = [
     path("security/mfa/start", security_views.mfa_start, name="mfa_start"),
     path("security/mfa/assign", security_views.mfa_assign, name="mfa_assign"),
     path("security/mfa/remove", security_views.mfa_remove, name="mfa_remove"),
+    path("security/keys/create", security_views.key_create, name="key_create"),
+    path("security/keys/<str:key_id>/status", security_views.key_status, name="key_status"),
+    path("security/keys/<str:key_id>/delete", security_views.key_delete, name="key_delete"),
 ]

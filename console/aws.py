@@ -99,6 +99,7 @@ class TemporaryCredentials:
     session_token: str = field(repr=False)
     expiration: datetime
     assumed_role_arn: str = ""
+    assumed_role_id: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -214,6 +215,7 @@ def assume_role(role_arn: str, session_name: str, source_identity: str, duration
         c["SessionToken"],
         c["Expiration"],
         response.get("AssumedRoleUser", {}).get("Arn", ""),
+        response.get("AssumedRoleUser", {}).get("AssumedRoleId", ""),
     )
 
 

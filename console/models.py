@@ -55,6 +55,8 @@ class AuditEvent(models.Model):
         SWITCH_LINK_SENT = "switch_link_sent", "Switch link emailed"
         ADMIN_CHANGE = "admin_change", "Administration change"
         PASSWORD_CHANGED = "password_changed", "Password changed"
+        ACCESS_KEY_CREATED = "access_key_created", "Access key created"
+        ACCESS_KEY_CHANGED = "access_key_changed", "Access key changed"
 
     time = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

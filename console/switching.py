@@ -75,7 +75,7 @@ def normalize_color(value: str | None) -> str:
     return candidate if candidate in ROLE_COLORS else ""
 
 
-def _session_name(username: str) -> str:
+def session_name(username: str) -> str:
     # RoleSessionName and SourceIdentity need 2-64 of [\w+=,.@-]; IAM usernames allow 1 char.
     return username if len(username) >= 2 else f"{username}_"
 
@@ -95,8 +95,8 @@ def decision_context(
         "aws:EpochTime": str(int(moment.timestamp())),
         "aws:SecureTransport": secure,
         "aws:MultiFactorAuthPresent": mfa_age is not None,
-        "sts:RoleSessionName": _session_name(user.username),
-        "sts:SourceIdentity": _session_name(user.username),
+        "sts:RoleSessionName": session_name(user.username),
+        "sts:SourceIdentity": session_name(user.username),
     }
     if source_ip:
         context["aws:SourceIp"] = source_ip
@@ -197,7 +197,7 @@ def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
         raise _refuse(request, target, explain(decision, user, target.role_arn))
 
     duration = max(MIN_DURATION, min(settings.ROLE_SESSION_SECONDS, role.max_session_duration))
-    name = _session_name(user.username)
+    name = session_name(user.username)
     try:
         creds = aws.assume_role(role.arn, name, name, duration)
     except aws.AwsError as exc:

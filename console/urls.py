@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import history, home, s3, switchrole
+from .views import history, home, s3, sts, switchrole
 
 console_patterns = (
     [
@@ -11,6 +11,7 @@ console_patterns = (
         path("history/<int:entry_id>/pin", history.pin, name="history_pin"),
         path("history/<int:entry_id>/remove", history.remove, name="history_remove"),
         path("switchback", switchrole.switchback, name="switchback"),
+        path("sts/", sts.sts, name="sts"),
         path("s3/", s3.buckets, name="s3_buckets"),
         path("s3/buckets/<str:bucket>/", s3.bucket, name="s3_bucket"),
         path("s3/buckets/<str:bucket>/download", s3.download, name="s3_download"),

@@ -1,0 +1,160 @@
+"""The STS API flows behind /sts/: the same decision as the browser's switch, for CLI and SDKs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from accounts import iam, mfa
+from accounts.models import Account, Role, User
+
+from . import audit, aws, switching
+from .models import AuditEvent
+
+ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,64})$")
+SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
+EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+TOKEN_CODE = re.compile(r"^\d{6}$")
+MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code."
+
+
+@dataclass
+class StsError(Exception):
+    code: str
+    message: str
+    status: int = 400
+    sender: bool = True
+
+
+def _validation(field: str, value: str, constraint: str) -> StsError:
+    return StsError(
+        "ValidationError",
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}",
+    )
+
+
+@dataclass(frozen=True)
+class AssumeRoleRequest:
+    role_arn: str
+    session_name: str
+    duration: int | None
+    serial_number: str | None
+    token_code: str | None
+    source_identity: str | None
+    external_id: str | None
+
+    @classmethod
+    def parse(cls, params) -> AssumeRoleRequest:  # noqa: ANN001
+        role_arn = params.get("RoleArn", "")
+        if not role_arn:
+            raise _validation("roleArn", "null", "Member must not be null")
+        if not ROLE_ARN.match(role_arn):
+            raise StsError("ValidationError", f"{role_arn} is invalid")
+        session = params.get("RoleSessionName", "")
+        if not SESSION_NAME.match(session):
+            raise _validation(
+                "roleSessionName",
+                session,
+                "Member must satisfy regular expression pattern: [\\w+=,.@-]* and length 2-64",
+            )
+        duration = params.get("DurationSeconds")
+        if duration is not None:
+            if not duration.isdigit() or not 900 <= int(duration) <= 43200:
+                raise _validation(
+                    "durationSeconds",
+                    duration,
+                    "Member must have value greater than or equal to 900 and less than or equal to 43200",
+                )
+            duration = int(duration)
+        token = params.get("TokenCode")
+        if token is not None and not TOKEN_CODE.match(token):
+            raise _validation("tokenCode", token, "Member must satisfy regular expression pattern: [\\d]* and length 6")
+        source = params.get("SourceIdentity")
+        if source is not None and not SESSION_NAME.match(source):
+            raise _validation(
+                "sourceIdentity", source, "Member must satisfy regular expression pattern: [\\w+=,.@-]* and length 2-64"
+            )
+        external = params.get("ExternalId")
+        if external is not None and not EXTERNAL_ID.match(external):
+            raise _validation("externalId", external, "Member must have length between 2 and 1224")
+        return cls(role_arn, session, duration, params.get("SerialNumber"), token, source, external)
+
+
+def _mfa_age(user: User, req: AssumeRoleRequest) -> int | None:
+    """0 when a valid, unused token from the user's own device came with the request."""
+    if req.token_code is None and req.serial_number is None:
+        return None
+    device = mfa.active_device(user)
+    if req.token_code is None or device is None or req.serial_number != device.serial:
+        raise StsError("AccessDenied", MFA_FAILED, 403)
+    result = mfa.verify(device, req.token_code)
+    if result is not mfa.Result.OK:
+        raise StsError("AccessDenied", MFA_FAILED if result is not mfa.Result.LOCKED else mfa.MESSAGES[result], 403)
+    return 0
+
+
+def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws.TemporaryCredentials:
+    """Decide exactly as the browser does, then broker the call. Raises StsError."""
+    match = ROLE_ARN.match(req.role_arn)
+    account = Account.objects.filter(account_id=match.group("account")).first()
+    role = (
+        Role.objects.filter(account=account, name=match.group("name"), path=match.group("path")).first()
+        if account
+        else None
+    )
+    mfa_age = _mfa_age(user, req)
+    context = switching.decision_context(
+        user, mfa_age=mfa_age, source_ip=audit.client_ip(request), secure=request.is_secure()
+    )
+    context["sts:RoleSessionName"] = req.session_name
+    if req.source_identity:
+        context["sts:SourceIdentity"] = req.source_identity
+    if req.external_id:
+        context["sts:ExternalId"] = req.external_id
+    decision = iam.evaluate_assume_role(
+        iam.Principal(user.arn, user.account.account_id),
+        req.role_arn,
+        match.group("account"),
+        user.identity_policies(),
+        role.parsed_trust_policy() if role else None,
+        context,
+        permissions_boundary=user.boundary_policies(),
+    )
+    if not decision.allowed or role is None:
+        reason = switching.explain(decision, user, req.role_arn)
+        audit.record(
+            request, AuditEvent.Kind.SWITCH_REFUSED, user=user, role_arn=req.role_arn, detail=f"via STS API: {reason}"
+        )
+        raise StsError(
+            "AccessDenied",
+            f"User: {user.arn} is not authorized to perform: sts:AssumeRole on resource: {req.role_arn}",
+            403,
+        )
+    duration = req.duration or min(3600, role.max_session_duration)
+    if duration > role.max_session_duration:
+        raise StsError(
+            "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+        )
+    try:
+        # The backend sees the person: SourceIdentity is always the console username.
+        creds = aws.assume_role(role.arn, req.session_name, switching.session_name(user.username), duration)
+    except aws.AwsError as exc:
+        audit.record(
+            request,
+            AuditEvent.Kind.SWITCH_REFUSED,
+            user=user,
+            role_arn=role.arn,
+            detail=f"via STS API: the backend refused: {exc.code or exc.message}",
+        )
+        raise StsError("AccessDenied", f"The backend refused AssumeRole: {exc.message}", 403) from None
+    matched = ", ".join(str(m) for m in decision.matched)
+    audit.record(
+        request,
+        AuditEvent.Kind.SWITCH_ALLOWED,
+        user=user,
+        role_arn=role.arn,
+        detail=f"via STS API (session {req.session_name}): allowed by {matched}",
+    )
+    return creds
