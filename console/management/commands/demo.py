@@ -29,6 +29,43 @@ def remembered_password() -> str | None:
     return PASSWORD_FILE.read_text().strip() if PASSWORD_FILE.exists() else None
 
 
+def write_aws_config(console_url: str, emulator_url: str) -> str:
+    """An ~/.aws/config for this run: STS goes to the console, S3 to the emulator. No secrets:
+    put alice's console access key in ~/.aws/credentials under [alice]."""
+    path = settings.VAR_DIR / "aws-config"
+    path.write_text(AWS_CONFIG.format(console=console_url, emulator=emulator_url))
+    return str(path)
+
+
+AWS_CONFIG = """[profile alice]
+region = us-east-1
+services = switchrole-console
+
+[profile prod]
+role_arn = arn:aws:iam::123456789012:role/UpdateAPP
+source_profile = alice
+region = us-east-1
+services = switchrole-console
+s3 =
+  addressing_style = path
+
+[profile prod-mfa]
+role_arn = arn:aws:iam::123456789012:role/UpdateAPP-MFA
+source_profile = alice
+mfa_serial = arn:aws:iam::111122223333:mfa/alice
+region = us-east-1
+services = switchrole-console
+s3 =
+  addressing_style = path
+
+[services switchrole-console]
+sts =
+  endpoint_url = {console}/sts/
+s3 =
+  endpoint_url = {emulator}
+"""
+
+
 class Command(BaseCommand):
     help = "Run the console on the embedded AWS emulator with the demo world."
 
@@ -82,10 +119,11 @@ class Command(BaseCommand):
             env=env,
             stdin=subprocess.DEVNULL,
         )
-        self._banner(port, emulator.url, password, changed=not result.password and not given)
+        aws_config = write_aws_config(env["CONSOLE_BASE_URL"], emulator.url)
+        self._banner(port, emulator.url, password, changed=not result.password and not given, aws_config=aws_config)
         self._wait(web, emulator)
 
-    def _banner(self, port: int, emulator_url: str, password: str | None, changed: bool) -> None:
+    def _banner(self, port: int, emulator_url: str, password: str | None, changed: bool, aws_config: str) -> None:
         note = " (unless changed in the console since)" if changed else ""
         lines = [
             "",
@@ -102,6 +140,8 @@ class Command(BaseCommand):
             "",
             f"  Try: http://127.0.0.1:{port}/switchrole?account=example-prod&roleName=UpdateAPP"
             "&displayName=Production&color=F2B0A9",
+            f"  AWS CLI / boto3: AWS_CONFIG_FILE={aws_config} aws s3 ls s3://productionapp --profile prod",
+            "    (put a console access key for alice under [alice] in ~/.aws/credentials; see README)",
             "  Press Ctrl-C to stop.",
             "",
         ]
