@@ -72,6 +72,15 @@ class AuditedAdmin(admin.ModelAdmin):
         for warning in iam.validate_policy(text, kind).warnings:
             self.message_user(request, f"{label}: {warning}", messages.WARNING)
 
+    # The size quota for inline policies on this page's objects: "user" or "group".
+    inline_policy_kind = ""
+
+    def save_formset(self, request, form, formset, change):  # noqa: ANN001, ANN201
+        super().save_formset(request, form, formset, change)
+        if formset.model is InlinePolicy:
+            for obj in formset.queryset:
+                self.warn_policy(request, obj.document, self.inline_policy_kind, f"Inline policy {obj.name}")
+
 
 @admin.register(Account)
 class AccountAdmin(AuditedAdmin):
@@ -149,6 +158,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ]
     filter_horizontal = ["managed_policies"]
     inlines = [GroupMembershipInline, InlinePolicyInline]
+    inline_policy_kind = "user"
     actions = ["deactivate_mfa"]
 
     def get_form(self, request, obj=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
@@ -183,11 +193,6 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=f"{device.serial} by administrator")
         count, _ = devices.delete()
         self.message_user(request, f"Deactivated {count} MFA device(s).")
-
-    def save_formset(self, request, form, formset, change):  # noqa: ANN001, ANN201
-        super().save_formset(request, form, formset, change)
-        for obj in formset.queryset if formset.model is InlinePolicy else []:
-            self.warn_policy(request, obj.document, "user", f"Inline policy {obj.name}")
 
 
 @admin.register(AccessKey)
@@ -226,15 +231,11 @@ class GroupAdmin(AuditedAdmin):
     list_display = ["name", "account", "path", "member_count"]
     filter_horizontal = ["members", "managed_policies"]
     inlines = [InlinePolicyInline]
+    inline_policy_kind = "group"
 
     @admin.display(description="members")
     def member_count(self, obj):  # noqa: ANN001, ANN201
         return obj.members.count()
-
-    def save_formset(self, request, form, formset, change):  # noqa: ANN001, ANN201
-        super().save_formset(request, form, formset, change)
-        for obj in formset.queryset if formset.model is InlinePolicy else []:
-            self.warn_policy(request, obj.document, "group", f"Inline policy {obj.name}")
 
 
 @admin.register(Policy)

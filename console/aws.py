@@ -381,20 +381,6 @@ class AccountAdmin:
             names,
         )
 
-    def sync_role(
-        self,
-        name: str,
-        path: str,
-        trust_policy: str,
-        permissions_policy: str,
-        max_session_duration: int,
-        description: str = "",
-    ) -> None:
-        try:
-            self.ensure_role(name, path, trust_policy, permissions_policy, max_session_duration, description)
-        except Exception as exc:  # noqa: BLE001
-            raise _translate(exc, "iam:UpdateRole", name) from None
-
     def revoke_older_sessions(self, name: str, before: datetime) -> None:
         """AWS's own mechanism: deny everything to credentials issued before `before`."""
         document = json.dumps(
@@ -424,19 +410,23 @@ class AccountAdmin:
         max_session_duration: int,
         description: str = "",
     ) -> None:
-        iam = self._c("iam")
+        """Create the role, or bring trust policy, duration and inline permissions policy in line."""
         try:
-            iam.create_role(
-                RoleName=name,
-                Path=path,
-                AssumeRolePolicyDocument=trust_policy,
-                MaxSessionDuration=max_session_duration,
-                Description=description,
-            )
-        except iam.exceptions.EntityAlreadyExistsException:
-            iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust_policy)
-            iam.update_role(RoleName=name, MaxSessionDuration=max_session_duration, Description=description)
-        iam.put_role_policy(RoleName=name, PolicyName=PERMISSIONS_POLICY_NAME, PolicyDocument=permissions_policy)
+            iam = self._c("iam")
+            try:
+                iam.create_role(
+                    RoleName=name,
+                    Path=path,
+                    AssumeRolePolicyDocument=trust_policy,
+                    MaxSessionDuration=max_session_duration,
+                    Description=description,
+                )
+            except iam.exceptions.EntityAlreadyExistsException:
+                iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust_policy)
+                iam.update_role(RoleName=name, MaxSessionDuration=max_session_duration, Description=description)
+            iam.put_role_policy(RoleName=name, PolicyName=PERMISSIONS_POLICY_NAME, PolicyDocument=permissions_policy)
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "iam:CreateRole", name) from None
 
     def create_user_with_key(self, name: str, policy_name: str, policy: str) -> tuple[str, str]:
         """An IAM user with one inline policy and a fresh access key: (key id, secret)."""

@@ -63,7 +63,7 @@ def drift(role: Role) -> Drift:
 
 
 def sync(role: Role) -> None:
-    admin_for(role.account).sync_role(
+    admin_for(role.account).ensure_role(
         role.name, role.path, role.trust_policy, role.permissions_policy, role.max_session_duration, role.description
     )
 

@@ -103,7 +103,9 @@ def alice_in_role(alice_client) -> Client:  # noqa: ANN001
 
 @pytest.fixture
 def clock(monkeypatch):  # noqa: ANN001, ANN201
-    """Move the console's clock: `clock.advance(seconds)`."""
+    """Freeze the console's clock, then move it with `clock.advance(seconds)`. Frozen, so a TOTP
+    code computed and checked a few milliseconds apart never straddles a 30-second step."""
+    start = clock_module.now()
 
     class Clock:
         offset = timedelta()
@@ -112,10 +114,9 @@ def clock(monkeypatch):  # noqa: ANN001, ANN201
             self.offset += timedelta(seconds=seconds)
 
         def now(self):  # noqa: ANN201
-            return real_now() + self.offset
+            return start + self.offset
 
     c = Clock()
-    real_now = clock_module.now
     monkeypatch.setattr(clock_module, "now", c.now)
     return c
 

@@ -393,3 +393,20 @@ def _group_form(group: Group, **overrides) -> dict:  # noqa: ANN003
         )
     data.update(overrides)
     return data
+
+
+def test_group_inline_policy_warnings_show_after_saving(admin_client: Client) -> None:
+    group = Group.objects.get(name="Testers")
+    data = _group_form(group)
+    data.update({"inline_policies-TOTAL_FORMS": str(int(data["inline_policies-TOTAL_FORMS"]) + 1)})
+    n = int(data["inline_policies-TOTAL_FORMS"]) - 1
+    data.update(
+        {
+            f"inline_policies-{n}-name": "Everything",
+            f"inline_policies-{n}-document": json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
+            ),
+        }
+    )
+    response = admin_client.post(f"/admin/accounts/group/{group.pk}/change/", data, follow=True)
+    assert "Inline policy Everything: Allow with NotAction grants every action" in response.content.decode()

@@ -218,3 +218,9 @@ def test_qr_code_is_an_svg_made_on_the_server(demo_world) -> None:  # noqa: ANN0
     svg = mfa.qr_svg(device)
     assert svg.startswith("<svg") and "viewBox" in svg and "http" not in svg.split(">", 1)[1]
     assert mfa.provisioning_uri(device).startswith("otpauth://totp/Switchrole%20Console:alice%40example-dev?")
+
+
+def test_security_page_title_is_plain_text(alice_client: Client) -> None:
+    html = alice_client.get("/security/").content.decode()
+    assert re.search(r"<title>([^<]*)</title>", html).group(1).strip() == "Security credentials · Switchrole Console"
+    assert html.count("Access keys for the CLI and SDKs") == 1
