@@ -397,9 +397,10 @@ class RoleAdmin(AuditedAdmin):
     def who_can_switch_view(self, request, role_id: int):  # noqa: ANN001, ANN201
         role = self._role(request, role_id)
         rows = []
-        for user in User.objects.filter(is_active=True, account__isnull=False).select_related("account"):
-            plain = switching.decide_for(user, role)
-            with_mfa = plain if plain.allowed else switching.decide_for(user, role, mfa_age=0)
+        for user in _active_users():
+            loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
+            plain = switching.decide_for(user, role, **loaded)
+            with_mfa = plain if plain.allowed else switching.decide_for(user, role, mfa_age=0, **loaded)
             rows.append(
                 {
                     "user": user,
@@ -446,18 +447,20 @@ class RoleAdmin(AuditedAdmin):
 
     def access_matrix_view(self, request):  # noqa: ANN001, ANN201
         roles = list(Role.objects.select_related("account"))
-        users = list(User.objects.filter(is_active=True, account__isnull=False).select_related("account"))
         matrix = []
-        for user in users:
+        for user in _active_users():
+            # Each user's policies are read once, not once per role.
+            loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
+            own = switching.has_own_policies(user)
             cells = []
             for role in roles:
-                decision = switching.decide_for(user, role)
+                decision = switching.decide_for(user, role, **loaded)
                 if decision.allowed:
                     cells.append(("allowed", "✓", "Allowed by " + ", ".join(map(str, decision.matched))))
-                elif switching.decide_for(user, role, mfa_age=0).allowed:
+                elif switching.decide_for(user, role, mfa_age=0, **loaded).allowed:
                     cells.append(("mfa", "MFA", "Allowed after an MFA check"))
                 else:
-                    cells.append(("refused", "✗", switching.explain(decision, user, role.arn)))
+                    cells.append(("refused", "✗", switching.explain(decision, user, role.arn, own)))
             matrix.append((user, cells))
         return render(
             request,
@@ -478,6 +481,10 @@ class RoleAdmin(AuditedAdmin):
             "admin/accounts/policy_simulator.html",
             self._context(request, "Policy simulator", form=form, results=results),
         )
+
+
+def _active_users():  # noqa: ANN202
+    return User.objects.filter(is_active=True, account__isnull=False).select_related("account", "permissions_boundary")
 
 
 class SimulatorForm(forms.Form):

@@ -111,30 +111,41 @@ def request_context(request: HttpRequest, user: User) -> dict[str, object]:
     )
 
 
-def decide_for(user: User, role: Role, *, mfa_age: int | None = None) -> iam.AssumeRoleDecision:
-    """The switch decision for `user` and `role` outside a request (admin tools, simulators)."""
+def decide_for(
+    user: User,
+    role: Role,
+    *,
+    mfa_age: int | None = None,
+    identity: list[iam.Policy] | None = None,
+    boundary: list[iam.Policy] | None | bool = False,
+) -> iam.AssumeRoleDecision:
+    """The switch decision for `user` and `role` outside a request (admin tools, simulators).
+    Pass `identity` / `boundary` already loaded to decide for many roles without re-reading them."""
     return iam.evaluate_assume_role(
         iam.Principal(user.arn, user.account.account_id),
         role.arn,
         role.account.account_id,
-        user.identity_policies(),
+        user.identity_policies() if identity is None else identity,
         role.parsed_trust_policy(),
         decision_context(user, mfa_age=mfa_age),
-        permissions_boundary=user.boundary_policies(),
+        permissions_boundary=user.boundary_policies() if boundary is False else boundary,
     )
 
 
-def explain(decision: iam.AssumeRoleDecision, user: User, role_arn: str) -> str:
+def has_own_policies(user: User) -> bool:
+    return user.inline_policies.exists() or user.managed_policies.exists()
+
+
+def explain(decision: iam.AssumeRoleDecision, user: User, role_arn: str, own_policies: bool | None = None) -> str:
+    """The refusal in words a person understands. `own_policies` (does the user have policies of
+    their own, beyond their groups'?) may be passed in when explaining many decisions."""
     action = "sts:AssumeRole"
     if decision.refused_by == "identity":
         if decision.identity.decision == "explicitDeny":
             where = ", ".join(str(m) for m in decision.identity.denies)
             return f"An explicit Deny in {where} refuses {action} on {role_arn}."
-        whose = (
-            "Your policies and your groups' policies"
-            if user.inline_policies.exists() or user.managed_policies.exists()
-            else "Your groups' policies"
-        )
+        own = has_own_policies(user) if own_policies is None else own_policies
+        whose = "Your policies and your groups' policies" if own else "Your groups' policies"
         return f"{whose} do not allow {action} on {role_arn}."
     if decision.refused_by == "boundary":
         return f"Your permissions boundary does not allow {action} on {role_arn}."

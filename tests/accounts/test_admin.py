@@ -410,3 +410,23 @@ def test_group_inline_policy_warnings_show_after_saving(admin_client: Client) ->
     )
     response = admin_client.post(f"/admin/accounts/group/{group.pk}/change/", data, follow=True)
     assert "Inline policy Everything: Allow with NotAction grants every action" in response.content.decode()
+
+
+def test_access_matrix_reads_each_users_policies_once(admin_client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    template = Role.objects.get(name="UpdateAPP")
+
+    def queries_with_extra_roles(count: int) -> int:
+        for i in range(count):
+            Role.objects.get_or_create(
+                account=template.account,
+                name=f"Extra{i}",
+                defaults={"trust_policy": template.trust_policy, "permissions_policy": template.permissions_policy},
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get("/admin/accounts/role/access-matrix/").status_code == 200
+        return len(captured)
+
+    assert queries_with_extra_roles(2) == queries_with_extra_roles(12)
