@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import authenticate
 
+from . import throttle
 from .models import User
 
 
@@ -27,11 +28,14 @@ class SignInForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if not self.errors:
-            self.user = authenticate(
-                self.request, account=data["account"], username=data["username"], password=data["password"]
-            )
+            account, username = data["account"], data["username"]
+            if throttle.locked(account, username):
+                raise forms.ValidationError(throttle.MESSAGE, code="throttled")
+            self.user = authenticate(self.request, account=account, username=username, password=data["password"])
             if self.user is None:
+                throttle.failed(account, username)
                 raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+            throttle.succeeded(account, username)
         return data
 
 

@@ -335,3 +335,12 @@ class AccessKey(models.Model):
     @property
     def active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class SignInThrottle(models.Model):
+    """Failed password sign-ins per (account, username) as typed, existing or not: the limit
+    must not reveal which users exist. The key is a hash, so no typed text is stored."""
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()

@@ -79,3 +79,27 @@ def test_signout_ends_the_role_session_too(alice_in_role: Client) -> None:
     assert response.status_code == 302 and response.url == "/signin"
     assert RoleSession.objects.get().ended_at is not None
     assert alice_in_role.get("/").status_code == 302
+
+
+def test_password_guessing_is_throttled_per_user_without_revealing_who_exists(demo_world, clock) -> None:  # noqa: ANN001
+    from accounts import throttle
+
+    def attempt(username: str, password: str) -> str:
+        return (
+            Client()
+            .post("/signin", {"account": "example-dev", "username": username, "password": password})
+            .content.decode()
+        )
+
+    for _ in range(throttle.MAX_FAILURES):
+        assert GENERIC in attempt("alice", "guess")
+        assert GENERIC in attempt("nobody-here", "guess")
+    # Locked: even the right password is not checked, and a made-up user is locked the same way.
+    assert throttle.MESSAGE.replace("'", "&#x27;") in attempt("alice", PASSWORD)
+    assert throttle.MESSAGE.replace("'", "&#x27;") in attempt("nobody-here", "guess")
+    assert sign_in(Client(), "bob").status_code == 302  # other users are unaffected
+    clock.advance(15 * 60 + 1)
+    assert sign_in(Client(), "alice").status_code == 302
+    # Success clears the count.
+    assert GENERIC in attempt("alice", "guess")
+    assert sign_in(Client(), "alice").status_code == 302
