@@ -303,8 +303,8 @@ def open_object(creds: TemporaryCredentials, bucket: str, key: str) -> ObjectStr
 
 
 def put_object(creds: TemporaryCredentials, bucket: str, key: str, fileobj: IO[bytes], content_type: str) -> None:
-    """Upload, switching to multipart above 8 MiB (parts of 8 MiB, within S3's 5 MiB-5 GiB)."""
-    config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, use_threads=False)
+    """Upload a file object, switching to multipart above 8 MiB (parts of 8 MiB, within S3's 5 MiB-5 GiB)."""
+    config = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, use_threads=False)
     try:
         _with(creds).upload_fileobj(fileobj, bucket, key, ExtraArgs={"ContentType": content_type}, Config=config)
     except boto3.exceptions.S3UploadFailedError as exc:
@@ -312,6 +312,91 @@ def put_object(creds: TemporaryCredentials, bucket: str, key: str, fileobj: IO[b
         raise _translate(cause or exc, "s3:PutObject", bucket_arn(bucket, key)) from None
     except Exception as exc:  # noqa: BLE001
         raise _translate(exc, "s3:PutObject", bucket_arn(bucket, key)) from None
+
+
+PART_SIZE = 8 * 1024 * 1024
+MAX_PARTS = 10_000
+
+
+class StreamingUpload:
+    """An upload written in pieces as they arrive, holding at most one part (8 MiB) in memory.
+
+    Parts go to an S3 multipart upload, which stays invisible until `complete()`; `abort()`
+    discards it. A file that never fills a part is sent with one PutObject at `complete()`.
+    """
+
+    def __init__(self, creds: TemporaryCredentials, bucket: str, key: str, content_type: str) -> None:
+        self._client = _with(creds)
+        self.bucket, self.key, self.content_type = bucket, key, content_type
+        self._chunks: list[bytes] = []  # joined once per part: one copy, not two
+        self._buffered = 0
+        self._upload_id: str | None = None
+        self._parts: list[dict] = []
+        self.size = 0
+
+    def _fail(self, exc: Exception) -> AwsError:
+        self.abort()
+        return _translate(exc, "s3:PutObject", bucket_arn(self.bucket, self.key))
+
+    def write(self, data: bytes) -> None:
+        self._chunks.append(data)
+        self._buffered += len(data)
+        self.size += len(data)
+        if self._buffered >= PART_SIZE:
+            pending = self._take()
+            while len(pending) >= PART_SIZE:
+                self._send_part(pending[:PART_SIZE])  # the whole object when it is exactly one part
+                pending = pending[PART_SIZE:]
+            if pending:
+                self._chunks, self._buffered = [pending], len(pending)
+
+    def _take(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks, self._buffered = [], 0
+        return data
+
+    def _send_part(self, data: bytes) -> None:
+        try:
+            if self._upload_id is None:
+                self._upload_id = self._client.create_multipart_upload(
+                    Bucket=self.bucket, Key=self.key, ContentType=self.content_type
+                )["UploadId"]
+            if len(self._parts) >= MAX_PARTS:
+                raise AwsError("The file is larger than S3 accepts in one upload.", action="s3:PutObject")
+            number = len(self._parts) + 1
+            response = self._client.upload_part(
+                Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=data
+            )
+            self._parts.append({"ETag": response["ETag"], "PartNumber": number})
+        except AwsError:
+            self.abort()
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc) from None
+
+    def complete(self) -> None:
+        """Make the object exist. Only called once the request is known to be legitimate."""
+        try:
+            rest = self._take()
+            if self._upload_id is None:
+                self._client.put_object(Bucket=self.bucket, Key=self.key, Body=rest, ContentType=self.content_type)
+            else:
+                if rest:
+                    self._send_part(rest)  # the last part may be under 5 MiB
+                self._client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+                )
+        except AwsError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc) from None
+
+    def abort(self) -> None:
+        self._chunks, self._buffered = [], 0
+        if self._upload_id is not None:
+            with contextlib.suppress(Exception):
+                self._client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
+            self._upload_id = None
 
 
 def delete_object(creds: TemporaryCredentials, bucket: str, key: str) -> None:

@@ -68,8 +68,3 @@ class OpenBucketForm(forms.Form):
         regex=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
         error_messages={"invalid": "A bucket name is 3-63 lowercase letters, digits, dots and hyphens."},
     )
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(label="File")
-    prefix = forms.CharField(required=False, max_length=1024)

@@ -9,16 +9,16 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import audit, aws, switching
-from ..forms import OpenBucketForm, UploadForm
+from .. import audit, aws, switching, uploads
+from ..forms import OpenBucketForm
 from ..models import AuditEvent
-
-MAX_KEY_BYTES = 1024
 
 
 def with_role(view):  # noqa: ANN001, ANN201
@@ -53,6 +53,10 @@ def aws_error_page(request: HttpRequest, exc: aws.AwsError) -> HttpResponse:
     else:
         status, title = 502, "AWS returned an error"
     return render(request, "console/aws_error.html", {"title": title, "error": exc}, status=status)
+
+
+def _bad_request(request: HttpRequest, title: str, message: str) -> HttpResponse:
+    return render(request, "console/aws_error.html", {"title": title, "error": aws.AwsError(message)}, status=400)
 
 
 def _valid_bucket(bucket: str) -> bool:
@@ -109,12 +113,7 @@ def _breadcrumbs(prefix: str) -> list[tuple[str, str]]:
 @require_GET
 def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     if not _valid_bucket(bucket):
-        return render(
-            request,
-            "console/aws_error.html",
-            {"title": "Invalid bucket name", "error": aws.AwsError(f"{bucket!r} is not a valid bucket name.")},
-            status=400,
-        )
+        return _bad_request(request, "Invalid bucket name", f"{bucket!r} is not a valid bucket name.")
     prefix = request.GET.get("prefix", "")
     if prefix and not prefix.endswith("/"):
         prefix += "/"
@@ -128,7 +127,6 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
             "page": page,
             "folders": [(p[len(prefix) :], p) for p in page.prefixes],
             "breadcrumbs": _breadcrumbs(prefix),
-            "upload_form": UploadForm(initial={"prefix": prefix}),
         },
     )
 
@@ -138,12 +136,7 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
 def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     key = request.GET.get("key", "")
     if not key or not _valid_bucket(bucket):
-        return render(
-            request,
-            "console/aws_error.html",
-            {"title": "Nothing to download", "error": aws.AwsError("No object key was given.")},
-            status=400,
-        )
+        return _bad_request(request, "Nothing to download", "No object key was given.")
     stream = aws.open_object(creds, bucket, key)
     response = StreamingHttpResponse(stream.chunks, content_type="application/octet-stream")
     response["Content-Length"] = str(stream.content_length)
@@ -160,27 +153,37 @@ def _listing_url(bucket: str, prefix: str) -> str:
     return f"{url}?{urlencode({'prefix': prefix})}" if prefix else url
 
 
-@with_role
+@csrf_exempt  # CSRF is checked below, after the streaming upload handler is installed
 @require_POST
+@with_role
 def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
-    form = UploadForm(request.POST, request.FILES)
-    prefix = request.POST.get("prefix", "")
-    if not form.is_valid() or not _valid_bucket(bucket):
-        messages.error(request, "Choose a file to upload.")
-        return redirect(_listing_url(bucket, prefix))
-    prefix = form.cleaned_data["prefix"]
+    """Upload into the prefix given in the query string (known before the body is read)."""
+    prefix = request.GET.get("prefix", "")
     if prefix and not prefix.endswith("/"):
         prefix += "/"
-    upload = form.cleaned_data["file"]
-    key = prefix + upload.name
-    if any(ord(c) < 32 for c in key) or len(key.encode()) > MAX_KEY_BYTES:
-        messages.error(request, "That file name cannot be an S3 key (control characters, or over 1,024 bytes).")
+    if not _valid_bucket(bucket):
+        return _bad_request(request, "Invalid bucket name", f"{bucket!r} is not a valid bucket name.")
+    handler = uploads.S3UploadHandler(request, creds, bucket, prefix)
+    request.upload_handlers = [handler]
+    try:
+        pending = request.FILES.get("file")  # parses the body, streaming parts into S3
+    except uploads.InvalidKey as exc:
+        messages.error(request, str(exc))
         return redirect(_listing_url(bucket, prefix))
-    aws.put_object(creds, bucket, key, upload, upload.content_type or "application/octet-stream")
+    rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    if rejected is not None:
+        if pending is not None:
+            pending.abort()  # nothing becomes visible in S3 without a valid CSRF token
+        return rejected
+    if pending is None:
+        messages.error(request, "Choose a file to upload.")
+        return redirect(_listing_url(bucket, prefix))
+    pending.complete()
+    key = pending.upload.key
     audit.record(
         request, AuditEvent.Kind.S3_PUT, role_arn=request.role_session.role_arn, detail=aws.bucket_arn(bucket, key)
     )
-    messages.success(request, f"Uploaded {key} ({upload.size:,} bytes).")
+    messages.success(request, f"Uploaded {key} ({pending.size:,} bytes).")
     return redirect(_listing_url(bucket, prefix))
 
 
@@ -189,12 +192,7 @@ def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
 def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     key = request.POST.get("key") if request.method == "POST" else request.GET.get("key")
     if not key or not _valid_bucket(bucket):
-        return render(
-            request,
-            "console/aws_error.html",
-            {"title": "Nothing to delete", "error": aws.AwsError("No object key was given.")},
-            status=400,
-        )
+        return _bad_request(request, "Nothing to delete", "No object key was given.")
     parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
     if request.method == "GET":
         return render(request, "console/s3_delete.html", {"bucket": bucket, "key": key, "parent": parent})

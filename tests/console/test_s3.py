@@ -73,7 +73,7 @@ def test_folders_and_breadcrumb(alice_in_role: Client) -> None:
 def test_upload_download_delete_round_trip(alice_in_role: Client) -> None:
     payload = b"release notes\x00\xff binary-safe"
     upload = SimpleUploadedFile("notes.bin", payload, content_type="application/octet-stream")
-    response = alice_in_role.post("/s3/buckets/productionapp/upload", {"prefix": "releases/", "file": upload})
+    response = alice_in_role.post("/s3/buckets/productionapp/upload?prefix=releases/", {"file": upload})
     assert response.status_code == 302 and response.url == "/s3/buckets/productionapp/?prefix=releases%2F"
     listing = alice_in_role.get(response.url).content.decode()
     assert FILE + "notes.bin" in listing
@@ -110,7 +110,7 @@ def test_finance_reports_is_refused_with_action_and_resource(alice_in_role: Clie
     )
 
     upload = SimpleUploadedFile("x.txt", b"x")
-    put = alice_in_role.post("/s3/buckets/finance-reports/upload", {"prefix": "", "file": upload})
+    put = alice_in_role.post("/s3/buckets/finance-reports/upload", {"file": upload})
     assert put.status_code == 403 and "s3:PutObject" in put.content.decode()
 
     delete = alice_in_role.post("/s3/buckets/finance-reports/delete", {"key": "2026/q1-revenue.csv"})
@@ -124,7 +124,7 @@ def test_missing_object_is_404_not_500(alice_in_role: Client) -> None:
 
 def test_hostile_object_key_renders_as_text(alice_in_role: Client) -> None:
     name = '"><img src=x onerror=alert(1)>.txt'
-    alice_in_role.post("/s3/buckets/productionapp/upload", {"prefix": "xss/", "file": SimpleUploadedFile(name, b"x")})
+    alice_in_role.post("/s3/buckets/productionapp/upload?prefix=xss/", {"file": SimpleUploadedFile(name, b"x")})
     html = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "xss/"}).content.decode()
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in html
@@ -147,3 +147,52 @@ def test_s3_needs_a_role(alice_client: Client) -> None:
 def test_s3_needs_sign_in(demo_world) -> None:  # noqa: ANN001
     response = Client().get("/s3/")
     assert response.status_code == 302 and response.url.startswith("/signin?next=/s3/")
+
+
+def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client) -> None:
+    payload = bytes(range(256)) * (70 * 1024)  # 17.5 MiB: two full 8 MiB parts and a short last part
+    response = alice_in_role.post(
+        "/s3/buckets/productionapp/upload?prefix=big/", {"file": SimpleUploadedFile("blob.bin", payload)}
+    )
+    assert response.status_code == 302
+    download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "big/blob.bin"})
+    body = b"".join(download.streaming_content)
+    assert len(body) == len(payload) and body == payload
+    aws.delete_object(_creds(), "productionapp", "big/blob.bin")
+
+
+def test_upload_without_csrf_leaves_nothing_in_s3(demo_world) -> None:  # noqa: ANN001
+    from tests.conftest import PASSWORD, csrf_token
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    page = csrf_client.get("/signin").content.decode()
+
+    csrf_client.post(
+        "/signin",
+        {"account": "example-dev", "username": "alice", "password": PASSWORD, "csrfmiddlewaretoken": csrf_token(page)},
+    )
+    form = csrf_client.get("/switchrole").content.decode()
+    csrf_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "csrfmiddlewaretoken": csrf_token(form)})
+    for size in (10, 9 * 1024 * 1024):  # a small file and one big enough to start a multipart upload
+        forged = csrf_client.post(
+            "/s3/buckets/productionapp/upload?prefix=forged/", {"file": SimpleUploadedFile("x.bin", b"x" * size)}
+        )
+        assert forged.status_code == 403
+    assert aws.list_objects(_creds(), "productionapp", "forged/").objects == []
+    listing = csrf_client.get("/s3/buckets/productionapp/?prefix=").content.decode()
+    ok = csrf_client.post(
+        "/s3/buckets/productionapp/upload?prefix=forged/",
+        {"file": SimpleUploadedFile("x.bin", b"ok"), "csrfmiddlewaretoken": csrf_token(listing)},
+    )
+    assert ok.status_code == 302
+    assert [o.key for o in aws.list_objects(_creds(), "productionapp", "forged/").objects] == ["forged/x.bin"]
+    aws.delete_object(_creds(), "productionapp", "forged/x.bin")
+
+
+def test_upload_with_an_unusable_name_is_refused(alice_in_role: Client) -> None:
+    response = alice_in_role.post(
+        "/s3/buckets/productionapp/upload?prefix=" + "p" * 1100 + "/",
+        {"file": SimpleUploadedFile("x.txt", b"x")},
+        follow=True,
+    )
+    assert "That file name cannot be an S3 key" in response.content.decode()

@@ -1,0 +1,81 @@
+"""Uploads streamed from the request body into S3, never spooled whole to memory or disk.
+
+Django parses a multipart body before any view code can read the CSRF token in it, so the
+handler only sends parts to an (invisible) S3 multipart upload; the view completes it after the
+CSRF check passes, and aborts it otherwise. Memory stays at one part (8 MiB) per upload.
+"""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
+
+from . import aws
+
+MAX_KEY_BYTES = 1024
+
+
+class InvalidKey(ValueError):
+    pass
+
+
+def object_key(prefix: str, file_name: str) -> str:
+    key = prefix + file_name
+    if not file_name or any(ord(c) < 32 for c in key) or len(key.encode()) > MAX_KEY_BYTES:
+        raise InvalidKey("That file name cannot be an S3 key (empty, control characters, or over 1,024 bytes).")
+    return key
+
+
+class PendingUpload(UploadedFile):
+    """What request.FILES holds: the parts are in S3, waiting for `complete()` or `abort()`."""
+
+    def __init__(self, upload: aws.StreamingUpload, name: str) -> None:
+        super().__init__(file=None, name=name, content_type=upload.content_type, size=upload.size)
+        self.upload = upload
+
+    def complete(self) -> None:
+        self.upload.complete()
+
+    def abort(self) -> None:
+        self.upload.abort()
+
+
+class S3UploadHandler(FileUploadHandler):
+    """Streams the `file` field of a multipart request into S3 as it arrives."""
+
+    def __init__(self, request, creds: aws.TemporaryCredentials, bucket: str, prefix: str) -> None:  # noqa: ANN001
+        super().__init__(request)
+        self.creds, self.bucket, self.prefix = creds, bucket, prefix
+        self.upload: aws.StreamingUpload | None = None
+        self.error: Exception | None = None
+
+    def new_file(
+        self,
+        field_name,
+        file_name,
+        content_type,
+        content_length,
+        charset=None,  # noqa: ANN001
+        content_type_extra=None,
+    ) -> None:  # noqa: ANN001
+        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
+        if field_name != "file" or self.upload is not None:
+            return  # only one file per request; anything else is ignored
+        key = object_key(self.prefix, file_name)  # InvalidKey propagates to the view
+        self.upload = aws.StreamingUpload(self.creds, self.bucket, key, content_type or "application/octet-stream")
+        raise StopFutureHandlers()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if self.upload is None:
+            return None
+        self.upload.write(raw_data)  # AwsError propagates: the view shows a 403/404/502 page
+        return None
+
+    def file_complete(self, file_size: int) -> PendingUpload | None:
+        if self.upload is None:
+            return None
+        return PendingUpload(self.upload, self.file_name)
+
+    def upload_interrupted(self) -> None:
+        if self.upload is not None:
+            self.upload.abort()
