@@ -93,3 +93,23 @@ class RoleHistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.display_name}"
+
+
+class IssuedCredential(models.Model):
+    """Temporary credentials the STS endpoint brokered, so that a client presenting them back
+    (e.g. `aws sts get-caller-identity --profile prod`) is recognised, and refused with
+    ExpiredToken once they expire. Secret sealed, session token stored only as a hash."""
+
+    access_key_id = models.CharField(max_length=128, unique=True)
+    sealed_secret = models.TextField(editable=False)
+    session_token_sha256 = models.CharField(max_length=64, editable=False)
+    issued_via = models.ForeignKey("accounts.AccessKey", null=True, on_delete=models.SET_NULL)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role_arn = models.CharField(max_length=2048)
+    assumed_role_arn = models.CharField(max_length=2048)
+    assumed_role_id = models.CharField(max_length=256)
+    expiration = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.assumed_role_arn}"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.http import HttpRequest
 
-from accounts import iam, mfa
+from accounts import clock, iam, mfa
 from accounts.models import Account, Role, User
 
-from . import audit, aws, switching
-from .models import AuditEvent
+from . import audit, aws, crypto, switching
+from .models import AuditEvent, IssuedCredential
 
 ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,64})$")
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
@@ -158,3 +161,40 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
         detail=f"via STS API (session {req.session_name}): allowed by {matched}",
     )
     return creds
+
+
+def remember(creds: aws.TemporaryCredentials, user: User, role_arn: str, issued_via) -> None:  # noqa: ANN001
+    """Keep what is needed to recognise these credentials when they are presented back. Records
+    are dropped a day after they expire (until then, ExpiredToken is the answer)."""
+    IssuedCredential.objects.filter(expiration__lt=clock.now() - timedelta(days=1)).delete()
+    IssuedCredential.objects.create(
+        access_key_id=creds.access_key_id,
+        sealed_secret=crypto.seal({"secret": creds.secret_access_key}),
+        session_token_sha256=token_hash(creds.session_token),
+        issued_via=issued_via,
+        user=user,
+        role_arn=role_arn,
+        assumed_role_arn=creds.assumed_role_arn,
+        assumed_role_id=creds.assumed_role_id,
+        expiration=creds.expiration,
+    )
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issued(access_key_id: str, session_token: str) -> tuple[IssuedCredential, str] | None:
+    """Credentials this endpoint issued, presented back with their session token. Raises
+    StsError(ExpiredToken) once they have expired."""
+    found = (
+        IssuedCredential.objects.select_related("user__account", "issued_via")
+        .filter(access_key_id=access_key_id)
+        .first()
+    )
+    if found is None or not hmac.compare_digest(found.session_token_sha256, token_hash(session_token)):
+        return None
+    if found.expiration <= clock.now():
+        raise StsError("ExpiredToken", "The security token included in the request is expired", 400)
+    secret = (crypto.unseal(found.sealed_secret) or {}).get("secret")
+    return (found, secret) if secret else None

@@ -10,3 +10,6 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 AWS_ENDPOINT_URL = None
 AWS_ACCESS_KEY_ID = AWS_SECRET_ACCESS_KEY = AWS_SESSION_TOKEN = None
 DEMO_PASSWORD = "correct-horse-battery-staple"
+# A file, not SQLite's shared in-memory database: the live server's request threads then open
+# their own connections instead of sharing the test thread's (which raced at teardown).
+DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

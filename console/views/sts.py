@@ -56,8 +56,14 @@ def sts(request: HttpRequest) -> HttpResponse:
     body = request.body  # read before the form is parsed: SigV4 signs the raw bytes
     params = request.POST if request.method == "POST" else request.GET
     found: dict = {}
+    session_token = request.headers.get("X-Amz-Security-Token")
 
     def secret_for(key_id: str) -> str | None:
+        if session_token:  # temporary credentials: only ones this endpoint issued are known
+            result = sts_api.issued(key_id, session_token)
+            if result:
+                found["issued"] = result[0]
+            return result[1] if result else None
         result = access_keys.find_active(key_id)
         if result:
             found["key"] = result[0]
@@ -76,12 +82,16 @@ def sts(request: HttpRequest) -> HttpResponse:
     except sigv4.SigV4Error as exc:
         status = 400 if exc.code in ("RequestExpired", "IncompleteSignature") else 403
         return _error(exc.code, exc.message, status, request_id)
+    except sts_api.StsError as exc:  # ExpiredToken
+        return _error(exc.code, exc.message, exc.status, request_id)
 
-    key = found["key"]
-    if access_keys.over_rate_limit(key):
+    issued = found.get("issued")
+    key = found["key"] if issued is None else issued.issued_via
+    if key is not None and access_keys.over_rate_limit(key):
         return _error("Throttling", "Rate exceeded", 400, request_id)
-    access_keys.record_use(key)
-    user = key.user
+    if issued is None:
+        access_keys.record_use(key)
+    user = key.user if issued is None else issued.user
 
     action, version = params.get("Action", ""), params.get("Version", "")
     if version != VERSION:
@@ -90,15 +100,28 @@ def sts(request: HttpRequest) -> HttpResponse:
         )
     if action == "GetCallerIdentity":
         root, result = _result(action, request_id)
-        _sub(result, "Arn", user.arn)
-        _sub(result, "UserId", user.unique_id)
-        _sub(result, "Account", user.account.account_id)
+        if issued is not None:  # the role session the console brokered
+            _sub(result, "Arn", issued.assumed_role_arn)
+            _sub(result, "UserId", issued.assumed_role_id)
+            _sub(result, "Account", issued.assumed_role_arn.split(":")[4])
+        else:
+            _sub(result, "Arn", user.arn)
+            _sub(result, "UserId", user.unique_id)
+            _sub(result, "Account", user.account.account_id)
         return _xml(root)
     if action == "AssumeRole":
+        if issued is not None:
+            return _error(
+                "AccessDenied",
+                "Role chaining is not supported by the console's STS: call AssumeRole with your console access key.",
+                403,
+                request_id,
+            )
         try:
             creds = sts_api.assume_role(request, user, sts_api.AssumeRoleRequest.parse(params))
         except sts_api.StsError as exc:
             return _error(exc.code, exc.message, exc.status, request_id, exc.sender)
+        sts_api.remember(creds, user, params.get("RoleArn", ""), key)
         root, result = _result(action, request_id)
         _sub(result, "SourceIdentity", user.username)
         assumed = _sub(result, "AssumedRoleUser")

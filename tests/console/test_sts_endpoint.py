@@ -274,3 +274,45 @@ def test_admin_sees_and_deactivates_keys_but_never_secrets(demo_world) -> None: 
     admin.post("/admin/accounts/accesskey/", {"action": "deactivate", "_selected_action": [key.pk]})
     key.refresh_from_db()
     assert not key.active
+
+
+def test_role_credentials_presented_back_are_recognised_then_expire(aws_files, clock) -> None:  # noqa: ANN001
+    # `aws sts get-caller-identity --profile prod`: the services section sends the role
+    # credentials back to the console's STS.
+    prod = session("prod")
+    identity = prod.client("sts").get_caller_identity()
+    assert identity["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/UpdateAPP/")
+    assert identity["Account"] == "123456789012"
+    creds = prod.get_credentials().get_frozen_credentials()
+
+    chained = boto3.client(
+        "sts",
+        endpoint_url=prod.client("sts").meta.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key,
+        aws_secret_access_key=creds.secret_key,
+        aws_session_token=creds.token,
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as chaining:
+        chained.assume_role(RoleArn=UPDATEAPP, RoleSessionName="chain")
+    assert error_code(chaining.value) == "AccessDenied" and "Role chaining" in str(chaining.value)
+
+    forged = boto3.client(
+        "sts",
+        endpoint_url=prod.client("sts").meta.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key,
+        aws_secret_access_key=creds.secret_key,
+        aws_session_token="not-the-token",
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as wrong_token:
+        forged.get_caller_identity()
+    assert error_code(wrong_token.value) == "InvalidClientTokenId"
+
+    # Expire them (moving the clock an hour would trip the 15-minute skew check first).
+    from console.models import IssuedCredential
+
+    IssuedCredential.objects.filter(access_key_id=creds.access_key).update(expiration=clock.now())
+    with pytest.raises(botocore.exceptions.ClientError) as expired:
+        chained.get_caller_identity()
+    assert error_code(expired.value) == "ExpiredToken"
