@@ -33,7 +33,8 @@ def switchrole(request: HttpRequest) -> HttpResponse:
         try:
             return _entered(request, switching.switch_role(request, form.target()))
         except switching.StepUpRequired:
-            pending.put(request, STEP_UP_KEY, STEP_UP_SALT, form.data.dict())
+            fields = {name: form.data.get(name, "") for name in SwitchRoleForm.base_fields}
+            pending.put(request, STEP_UP_KEY, STEP_UP_SALT, fields)
             return redirect("console:switchrole_mfa")
         except switching.SwitchRefused as exc:
             refusal = exc
