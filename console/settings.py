@@ -105,6 +105,12 @@ SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto: request.is_secure() then tells the
+# truth, which matters here because it feeds aws:SecureTransport into switch decisions.
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -134,6 +140,7 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", default=None)
 # --- Links, history, mail ---------------------------------------------------------------
 # Prefilled switch links (Copy link, emails) are built from this, never from the Host header.
 CONSOLE_BASE_URL = env("CONSOLE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [CONSOLE_BASE_URL]
 # How many recent roles each user's history keeps (favourites are kept in addition).
 ROLE_HISTORY_LENGTH = env.int("ROLE_HISTORY_LENGTH", default=10)
 # smtp+tls://user:password@host:587, consolemail:// (default: printed), filemail:///var/mail

@@ -268,3 +268,16 @@ def test_permissions_boundary_refuses_the_switch(alice_client: Client) -> None:
     response = alice_client.post("/switchrole", SWITCH_TO_UPDATEAPP)
     assert response.status_code == 403
     assert "Your permissions boundary does not allow sts:AssumeRole" in response.content.decode()
+
+
+def test_secure_transport_comes_from_the_request(demo_world, settings, rf) -> None:  # noqa: ANN001
+    alice = User.objects.get(username="alice")
+    plain = rf.get("/switchrole")
+    plain.session = {}
+    assert switching.request_context(plain, alice)["aws:SecureTransport"] is False
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_TLS_PROXY=true
+    proxied = rf.get("/switchrole", HTTP_X_FORWARDED_PROTO="https")
+    proxied.session = {}
+    context = switching.request_context(proxied, alice)
+    assert context["aws:SecureTransport"] is True
+    assert "aws:MultiFactorAuthAge" not in context and context["aws:MultiFactorAuthPresent"] is False
