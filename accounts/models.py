@@ -6,6 +6,7 @@ seeded from it at each start.
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 
@@ -228,6 +229,9 @@ class InlinePolicy(models.Model):
         return iam.parse_policy(self.document, f"{owner}/{self.name}")
 
 
+ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,64})$")
+
+
 class Role(models.Model):
     """An IAM role in some account that console users may switch into."""
 
@@ -251,6 +255,18 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return self.arn
+
+    @classmethod
+    def by_arn(cls, arn: str) -> Role | None:
+        """The registered role with this ARN (path included), or None."""
+        match = ROLE_ARN.match(arn or "")
+        if not match:
+            return None
+        return (
+            cls.objects.select_related("account")
+            .filter(account__account_id=match["account"], path=match["path"], name=match["name"])
+            .first()
+        )
 
     @property
     def arn(self) -> str:

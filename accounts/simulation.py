@@ -10,13 +10,6 @@ from .iam import Policy, Principal, simulate
 from .models import Role, User
 
 
-def known_role(arn: str) -> Role | None:
-    for role in Role.objects.select_related("account").filter(name=arn.rsplit("/", 1)[-1]):
-        if role.arn == arn:
-            return role
-    return None
-
-
 def simulate_user(
     user: User,
     actions: Sequence[str],
@@ -36,7 +29,7 @@ def simulate_user(
         for resource in resources or ["*"]:
             policy, owner = resource_policy, resource_owner
             if policy is None and action.lower() == "sts:assumerole":
-                role = known_role(resource)
+                role = Role.by_arn(resource)
                 if role is not None:
                     policy, owner = role.parsed_trust_policy(), role.account.account_id
             sim = simulate.Simulation(identity, principal, context, boundary, policy, owner)

@@ -10,13 +10,12 @@ from datetime import timedelta
 
 from django.http import HttpRequest
 
-from accounts import clock, iam, mfa
-from accounts.models import Account, Role, User
+from accounts import clock, mfa
+from accounts.models import ROLE_ARN, Role, User
 
 from . import audit, aws, crypto, switching
 from .models import AuditEvent, IssuedCredential
 
-ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,64})$")
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 TOKEN_CODE = re.compile(r"^\d{6}$")
@@ -100,31 +99,16 @@ def _mfa_age(user: User, req: AssumeRoleRequest) -> int | None:
 
 def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws.TemporaryCredentials:
     """Decide exactly as the browser does, then broker the call. Raises StsError."""
-    match = ROLE_ARN.match(req.role_arn)
-    account = Account.objects.filter(account_id=match.group("account")).first()
-    role = (
-        Role.objects.filter(account=account, name=match.group("name"), path=match.group("path")).first()
-        if account
-        else None
-    )
-    mfa_age = _mfa_age(user, req)
+    role = Role.by_arn(req.role_arn)
     context = switching.decision_context(
-        user, mfa_age=mfa_age, source_ip=audit.client_ip(request), secure=request.is_secure()
+        user, mfa_age=_mfa_age(user, req), source_ip=audit.client_ip(request), secure=request.is_secure()
     )
     context["sts:RoleSessionName"] = req.session_name
     if req.source_identity:
         context["sts:SourceIdentity"] = req.source_identity
     if req.external_id:
         context["sts:ExternalId"] = req.external_id
-    decision = iam.evaluate_assume_role(
-        iam.Principal(user.arn, user.account.account_id),
-        req.role_arn,
-        match.group("account"),
-        user.identity_policies(),
-        role.parsed_trust_policy() if role else None,
-        context,
-        permissions_boundary=user.boundary_policies(),
-    )
+    decision = switching.evaluate(user, req.role_arn, role, context)
     if not decision.allowed or role is None:
         reason = switching.explain(decision, user, req.role_arn)
         audit.record(

@@ -111,25 +111,35 @@ def request_context(request: HttpRequest, user: User) -> dict[str, object]:
     )
 
 
-def decide_for(
+_LOAD = object()  # "read it from the database"
+
+
+def evaluate(
     user: User,
-    role: Role,
+    role_arn: str,
+    role: Role | None,
+    context: dict[str, object],
     *,
-    mfa_age: int | None = None,
-    identity: list[iam.Policy] | None = None,
-    boundary: list[iam.Policy] | None | bool = False,
+    identity: list[iam.Policy] | object = _LOAD,
+    boundary: list[iam.Policy] | None | object = _LOAD,
 ) -> iam.AssumeRoleDecision:
-    """The switch decision for `user` and `role` outside a request (admin tools, simulators).
-    Pass `identity` / `boundary` already loaded to decide for many roles without re-reading them."""
+    """The switch decision, the one place it is made (browser, STS endpoint, admin tools).
+    `role` is the registered role (None when unknown: the trust side then refuses). Pass
+    `identity` / `boundary` already loaded to decide many times without re-reading them."""
     return iam.evaluate_assume_role(
         iam.Principal(user.arn, user.account.account_id),
-        role.arn,
-        role.account.account_id,
-        user.identity_policies() if identity is None else identity,
-        role.parsed_trust_policy(),
-        decision_context(user, mfa_age=mfa_age),
-        permissions_boundary=user.boundary_policies() if boundary is False else boundary,
+        role_arn,
+        role_arn.split(":")[4],
+        user.identity_policies() if identity is _LOAD else identity,
+        role.parsed_trust_policy() if role else None,
+        context,
+        permissions_boundary=user.boundary_policies() if boundary is _LOAD else boundary,
     )
+
+
+def decide_for(user: User, role: Role, *, mfa_age: int | None = None, **loaded) -> iam.AssumeRoleDecision:  # noqa: ANN003
+    """The decision outside a request (admin tools), with the context the console supplies."""
+    return evaluate(user, role.arn, role, decision_context(user, mfa_age=mfa_age), **loaded)
 
 
 def has_own_policies(user: User) -> bool:
@@ -158,26 +168,6 @@ def find_role(target: SwitchTarget) -> Role | None:
     return Role.objects.filter(account=target.account, name=target.role_name, path=target.path).first()
 
 
-def decide(
-    request: HttpRequest, user: User, target: SwitchTarget, *, fresh_mfa: bool = False
-) -> tuple[iam.AssumeRoleDecision, Role | None]:
-    """The console's decision. `fresh_mfa` asks: would it allow right after an MFA check?"""
-    role = find_role(target)
-    context = request_context(request, user)
-    if fresh_mfa:
-        context |= {"aws:MultiFactorAuthPresent": True, "aws:MultiFactorAuthAge": "0"}
-    decision = iam.evaluate_assume_role(
-        iam.Principal(user.arn, user.account.account_id),
-        target.role_arn,
-        target.account.account_id,
-        user.identity_policies(),
-        role.parsed_trust_policy() if role else None,
-        context,
-        permissions_boundary=user.boundary_policies(),
-    )
-    return decision, role
-
-
 def _refuse(request: HttpRequest, target: SwitchTarget, reason: str, **help_link: str) -> SwitchRefused:
     audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, role_arn=target.role_arn, detail=reason)
     return SwitchRefused(reason, **help_link)
@@ -186,12 +176,16 @@ def _refuse(request: HttpRequest, target: SwitchTarget, reason: str, **help_link
 def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
     """Decide, then AssumeRole with the broker, then enter the role. Raises SwitchRefused."""
     user: User = request.user
-    decision, role = decide(request, user, target)
+    role = find_role(target)
+    context = request_context(request, user)
+    loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
+    decision = evaluate(user, target.role_arn, role, context, **loaded)
     if not decision.allowed or role is None:
+        fresh_mfa = context | {"aws:MultiFactorAuthPresent": True, "aws:MultiFactorAuthAge": "0"}
         if (
             role is not None
             and decision.refused_by == "trust"
-            and decide(request, user, target, fresh_mfa=True)[0].allowed
+            and evaluate(user, target.role_arn, role, fresh_mfa, **loaded).allowed
         ):
             # Only MFA is missing (or too old). The caller passed the identity side, so saying
             # so reveals nothing they may not know.

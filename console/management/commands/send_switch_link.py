@@ -24,10 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--color", default="", help="One of F2B0A9 FBC8AA EFDA95 B7CA9D 83D4E8")
 
     def handle(self, *args, role: str, to: list[str], display_name: str, color: str, **options) -> None:
-        found = next(
-            (r for r in Role.objects.select_related("account").filter(name=role.rsplit("/", 1)[-1]) if r.arn == role),
-            None,
-        )
+        found = Role.by_arn(role)
         if found is None:
             raise CommandError(f"No role {role} is registered in the console.", returncode=2)
         try:
