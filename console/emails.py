@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import EmailValidator
 from django.template.loader import render_to_string
 
+from accounts.iam import PolicyError
 from accounts.models import Group, Role, User
 
 from . import links, switching
@@ -58,22 +58,22 @@ def resolve(specs: list[str]) -> list[Recipient]:
 
 
 def permissions_summary(role: Role) -> list[str]:
-    """What the role allows, one line per statement, from its permissions policy."""
+    """What the role allows (and denies), one line per statement of its permissions policy."""
     try:
-        document = json.loads(role.permissions_policy)
-    except ValueError:
+        policy = role.parsed_permissions_policy()
+    except PolicyError:
         return []
-    statements = document.get("Statement", [])
     lines = []
-    for st in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(st, dict):
-            continue
-        verb = "Allows" if st.get("Effect") == "Allow" else "Denies"
-        actions = st.get("Action") or [f"everything except {st.get('NotAction')}"]
-        resources = st.get("Resource") or [f"everything except {st.get('NotResource')}"]
-        actions = actions if isinstance(actions, list) else [actions]
-        resources = resources if isinstance(resources, list) else [resources]
-        lines.append(f"{verb} {', '.join(map(str, actions))} on {', '.join(map(str, resources))}")
+    for st in policy.statements:
+        verb = "Allows" if st.effect == "Allow" else "Denies"
+        actions = ", ".join(st.actions) if st.actions else f"every action except {', '.join(st.not_actions)}"
+        if st.resources:
+            resources = ", ".join(st.resources)
+        elif st.not_resources:
+            resources = f"every resource except {', '.join(st.not_resources)}"
+        else:
+            resources = "the resource it is attached to"
+        lines.append(f"{verb} {actions} on {resources}")
     return lines
 
 

@@ -4,7 +4,6 @@ do is enforced by S3 itself, and whatever it refuses is shown as a 403 naming ac
 from __future__ import annotations
 
 import functools
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,8 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.iam import PolicyError
 
 from .. import audit, aws, switching, uploads
 from ..forms import OpenBucketForm
@@ -64,23 +65,17 @@ def _valid_bucket(bucket: str) -> bool:
 
 
 def _buckets_named_in_policy(session) -> list[str]:  # noqa: ANN001
-    """Buckets the role's permissions policy names explicitly (no wildcards in the name)."""
-    role = session.role
-    if role is None:
-        return []
+    """Buckets the role's permissions policy allows by name (no wildcards in the name)."""
     try:
-        document = json.loads(role.permissions_policy)
-    except ValueError:
+        policy = session.role.parsed_permissions_policy() if session.role else None
+    except PolicyError:
         return []
-    statements = document.get("Statement", [])
-    statements = [statements] if isinstance(statements, dict) else statements
     names = set()
-    for statement in statements:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+    for statement in policy.statements if policy else ():
+        if statement.effect != "Allow":
             continue
-        resources = statement.get("Resource", [])
-        for resource in [resources] if isinstance(resources, str) else resources:
-            if isinstance(resource, str) and resource.startswith("arn:aws:s3:::"):
+        for resource in statement.resources or ():
+            if resource.startswith("arn:aws:s3:::"):
                 name = resource[len("arn:aws:s3:::") :].split("/", 1)[0]
                 if name and "*" not in name and "?" not in name:
                     names.add(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 
 import pytest
@@ -279,3 +280,26 @@ def test_admin_email_link_needs_staff(alice_client: Client) -> None:
     role = Role.objects.get(name="UpdateAPP")
     response = alice_client.get(f"/admin/accounts/role/{role.pk}/email-link/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_permissions_summary_reads_not_action_and_not_resource(demo_world) -> None:  # noqa: ANN001
+    from console.emails import permissions_summary
+
+    role = Role(
+        account=Role.objects.get(name="UpdateAPP").account,
+        name="Odd",
+        trust_policy="{}",
+        permissions_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"},
+                    {"Effect": "Deny", "Action": "s3:DeleteObject", "NotResource": "arn:aws:s3:::scratch/*"},
+                ],
+            }
+        ),
+    )
+    assert permissions_summary(role) == [
+        "Allows every action except iam:* on *",
+        "Denies s3:DeleteObject on every resource except arn:aws:s3:::scratch/*",
+    ]
