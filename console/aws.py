@@ -14,11 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import IO
 
 import boto3
 import botocore.exceptions
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from django.conf import settings
 
@@ -300,18 +298,6 @@ def open_object(creds: TemporaryCredentials, bucket: str, key: str) -> ObjectStr
             body.close()
 
     return ObjectStream(response["ContentLength"], response.get("ContentType") or "application/octet-stream", chunks())
-
-
-def put_object(creds: TemporaryCredentials, bucket: str, key: str, fileobj: IO[bytes], content_type: str) -> None:
-    """Upload a file object, switching to multipart above 8 MiB (parts of 8 MiB, within S3's 5 MiB-5 GiB)."""
-    config = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, use_threads=False)
-    try:
-        _with(creds).upload_fileobj(fileobj, bucket, key, ExtraArgs={"ContentType": content_type}, Config=config)
-    except boto3.exceptions.S3UploadFailedError as exc:
-        cause = exc.__cause__ or exc.__context__
-        raise _translate(cause or exc, "s3:PutObject", bucket_arn(bucket, key)) from None
-    except Exception as exc:  # noqa: BLE001
-        raise _translate(exc, "s3:PutObject", bucket_arn(bucket, key)) from None
 
 
 PART_SIZE = 8 * 1024 * 1024

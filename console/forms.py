@@ -5,6 +5,7 @@ from django import forms
 from accounts.models import ROLE_COLORS, Account
 
 from . import switching
+from .converters import BucketNameConverter
 
 
 class SwitchRoleForm(forms.Form):
@@ -65,6 +66,6 @@ class SwitchRoleForm(forms.Form):
 class OpenBucketForm(forms.Form):
     bucket = forms.RegexField(
         label="Bucket name",
-        regex=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        regex=rf"^{BucketNameConverter.regex}$",
         error_messages={"invalid": "A bucket name is 3-63 lowercase letters, digits, dots and hyphens."},
     )

@@ -1,7 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from .converters import BucketNameConverter
 from .views import history, home, s3, sts, switchrole
+
+register_converter(BucketNameConverter, "bucket")
 
 console_patterns = (
     [
@@ -13,10 +16,10 @@ console_patterns = (
         path("switchback", switchrole.switchback, name="switchback"),
         path("sts/", sts.sts, name="sts"),
         path("s3/", s3.buckets, name="s3_buckets"),
-        path("s3/buckets/<str:bucket>/", s3.bucket, name="s3_bucket"),
-        path("s3/buckets/<str:bucket>/download", s3.download, name="s3_download"),
-        path("s3/buckets/<str:bucket>/upload", s3.upload, name="s3_upload"),
-        path("s3/buckets/<str:bucket>/delete", s3.delete, name="s3_delete"),
+        path("s3/buckets/<bucket:bucket>/", s3.bucket, name="s3_bucket"),
+        path("s3/buckets/<bucket:bucket>/download", s3.download, name="s3_download"),
+        path("s3/buckets/<bucket:bucket>/upload", s3.upload, name="s3_upload"),
+        path("s3/buckets/<bucket:bucket>/delete", s3.delete, name="s3_delete"),
     ],
     "console",
 )

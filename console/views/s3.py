@@ -60,8 +60,9 @@ def _bad_request(request: HttpRequest, title: str, message: str) -> HttpResponse
     return render(request, "console/aws_error.html", {"title": title, "error": aws.AwsError(message)}, status=400)
 
 
-def _valid_bucket(bucket: str) -> bool:
-    return OpenBucketForm({"bucket": bucket}).is_valid()
+def _prefix(value: str) -> str:
+    """A folder prefix ends with a slash (or is empty, the bucket's root)."""
+    return value if not value or value.endswith("/") else value + "/"
 
 
 def _buckets_named_in_policy(session) -> list[str]:  # noqa: ANN001
@@ -107,11 +108,7 @@ def _breadcrumbs(prefix: str) -> list[tuple[str, str]]:
 @with_role
 @require_GET
 def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
-    if not _valid_bucket(bucket):
-        return _bad_request(request, "Invalid bucket name", f"{bucket!r} is not a valid bucket name.")
-    prefix = request.GET.get("prefix", "")
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
+    prefix = _prefix(request.GET.get("prefix", ""))
     page = aws.list_objects(creds, bucket, prefix, request.GET.get("token") or None)
     return render(
         request,
@@ -130,7 +127,7 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
 @require_GET
 def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     key = request.GET.get("key", "")
-    if not key or not _valid_bucket(bucket):
+    if not key:
         return _bad_request(request, "Nothing to download", "No object key was given.")
     stream = aws.open_object(creds, bucket, key)
     response = StreamingHttpResponse(stream.chunks, content_type="application/octet-stream")
@@ -153,11 +150,7 @@ def _listing_url(bucket: str, prefix: str) -> str:
 @with_role
 def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     """Upload into the prefix given in the query string (known before the body is read)."""
-    prefix = request.GET.get("prefix", "")
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
-    if not _valid_bucket(bucket):
-        return _bad_request(request, "Invalid bucket name", f"{bucket!r} is not a valid bucket name.")
+    prefix = _prefix(request.GET.get("prefix", ""))
     handler = uploads.S3UploadHandler(request, creds, bucket, prefix)
     request.upload_handlers = [handler]
     try:
@@ -186,7 +179,7 @@ def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     key = request.POST.get("key") if request.method == "POST" else request.GET.get("key")
-    if not key or not _valid_bucket(bucket):
+    if not key:
         return _bad_request(request, "Nothing to delete", "No object key was given.")
     parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
     if request.method == "GET":

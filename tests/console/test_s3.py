@@ -196,3 +196,8 @@ def test_upload_with_an_unusable_name_is_refused(alice_in_role: Client) -> None:
         follow=True,
     )
     assert "That file name cannot be an S3 key" in response.content.decode()
+
+
+def test_invalid_bucket_names_never_reach_a_view(alice_in_role: Client) -> None:
+    for url in ("/s3/buckets/Bad_Bucket/", "/s3/buckets/a/download?key=x", "/s3/buckets/UP/delete?key=x"):
+        assert alice_in_role.get(url).status_code == 404
