@@ -9,7 +9,8 @@ from datetime import timedelta
 import pyotp
 import segno
 
-from console import crypto
+from console import audit, crypto
+from console.models import AuditEvent
 
 from . import clock
 from .models import MFADevice, User
@@ -128,6 +129,16 @@ def verify(device: MFADevice, code: str) -> Result:
             return Result.REPLAYED
     _record_failure(device)
     return Result.WRONG
+
+
+def check_form(request, device: MFADevice, form) -> bool:  # noqa: ANN001
+    """Verify a valid MFACodeForm's code. On failure, audit it and put the reason on the form."""
+    result = verify(device, form.cleaned_data["code"])
+    if result is Result.OK:
+        return True
+    audit.record(request, AuditEvent.Kind.MFA_FAILED, user=device.user, detail=result.value)
+    form.add_error("code", MESSAGES[result])
+    return False
 
 
 def active_device(user: User) -> MFADevice | None:

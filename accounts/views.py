@@ -10,7 +10,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -79,16 +79,12 @@ def signin_mfa(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Your sign-in expired or was not started. Sign in again.")
         return redirect("accounts:signin")
     form = MFACodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        result = mfa.verify(device, form.cleaned_data["code"])
-        if result is mfa.Result.OK:
-            pending.drop(request, PENDING_KEY)
-            login(request, user)
-            mfa.mark_session(request)
-            audit.record(request, AuditEvent.Kind.SIGNIN, user=user, detail="with MFA")
-            return redirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
-        audit.record(request, AuditEvent.Kind.MFA_FAILED, user=user, detail=result.value)
-        form.add_error("code", mfa.MESSAGES[result])
+    if request.method == "POST" and form.is_valid() and mfa.check_form(request, device, form):
+        pending.drop(request, PENDING_KEY)
+        login(request, user)
+        mfa.mark_session(request)
+        audit.record(request, AuditEvent.Kind.SIGNIN, user=user, detail="with MFA")
+        return redirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
     return render(request, "accounts/signin_mfa.html", {"form": form, "serial": device.serial}, status=200)
 
 
@@ -117,3 +113,13 @@ def new_password(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your password was changed.")
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/new_password.html", {"form": form})
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Replaces Django's admin login, which cannot sign in here: users belong to an account.
+    Administrators sign in through the console; others are told the admin is not for them."""
+    if request.user.is_authenticated:
+        messages.error(request, "The administration pages are for administrators only.")
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('accounts:signin')}?{urlencode({'next': next_url})}")

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
+from accounts import views as account_views
+
 from .converters import BucketNameConverter
 from .views import history, home, s3, sts, switchrole
 
@@ -27,5 +29,6 @@ console_patterns = (
 urlpatterns = [
     path("", include(console_patterns)),
     path("", include("accounts.urls")),
+    path("admin/login/", account_views.admin_login),  # before the admin's own login
     path("admin/", admin.site.urls),
 ]

@@ -73,19 +73,15 @@ def switchrole_mfa(request: HttpRequest) -> HttpResponse:
     if device is None or not switch_form.is_valid():
         return redirect("console:switchrole")
     form = MFACodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        result = mfa.verify(device, form.cleaned_data["code"])
-        if result is mfa.Result.OK:
-            pending.drop(request, STEP_UP_KEY)
-            mfa.mark_session(request)
-            audit.record(request, AuditEvent.Kind.MFA_STEP_UP, role_arn=switch_form.target().role_arn)
-            try:
-                return _entered(request, switching.switch_role(request, switch_form.target()))
-            except (switching.SwitchRefused, switching.StepUpRequired) as exc:
-                refusal = exc if isinstance(exc, switching.SwitchRefused) else None
-                return render(request, "console/switchrole.html", {"form": switch_form, "refusal": refusal}, status=403)
-        audit.record(request, AuditEvent.Kind.MFA_FAILED, detail=result.value)
-        form.add_error("code", mfa.MESSAGES[result])
+    if request.method == "POST" and form.is_valid() and mfa.check_form(request, device, form):
+        pending.drop(request, STEP_UP_KEY)
+        mfa.mark_session(request)
+        audit.record(request, AuditEvent.Kind.MFA_STEP_UP, role_arn=switch_form.target().role_arn)
+        try:
+            return _entered(request, switching.switch_role(request, switch_form.target()))
+        except (switching.SwitchRefused, switching.StepUpRequired) as exc:
+            refusal = exc if isinstance(exc, switching.SwitchRefused) else None
+            return render(request, "console/switchrole.html", {"form": switch_form, "refusal": refusal}, status=403)
     return render(
         request,
         "accounts/signin_mfa.html",

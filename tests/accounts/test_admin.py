@@ -24,8 +24,23 @@ def admin_client(demo_world) -> Client:  # noqa: ANN001
 
 
 def test_only_staff_reach_the_admin(alice_client: Client) -> None:
-    response = alice_client.get("/admin/")
-    assert response.status_code == 302 and response.url.startswith("/admin/login/")
+    response = alice_client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "The administration pages are for administrators only." in response.content.decode()
+
+
+def test_signed_out_administrator_signs_in_through_the_console(demo_world) -> None:  # noqa: ANN001
+    from tests.conftest import PASSWORD
+
+    client = Client()
+    response = client.get("/admin/accounts/role/", follow=True)
+    assert response.redirect_chain[-1][0] == "/signin?next=%2Fadmin%2Faccounts%2Frole%2F"
+    signed_in = client.post(
+        "/signin",
+        {"account": "example-dev", "username": "admin", "password": PASSWORD, "next": "/admin/accounts/role/"},
+    )
+    assert signed_in.url == "/admin/accounts/role/"
+    assert client.get(signed_in.url).status_code == 200
 
 
 def test_index_offers_the_console_tools(admin_client: Client) -> None:
