@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from console import audit, emails, links, managed, switching
+from console import audit, aws, emails, links, managed, switching
 from console.models import AuditEvent
 
 from . import iam
@@ -324,8 +324,8 @@ class RoleAdmin(AuditedAdmin):
             state = managed.drift(obj)
         except managed.NotManaged as exc:
             return str(exc)
-        except Exception as exc:  # noqa: BLE001 - AwsError and friends: show, never 500
-            return f"Could not read the role from AWS: {exc}"
+        except (aws.AwsError, ValueError) as exc:  # AWS refused, or a document is not JSON
+            return f"Could not compare the role with AWS: {exc}"
         if state.in_sync:
             return "In sync with the console."
         return format_html("<strong>Drift:</strong> {}", " ".join(state.differences))
@@ -423,7 +423,7 @@ class RoleAdmin(AuditedAdmin):
             managed.sync(role)
         except managed.NotManaged as exc:
             self.message_user(request, str(exc), messages.ERROR)
-        except Exception as exc:  # noqa: BLE001 - AwsError: report, never 500
+        except aws.AwsError as exc:
             self.message_user(request, f"Sync to AWS failed: {exc}", messages.ERROR)
         else:
             audit.record(request, AuditEvent.Kind.ADMIN_CHANGE, role_arn=role.arn, detail="synced role to AWS")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.test import Client
 
 from accounts import mfa
@@ -183,8 +182,7 @@ def test_user_can_remove_their_device(alice_client: Client) -> None:
     assert sign_in(Client(), "alice").url == "/"  # back to one-step sign-in
 
 
-@pytest.mark.parametrize("method", ["get"])
-def test_mfa_state_changes_are_post_only(alice_client: Client, method: str) -> None:
+def test_mfa_state_changes_are_post_only(alice_client: Client) -> None:
     assert alice_client.get("/security/mfa/start").status_code == 405
     assert alice_client.get("/security/mfa/remove").status_code == 405
 

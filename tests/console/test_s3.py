@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import boto3
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
 from django.test import Client
@@ -149,19 +151,35 @@ def test_s3_needs_sign_in(demo_world) -> None:  # noqa: ANN001
     assert response.status_code == 302 and response.url.startswith("/signin?next=/s3/")
 
 
-def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client) -> None:
+def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+    from django.core.files import uploadhandler
+
+    def spooled(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the upload was spooled by Django's default handlers")
+
+    for handler in (uploadhandler.MemoryFileUploadHandler, uploadhandler.TemporaryFileUploadHandler):
+        monkeypatch.setattr(handler, "receive_data_chunk", spooled)
     payload = bytes(range(256)) * (70 * 1024)  # 17.5 MiB: two full 8 MiB parts and a short last part
     response = alice_in_role.post(
         "/s3/buckets/productionapp/upload?prefix=big/", {"file": SimpleUploadedFile("blob.bin", payload)}
     )
     assert response.status_code == 302
+    creds = _creds()
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=settings.AWS_ENDPOINT_URL,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        aws_session_token=creds.session_token,
+    )
+    assert s3.get_object(Bucket="productionapp", Key="big/blob.bin")["ETag"].endswith('-3"')  # three parts
     download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "big/blob.bin"})
-    body = b"".join(download.streaming_content)
-    assert len(body) == len(payload) and body == payload
-    aws.delete_object(_creds(), "productionapp", "big/blob.bin")
+    assert b"".join(download.streaming_content) == payload
+    aws.delete_object(creds, "productionapp", "big/blob.bin")
 
 
-def test_upload_without_csrf_leaves_nothing_in_s3(demo_world) -> None:  # noqa: ANN001
+def test_upload_without_csrf_leaves_nothing_in_s3(demo_world, monkeypatch) -> None:  # noqa: ANN001
     from tests.conftest import PASSWORD, csrf_token
 
     csrf_client = Client(enforce_csrf_checks=True)
@@ -173,12 +191,21 @@ def test_upload_without_csrf_leaves_nothing_in_s3(demo_world) -> None:  # noqa: 
     )
     form = csrf_client.get("/switchrole").content.decode()
     csrf_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "csrfmiddlewaretoken": csrf_token(form)})
+    aborted = []
+    real_abort = aws.StreamingUpload.abort
+
+    def spy_abort(upload) -> None:  # noqa: ANN001
+        aborted.append(upload._upload_id)
+        real_abort(upload)
+
+    monkeypatch.setattr(aws.StreamingUpload, "abort", spy_abort)
     for size in (10, 9 * 1024 * 1024):  # a small file and one big enough to start a multipart upload
         forged = csrf_client.post(
             "/s3/buckets/productionapp/upload?prefix=forged/", {"file": SimpleUploadedFile("x.bin", b"x" * size)}
         )
         assert forged.status_code == 403
     assert aws.list_objects(_creds(), "productionapp", "forged/").objects == []
+    assert len(aborted) == 2 and aborted[0] is None and aborted[1]  # the multipart upload was discarded
     listing = csrf_client.get("/s3/buckets/productionapp/?prefix=").content.decode()
     ok = csrf_client.post(
         "/s3/buckets/productionapp/upload?prefix=forged/",
