@@ -502,7 +502,19 @@ class SimulatorForm(forms.Form):
     resource_policy = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Optional resource-based policy (e.g. a trust policy).",
+        help_text="Optional resource-based policy for resources that are not S3 buckets or objects, e.g. a "
+        "role's trust policy (no Resource element) or another service's policy.",
+    )
+    bucket_policy = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional S3 bucket policy, applied to the S3 resources (arn:aws:s3:::bucket, "
+        "arn:aws:s3:::bucket/key). It needs Principal and Resource.",
+    )
+    resource_owner = forms.CharField(
+        required=False,
+        help_text="Account ID owning the S3 resources (default: the caller's account). A resource ARN that "
+        "names an account, such as an IAM role's, is owned by that account.",
     )
     caller_arn = forms.CharField(required=False, help_text="The caller, when pasting policies with a resource policy.")
     actions = forms.CharField(help_text="Action names, separated by spaces or commas, e.g. sts:AssumeRole")
@@ -527,18 +539,34 @@ class SimulatorForm(forms.Form):
         actions = [a for a in data["actions"].replace(",", " ").split() if a]
         resources = [r.strip() for r in data["resources"].splitlines() if r.strip()] or ["*"]
         context = simulate.parse_context_entries([c for c in data["context"].splitlines() if c.strip()])
-        resource_policy = None
+        owner = simulate.parse_resource_owner(data.get("resource_owner", "").strip())
+        resource_policy, kind = None, "generic"
         if data["resource_policy"].strip():
-            resource_policy = simulate.load_policy(data["resource_policy"], "ResourcePolicy", "trust")
+            resource_policy, kind = simulate.load_resource_policy(data["resource_policy"])
+        bucket_policy = None
+        if data.get("bucket_policy", "").strip():
+            bucket_policy = simulate.load_policy(data["bucket_policy"], "BucketPolicy", "bucket")
         if data["user"]:
-            return simulate_user(data["user"], actions, resources, context, resource_policy)
+            return simulate_user(
+                data["user"], actions, resources, context, resource_policy, owner, kind, bucket_policy=bucket_policy
+            )
         documents = [d for d in data["policies"].split("\n---\n") if d.strip()]
         identity = [simulate.load_policy(d, f"PolicyInputList.{i}", "managed") for i, d in enumerate(documents, 1)]
         caller = data["caller_arn"].strip() or "arn:aws:iam::000000000000:user/SimulatedUser"
-        if resource_policy is not None and not data["caller_arn"].strip():
-            raise simulate.SimulationInputError("Give the caller ARN when you paste a resource policy.")
+        if (resource_policy or bucket_policy) is not None and not data["caller_arn"].strip():
+            raise simulate.SimulationInputError("Give the caller ARN when you paste a resource or bucket policy.")
         principal = simulate.principal_from_arn(caller)
-        return simulate.Simulation(identity, principal, context, None, resource_policy).run(actions, resources)
+        results = []
+        for resource in resources:
+            policy, policy_kind = resource_policy, kind
+            if bucket_policy is not None and resource.startswith("arn:aws:s3:::"):
+                policy, policy_kind = bucket_policy, "bucket"
+            sim = simulate.Simulation(identity, principal, context, None, policy, owner, policy_kind)
+            results += sim.run(actions, [resource])["EvaluationResults"]
+        # Action-major order, as AWS (and simulate_user) list them.
+        order = {a: i for i, a in enumerate(actions)}
+        results.sort(key=lambda r: order[r["EvalActionName"]])
+        return {"EvaluationResults": results}
 
 
 def admin_tools() -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from console import switching
 
-from .iam import Policy, Principal, simulate
+from .iam import Policy, Principal, ResourceKind, simulate
 from .models import Role, User
 
 
@@ -17,21 +17,26 @@ def simulate_user(
     extra_context: Mapping[str, object] | None = None,
     resource_policy: Policy | None = None,
     resource_owner: str | None = None,
+    resource_kind: ResourceKind = "generic",
+    bucket_policy: Policy | None = None,
 ) -> dict:
     """EvaluationResults for the user's policies and boundary, with the context the console
     supplies (no MFA unless the extra context says so). For sts:AssumeRole on a role the console
-    knows, and no resource policy given, its trust policy is used: exactly the switch decision."""
+    knows, and no resource policy given, its trust policy is used: exactly the switch decision.
+    A `bucket_policy` applies to S3 resources, `resource_policy` to the others."""
     context = {**switching.decision_context(user), **(extra_context or {})}
     principal = Principal(user.arn, user.account.account_id)
     identity, boundary = user.identity_policies(), user.boundary_policies()
     results = []
     for action in actions:
         for resource in resources or ["*"]:
-            policy, owner = resource_policy, resource_owner
+            policy, kind = resource_policy, resource_kind
+            if bucket_policy is not None and resource.startswith("arn:aws:s3:::"):
+                policy, kind = bucket_policy, "bucket"
             if policy is None and action.lower() == "sts:assumerole":
                 role = Role.by_arn(resource)
                 if role is not None:
-                    policy, owner = role.parsed_trust_policy(), role.account.account_id
-            sim = simulate.Simulation(identity, principal, context, boundary, policy, owner)
+                    policy, kind = role.parsed_trust_policy(), "trust"
+            sim = simulate.Simulation(identity, principal, context, boundary, policy, resource_owner, kind)
             results += sim.run([action], [resource])["EvaluationResults"]
     return {"EvaluationResults": results}

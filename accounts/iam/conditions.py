@@ -12,12 +12,13 @@ Rules (IAM User Guide, "Condition operators" and "Multivalued context keys"):
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from .operators import NEGATED as _NEGATED
 from .operators import split_operator
-from .patterns import MissingVariable, arn_match, glob_match, substitute, tokenize
+from .patterns import MissingVariable, condition_pattern, static_condition_pattern, substitute, tokenize
 from .policy import Condition
 
 Matcher = Callable[[str, str], bool]
@@ -58,7 +59,6 @@ def _ip(context_value: str, policy_value: str) -> bool:
 _POSITIVE: dict[str, Matcher] = {
     "stringequals": lambda c, p: c == p,
     "stringequalsignorecase": lambda c, p: c.casefold() == p.casefold(),
-    "stringlike": lambda c, p: glob_match(p, c),
     "numericequals": _compare(_number, lambda a, b: a == b),
     "numericlessthan": _compare(_number, lambda a, b: a < b),
     "numericlessthanequals": _compare(_number, lambda a, b: a <= b),
@@ -72,28 +72,45 @@ _POSITIVE: dict[str, Matcher] = {
     "bool": lambda c, p: c.lower() == p.lower(),
     "binaryequals": lambda c, p: c == p,
     "ipaddress": _ip,
-    "arnequals": lambda c, p: arn_match(p, c),
-    "arnlike": lambda c, p: arn_match(p, c),
 }
+# Wildcard operators: each value becomes a compiled pattern (ArnEquals matches like ArnLike).
+_PATTERN_OPERATORS = {"stringlike": False, "arnequals": True, "arnlike": True}  # -> ARN segment-wise
 # Operators whose values may hold policy variables (Version 2012-10-17 only).
-_VARIABLE_OPERATORS = {"string", "arn", "bool"}
+_VARIABLE_OPERATORS = ("string", "arn", "bool")
 
 
-def _policy_values(condition: Condition, base: str, variables: bool, context: Mapping[str, object]) -> list[str]:
-    """The condition's values with policy variables substituted. Values whose variable is
-    missing from the context are dropped (they cannot match anything)."""
-    allow_vars = variables and any(base.startswith(p) or base.startswith("not" + p) for p in _VARIABLE_OPERATORS)
+def _policy_values(
+    condition: Condition, positive: str, variables: bool, context: Mapping[str, object]
+) -> list[str] | list[re.Pattern[str]]:
+    """The condition's values with policy variables substituted; for wildcard operators,
+    compiled patterns in which substituted text (and `${*}`, `${?}`, `${$}`) is literal. Values
+    whose variable is missing from the context are dropped (they cannot match anything)."""
+    allow_vars = variables and positive.startswith(_VARIABLE_OPERATORS)
+    if positive in _PATTERN_OPERATORS:
+        arn = _PATTERN_OPERATORS[positive]
+        patterns = []
+        for raw in condition.values:
+            compiled = static_condition_pattern(raw, arn, allow_vars)
+            if compiled is None:
+                try:
+                    compiled = condition_pattern(raw, arn=arn, variables=True, context=context)
+                except MissingVariable:
+                    continue
+            patterns.append(compiled)
+        return patterns
     if not allow_vars:
         return list(condition.values)
     out = []
     for raw in condition.values:
-        tokens = tokenize(raw, True)
         try:
-            text = substitute(tokens, context)
+            out.append(substitute(tokenize(raw, True), context))
         except MissingVariable:
             continue
-        out.append(text)
     return out
+
+
+def _pattern_match(context_value: str, pattern: re.Pattern[str]) -> bool:
+    return pattern.fullmatch(context_value) is not None
 
 
 def _context_values(context: Mapping[str, object], key: str) -> list[str] | None:
@@ -116,8 +133,9 @@ def condition_holds(condition: Condition, context: Mapping[str, object], variabl
         return any(w == is_missing for w in want_missing)
 
     negated = base in _NEGATED
-    matcher = _POSITIVE[_NEGATED.get(base, base)]
-    values = _policy_values(condition, base, variables, context)
+    positive = _NEGATED.get(base, base)
+    matcher = _pattern_match if positive in _PATTERN_OPERATORS else _POSITIVE[positive]
+    values = _policy_values(condition, positive, variables, context)
 
     def matches(context_value: str) -> bool:
         hit = any(matcher(context_value, p) for p in values)

@@ -1,10 +1,10 @@
 """Policy evaluation: one request against identity, resource and boundary policies.
 
-Follows the IAM User Guide's "Policy evaluation logic":
+Follows the IAM User Guide's "Policy evaluation logic" and "Cross-account policy evaluation logic":
 1. an explicit Deny in any applicable policy wins;
-2. otherwise an Allow is needed from the identity side (and, where present, the resource side,
-   per the account rules in `evaluate_assume_role`);
-3. a permissions boundary, when set, must also allow;
+2. otherwise an Allow is needed: within one account from the identity side or the resource side
+   (by the principal the resource policy names, see `evaluate_request`), across accounts from both;
+3. a permissions boundary, when set, must also allow what identity policies grant;
 4. anything else is an implicit deny.
 """
 
@@ -18,11 +18,13 @@ from .conditions import conditions_hold, missing_keys
 from .policy import Policy, PrincipalSpec, Statement
 
 DecisionName = Literal["allowed", "explicitDeny", "implicitDeny"]
+# What kind of resource-based policy: a role's trust policy, an S3 bucket policy, or another service's.
+ResourceKind = Literal["trust", "bucket", "generic"]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: an IAM user (or role session) of some account."""
+    """Who is asking: an IAM user, or a role session (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/NAME`)."""
 
     arn: str
     account: str
@@ -32,12 +34,12 @@ class Principal:
         return f"arn:aws:iam::{self.account}:root"
 
     @property
-    def arns(self) -> tuple[str, ...]:
-        """ARNs a policy may name for this principal: a role session is also its role."""
-        if ":assumed-role/" in self.arn:
-            role = self.arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
-            return self.arn, f"arn:aws:iam::{self.account}:role/{role}"
-        return (self.arn,)
+    def role_arn(self) -> str | None:
+        """For a role session, the ARN of its role (a policy naming the role names its sessions)."""
+        if ":assumed-role/" not in self.arn:
+            return None
+        role = self.arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+        return f"arn:aws:iam::{self.account}:role/{role}"
 
 
 @dataclass(frozen=True)
@@ -82,26 +84,52 @@ class Decision:
         return tuple(m for m in self.matched if m.effect == "Allow")
 
 
-def _principal_match(spec: PrincipalSpec, principal: Principal) -> str | None:
-    """How a Principal element names the caller: 'wildcard', 'account', 'arn', or None."""
+# How strongly a Principal element names the caller; a higher rank wins when several entries match.
+_VIA_RANK = {"": 0, "account": 1, "role": 2, "arn": 3, "wildcard": 3}
+
+
+def _principal_match(spec: PrincipalSpec, principal: Principal) -> str:
+    """How a Principal element names the caller: 'wildcard', 'arn' (the caller itself: user or
+    role session ARN), 'role' (the role of a role session), 'account', or '' when it does not."""
     if spec.wildcard:
         return "wildcard"
+    best = ""
+    role_arn = principal.role_arn
     for kind, value in spec.entries:
         if kind != "AWS":
             continue
-        if value == "*":
-            return "wildcard"
-        if value == principal.account or value == principal.root_arn:
-            return "account"
-        if value in principal.arns:
-            return "arn"
-    return None
+        if value == "*" or value == principal.arn:
+            return "wildcard" if value == "*" else "arn"
+        if role_arn is not None and value == role_arn:
+            via = "role"
+        elif value == principal.account or value == principal.root_arn:
+            via = "account"
+        else:
+            continue
+        if _VIA_RANK[via] > _VIA_RANK[best]:
+            best = via
+    return best
+
+
+def _spared_by_not_principal(spec: PrincipalSpec, principal: Principal) -> bool:
+    """Does a Deny's NotPrincipal spare the caller? AWS checks each level of the caller: the
+    account, then the user (or the role, for a role session). A level not listed is denied, so
+    the list must name the account AND the user or role (IAM User Guide, NotPrincipal)."""
+    if spec.wildcard:
+        return True
+    listed = {value for kind, value in spec.entries if kind == "AWS"}
+    if "*" in listed:
+        return True
+    account_listed = principal.account in listed or principal.root_arn in listed
+    caller = principal.role_arn or principal.arn
+    return account_listed and caller in listed
 
 
 def _statement_applies(
-    statement: Statement, request: Request, ctx: Mapping[str, object], variables: bool
+    statement: Statement, request: Request, ctx: Mapping[str, object], variables: bool, bounded: bool = False
 ) -> tuple[bool, str]:
-    """Does the statement apply to the request? Returns (applies, how the principal matched)."""
+    """Does the statement apply to the request? Returns (applies, how the principal matched).
+    `bounded`: the caller has a permissions boundary (it changes what NotPrincipal spares)."""
     if statement.action_set is not None and not statement.action_set.matches(request.action, ctx):
         return False, ""
     if statement.not_action_set is not None and statement.not_action_set.matches(request.action, ctx):
@@ -112,26 +140,33 @@ def _statement_applies(
         return False, ""
     via = ""
     if statement.principal is not None:
-        via = _principal_match(statement.principal, request.principal) or ""
+        via = _principal_match(statement.principal, request.principal)
         if not via:
             return False, ""
     if statement.not_principal is not None:
-        if _principal_match(statement.not_principal, request.principal):
-            return False, ""
+        if statement.effect == "Deny":
+            # IAM User Guide: a NotPrincipal Deny always denies a principal that has a
+            # permissions boundary, whatever NotPrincipal lists.
+            if not bounded and _spared_by_not_principal(statement.not_principal, request.principal):
+                return False, ""
+        elif _principal_match(statement.not_principal, request.principal):
+            return False, ""  # Allow+NotPrincipal (unsupported by AWS, refused by validation)
         via = "wildcard"
     if statement.conditions and not conditions_hold(statement.conditions, ctx, variables):
         return False, ""
     return True, via
 
 
-def evaluate_policies(policies: Sequence[Policy], request: Request, source: str = "identity") -> Decision:
+def evaluate_policies(
+    policies: Sequence[Policy], request: Request, source: str = "identity", *, bounded: bool = False
+) -> Decision:
     """Evaluate one set of policies of the same kind (`source`: identity, resource or boundary)."""
     ctx = request.lowered_context()
     matched: list[MatchedStatement] = []
     missing: set[str] = set()
     for policy in policies:
         for statement in policy.statements:
-            applies, via = _statement_applies(statement, request, ctx, policy.variables_enabled)
+            applies, via = _statement_applies(statement, request, ctx, policy.variables_enabled, bounded)
             if applies:
                 matched.append(MatchedStatement(policy.name, statement.label, statement.effect, via, source))
             elif statement.conditions:
@@ -146,38 +181,126 @@ def evaluate_policies(policies: Sequence[Policy], request: Request, source: str 
     return Decision(decision, tuple(matched), tuple(sorted(missing)))
 
 
+def owner_from_arn(arn: str) -> str | None:
+    """The account an ARN names (IAM roles, most services), or None where it names none (S3
+    buckets and objects, `*`): then the owner must be given, or is taken as the caller's account."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and len(parts[4]) == 12 and parts[4].isdigit():
+        return parts[4]
+    return None
+
+
+RefusedBy = Literal["", "identity", "boundary", "resource"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One request decided against every kind of policy, with each side kept so a UI can say
+    which one refused. `resource` is None when no resource-based policy was given (and none
+    was required)."""
+
+    decision: DecisionName
+    identity: Decision
+    resource: Decision | None
+    boundary: Decision | None
+    refused_by: RefusedBy
+    matched: tuple[MatchedStatement, ...]
+    missing_context: tuple[str, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == "allowed"
+
+    def as_decision(self) -> Decision:
+        return Decision(self.decision, self.matched, self.missing_context)
+
+
+def evaluate_request(
+    request: Request,
+    identity_policies: Sequence[Policy],
+    *,
+    resource_policies: Sequence[Policy] | None = None,
+    permissions_boundary: Sequence[Policy] | None = None,
+    resource_owner: str | None = None,
+    resource_kind: ResourceKind = "generic",
+) -> Evaluation:
+    """The IAM User Guide's evaluation logic for one request.
+
+    - An explicit Deny in any policy wins.
+    - Same account (the resource owner, by default the caller's account): identity policies and
+      the resource-based policy are a union. A resource policy naming the caller itself (user
+      ARN, role session ARN, or "*") grants on its own, beyond identity policies and the
+      boundary; one naming the caller's role is limited by the boundary; one naming only the
+      account defers to identity policies (and the boundary).
+    - Cross account: the identity side (within the boundary) AND the resource policy must allow.
+    - A trust policy (`resource_kind="trust"`) must allow even within the account; an unknown
+      role (`resource_policies=None` with kind "trust") is refused.
+    `resource_policies=None` means none applies: only identity policies decide (other kinds).
+    """
+    bounded = permissions_boundary is not None
+    identity = evaluate_policies(identity_policies, request)
+    boundary = evaluate_policies(permissions_boundary, request, "boundary") if bounded else None
+    if resource_policies is not None:
+        resource: Decision | None = evaluate_policies(resource_policies, request, "resource", bounded=bounded)
+    elif resource_kind == "trust":
+        resource = Decision("implicitDeny")
+    else:
+        resource = None
+    same_account = (resource_owner or request.principal.account) == request.principal.account
+    direct: tuple[MatchedStatement, ...] = ()
+    role_grant: tuple[MatchedStatement, ...] = ()
+    if resource is not None and same_account:
+        direct = tuple(m for m in resource.allows if m.via in ("arn", "wildcard"))
+        role_grant = tuple(m for m in resource.allows if m.via == "role")
+    resource_required = resource is not None and (resource_kind == "trust" or not same_account)
+
+    identity_ok = bool(direct or role_grant) or identity.allowed
+    boundary_ok = bool(direct) or boundary is None or boundary.allowed
+    resource_ok = not resource_required or (resource is not None and resource.allowed)
+    denies = identity.denies + (boundary.denies if boundary else ()) + (resource.denies if resource else ())
+
+    if denies:
+        decision: DecisionName = "explicitDeny"
+        matched = denies
+    elif resource_ok and (direct or (identity_ok and boundary_ok)):
+        decision = "allowed"
+        matched = direct or identity.allows + (resource.allows if resource else ())
+    else:
+        decision = "implicitDeny"
+        matched = ()
+
+    refused_by: RefusedBy
+    if decision == "allowed":
+        refused_by = ""
+    elif identity.decision == "explicitDeny" or not identity_ok:
+        refused_by = "identity"
+    elif boundary is not None and (not boundary_ok or boundary.denies):
+        refused_by = "boundary"
+    else:
+        refused_by = "resource"
+    missing = set(identity.missing_context) | set(resource.missing_context if resource else ())
+    return Evaluation(decision, identity, resource, boundary, refused_by, tuple(matched), tuple(sorted(missing)))
+
+
 def evaluate(
     request: Request,
     identity_policies: Sequence[Policy],
     *,
     resource_policies: Sequence[Policy] = (),
     permissions_boundary: Sequence[Policy] | None = None,
+    resource_owner: str | None = None,
+    resource_kind: ResourceKind = "generic",
 ) -> Decision:
-    """A request within one account. Deny anywhere wins. A resource policy that names the
-    caller itself (ARN or "*") grants on its own; otherwise identity policies must allow, and a
-    permissions boundary, when given, must allow too."""
-    identity = evaluate_policies(identity_policies, request)
-    resource = (
-        evaluate_policies(resource_policies, request, "resource") if resource_policies else Decision("implicitDeny")
-    )
-    boundary = (
-        evaluate_policies(permissions_boundary, request, "boundary") if permissions_boundary is not None else None
-    )
-    missing = tuple(sorted(set(identity.missing_context) | set(resource.missing_context)))
-    denies = identity.denies + resource.denies + (boundary.denies if boundary else ())
-    if denies:
-        return Decision("explicitDeny", denies, missing)
-    direct = _direct_grants(resource)
-    if direct:
-        return Decision("allowed", direct, missing)
-    if identity.allowed and (boundary is None or boundary.allowed):
-        return Decision("allowed", identity.allows, missing)
-    return Decision("implicitDeny", (), missing)
-
-
-def _direct_grants(resource: Decision) -> tuple[MatchedStatement, ...]:
-    """Resource-policy Allows that name the caller (not just its account)."""
-    return tuple(m for m in resource.allows if m.via in ("arn", "wildcard"))
+    """`evaluate_request` reduced to its decision. Without resource policies, identity policies
+    (and the boundary) decide alone."""
+    return evaluate_request(
+        request,
+        identity_policies,
+        resource_policies=resource_policies or None,
+        permissions_boundary=permissions_boundary,
+        resource_owner=resource_owner,
+        resource_kind=resource_kind,
+    ).as_decision()
 
 
 @dataclass(frozen=True)
@@ -212,41 +335,19 @@ def evaluate_assume_role(
     permissions_boundary: Sequence[Policy] | None = None,
     action: str = "sts:AssumeRole",
 ) -> AssumeRoleDecision:
-    """May `principal` assume `role_arn`?
-
-    The trust policy must always allow (an unknown role, with no trust policy, refuses).
-    Cross-account, the caller's identity policies must allow too. Same-account, a trust
-    statement naming the caller's ARN suffices; one naming only the account (`ACCOUNT` or
-    `arn:aws:iam::ACCOUNT:root`) defers to identity policies. Explicit Deny anywhere wins.
-    """
-    request = Request(principal, action, role_arn, context)
-    identity = evaluate_policies(identity_policies, request)
-    trust = evaluate_policies([trust_policy], request, "resource") if trust_policy else Decision("implicitDeny")
-    boundary = (
-        evaluate_policies(permissions_boundary, request, "boundary") if permissions_boundary is not None else None
+    """May `principal` assume `role_arn`? `evaluate_request` with the trust policy as the
+    resource-based policy of kind "trust": it must always allow (an unknown role, with no trust
+    policy, refuses); cross-account the identity side must allow too; same-account a trust
+    statement naming the caller suffices, one naming only the account defers to identity
+    policies. Explicit Deny anywhere wins."""
+    result = evaluate_request(
+        Request(principal, action, role_arn, context),
+        identity_policies,
+        resource_policies=[trust_policy] if trust_policy else None,
+        permissions_boundary=permissions_boundary,
+        resource_owner=role_account,
+        resource_kind="trust",
     )
-    direct = _direct_grants(trust) if principal.account == role_account else ()
-
-    identity_ok = bool(direct) or identity.allowed
-    boundary_ok = bool(direct) or boundary is None or boundary.allowed
-    denies = identity.denies + (boundary.denies if boundary else ()) + trust.denies
-
-    if denies:
-        decision: DecisionName = "explicitDeny"
-        matched = denies
-    elif identity_ok and boundary_ok and trust.allowed:
-        decision = "allowed"
-        matched = direct or identity.allows + trust.allows
-    else:
-        decision = "implicitDeny"
-        matched = ()
-
-    if decision == "allowed":
-        refused_by = ""
-    elif identity.decision == "explicitDeny" or not identity_ok:
-        refused_by = "identity"
-    elif boundary is not None and not boundary_ok or (boundary and boundary.denies):
-        refused_by = "boundary"
-    else:
-        refused_by = "trust"
-    return AssumeRoleDecision(decision, identity, trust, boundary, refused_by, tuple(matched))
+    trust = result.resource if result.resource is not None else Decision("implicitDeny")
+    refused_by = "trust" if result.refused_by == "resource" else result.refused_by
+    return AssumeRoleDecision(result.decision, result.identity, trust, result.boundary, refused_by, result.matched)

@@ -153,6 +153,26 @@ def arn_match(
     return _compiled(_arn_regex(tokens, context), False).fullmatch(arn) is not None
 
 
+def condition_pattern(
+    pattern: str, *, arn: bool, variables: bool, context: Mapping[str, object] | None
+) -> re.Pattern[str]:
+    """A StringLike or Arn* condition value, compiled: wildcards as in Resource (segment-wise
+    for ARNs), variables resolved to literal text, and `${*}`, `${?}`, `${$}` literal
+    characters. Raises MissingVariable."""
+    tokens = tokenize(pattern, variables)
+    if arn and sum(t.count(":") for t in tokens if isinstance(t, str)) >= 5:
+        return _compiled(_arn_regex(tokens, context), False)
+    return _compiled(to_regex(tokens, context, wildcards=True), False)
+
+
+@lru_cache(maxsize=8192)
+def static_condition_pattern(pattern: str, arn: bool, variables: bool) -> re.Pattern[str] | None:
+    """`condition_pattern` for a value without variables (most are), cached; None otherwise."""
+    if variables and has_variables(tokenize(pattern, True)):
+        return None
+    return condition_pattern(pattern, arn=arn, variables=variables, context=None)
+
+
 def _arn_regex(tokens: Sequence[Token], context: Mapping[str, object] | None) -> str:
     parts = []
     colons = 0

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .evaluate import Decision, Principal, Request, evaluate_assume_role, evaluate_policies
+from .evaluate import Decision, Principal, Request, ResourceKind, evaluate, owner_from_arn
 from .policy import Policy, PolicyError, parse_policy
 from .validate import PolicyKind, validate_policy
+
+RESOURCE_POLICY_KINDS: tuple[ResourceKind, ...] = ("trust", "bucket", "generic")
 
 CONTEXT_TYPES = {
     "string",
@@ -44,6 +46,57 @@ def read_document(value: str) -> str:
         except OSError as exc:
             raise SimulationInputError(f"Cannot read {path}: {exc.strerror}") from None
     return value
+
+
+def infer_resource_kind(text: str) -> ResourceKind:
+    """Which kind of resource-based policy a document is, from its shape: a trust policy has no
+    Resource in any statement (IAM forbids it there); a policy whose resources are all S3 ARNs is
+    a bucket policy; anything else is another service's. A document too broken to tell is
+    taken as generic, and validation then says what is wrong with it."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return "generic"
+    statements = data.get("Statement") if isinstance(data, dict) else None
+    statements = [statements] if isinstance(statements, dict) else statements
+    if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
+        return "generic"
+    resources: list[object] = []
+    for statement in statements:
+        for element in ("Resource", "NotResource"):
+            value = statement.get(element)
+            if value is not None:
+                resources += value if isinstance(value, list) else [value]
+    if not resources:
+        return "trust"
+    if all(isinstance(r, str) and r.startswith("arn:aws:s3:::") for r in resources):
+        return "bucket"
+    return "generic"
+
+
+def load_resource_policy(
+    value: str, kind: str | None = None, name: str = "ResourcePolicy"
+) -> tuple[Policy, ResourceKind]:
+    """A resource-based policy of the given kind (trust, bucket, generic), or of the kind its
+    shape shows when none is given; validated by that kind's rules."""
+    text = read_document(value)
+    if kind is None:
+        kind = infer_resource_kind(text)
+    elif kind not in RESOURCE_POLICY_KINDS:
+        raise SimulationInputError(f"--resource-policy-kind {kind!r} is not one of {', '.join(RESOURCE_POLICY_KINDS)}.")
+    return load_policy(text, name, kind), kind  # type: ignore[return-value]
+
+
+def parse_resource_owner(value: str | None) -> str | None:
+    """--resource-owner: a 12-digit account ID or its root ARN (as AWS's ResourceOwner)."""
+    if not value:
+        return None
+    account = value if value.isdigit() else owner_from_arn(value) if value.endswith(":root") else None
+    if account is None or len(account) != 12:
+        raise SimulationInputError(
+            f"--resource-owner {value!r} is not a 12-digit account ID or arn:aws:iam::ACCOUNT:root."
+        )
+    return account
 
 
 def load_policy(value: str, name: str, kind: PolicyKind) -> Policy:
@@ -133,12 +186,16 @@ def _matched(decision: Decision) -> list[dict[str, str]]:
 
 @dataclass
 class Simulation:
+    """`resource_owner` owns resources whose ARN names no account (S3 buckets and objects); an
+    ARN that names one (an IAM role) is owned by that account; by default, the caller's."""
+
     identity: Sequence[Policy]
     principal: Principal
     context: Mapping[str, object]
     boundary: Sequence[Policy] | None = None
     resource_policy: Policy | None = None
     resource_owner: str | None = None
+    resource_kind: ResourceKind = "generic"
 
     def run(self, actions: Sequence[str], resources: Sequence[str]) -> dict:
         results = []
@@ -156,27 +213,15 @@ class Simulation:
                 )
         return {"EvaluationResults": results}
 
+    def owner_of(self, resource: str) -> str:
+        return owner_from_arn(resource) or self.resource_owner or self.principal.account
+
     def decide(self, action: str, resource: str) -> Decision:
-        if self.resource_policy is None:
-            request = Request(self.principal, action, resource, self.context)
-            identity = evaluate_policies(self.identity, request)
-            if self.boundary is None or not identity.allowed:
-                return identity
-            bound = evaluate_policies(self.boundary, request, "boundary")
-            if bound.decision == "explicitDeny":
-                return bound
-            return identity if bound.allowed else Decision("implicitDeny", (), identity.missing_context)
-        # With a resource policy: identity side AND/OR resource side by the account rules.
-        owner = self.resource_owner or self.principal.account
-        both = evaluate_assume_role(
-            self.principal,
-            resource,
-            owner,
+        return evaluate(
+            Request(self.principal, action, resource, self.context),
             self.identity,
-            self.resource_policy,
-            self.context,
+            resource_policies=[self.resource_policy] if self.resource_policy else (),
             permissions_boundary=self.boundary,
-            action=action,
+            resource_owner=self.owner_of(resource),
+            resource_kind=self.resource_kind,
         )
-        missing = tuple(sorted(set(both.identity.missing_context) | set(both.trust.missing_context)))
-        return Decision(both.decision, both.matched, missing)

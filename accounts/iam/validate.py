@@ -20,9 +20,12 @@ from .conditions import parse_date
 from .operators import UnknownOperator, split_operator
 from .policy import VERSION_2008, VERSION_2012
 
-PolicyKind = Literal["managed", "user", "group", "role", "boundary", "trust"]
+# Identity kinds, then resource-based kinds: a role's trust policy, an S3 bucket policy, and
+# "generic" (another service's resource policy, e.g. SQS or KMS).
+PolicyKind = Literal["managed", "user", "group", "role", "boundary", "trust", "bucket", "generic"]
 
-# Size quotas in characters, whitespace not counted (IAM quotas page).
+# Size quotas in characters, whitespace not counted (IAM quotas page; S3's 20 KB bucket policy
+# limit; for other services, the simulator API's own limit on a resource policy).
 SIZE_LIMITS: dict[str, int] = {
     "managed": 6144,
     "boundary": 6144,
@@ -30,8 +33,11 @@ SIZE_LIMITS: dict[str, int] = {
     "group": 5120,
     "role": 10240,
     "trust": 2048,
+    "bucket": 20480,
+    "generic": 131072,
 }
 IDENTITY_KINDS = {"managed", "user", "group", "role", "boundary"}
+RESOURCE_KINDS = {"trust", "bucket", "generic"}
 TOP_LEVEL = {"Version", "Id", "Statement"}
 STATEMENT_ELEMENTS = {
     "Sid",
@@ -49,6 +55,7 @@ _SID = re.compile(r"^[0-9A-Za-z]*$")
 _ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$")
 _CONDITION_KEY = re.compile(r"^[A-Za-z0-9-]+:[\w/*?.:+=@,-]+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
+_S3_RESOURCE = re.compile(r"^arn:aws[a-z-]*:s3:::[^/:]+(/.*)?$")
 _AWS_PRINCIPAL_ARN = re.compile(
     r"^arn:aws[a-z-]*:(iam::\d{12}:(root|user/.+|role/.+|federated-user/.+)|sts::\d{12}:assumed-role/.+)$"
 )
@@ -256,6 +263,8 @@ class _Validator:
                     label,
                     st,
                 )
+            elif self.kind == "bucket" and action != "*" and not action.lower().startswith("s3:"):
+                self.error(f"Policy has invalid action: a bucket policy grants S3 actions only ({action}).", label, st)
 
     def _resources(self, st: dict, label: str, variables: bool) -> None:
         if "Resource" in st and "NotResource" in st:
@@ -276,6 +285,13 @@ class _Validator:
                 self.error(f"{element} values must be strings.", label, st)
             elif resource != "*" and not (resource.startswith("arn:") and resource.count(":") >= 5):
                 self.error(f'Resource {resource} must be in ARN format or "*".', label, st)
+            elif self.kind == "bucket" and not _S3_RESOURCE.match(resource):
+                self.error(
+                    f"Policy has invalid resource: a bucket policy names its bucket and objects, "
+                    f"arn:aws:s3:::bucket or arn:aws:s3:::bucket/key ({resource}).",
+                    label,
+                    st,
+                )
             elif not variables and "${" in resource:
                 self.warn(
                     f"Policy variables in {resource} are not substituted: they need Version {VERSION_2012}.", label, st
@@ -292,6 +308,13 @@ class _Validator:
         if element is None:
             self.error("Missing required field Principal.", label, st)
             return
+        if element == "NotPrincipal":
+            if self.kind == "trust":
+                self.error(
+                    "Has prohibited field NotPrincipal: a trust policy names the principals it trusts.", label, st
+                )
+            elif st.get("Effect") == "Allow":
+                self.error('NotPrincipal must be used with "Effect": "Deny".', label, st)
         value = st[element]
         if value == "*":
             return
@@ -361,6 +384,13 @@ class _Validator:
             self.warn(
                 '"Principal": "*" in a trust policy lets anyone in any AWS account assume this '
                 "role. Name the accounts or principals you trust.",
+                label,
+                st,
+            )
+        if self.kind == "bucket" and anyone and "Condition" not in st:
+            self.warn(
+                '"Principal": "*" in a bucket policy grants these actions to anyone, including '
+                "anonymous requests (a public bucket). Name the accounts or principals.",
                 label,
                 st,
             )

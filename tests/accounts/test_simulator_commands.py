@@ -272,3 +272,175 @@ def test_principal_policy_unknown_user(db) -> None:  # noqa: ANN001
     with pytest.raises(CommandError) as raised:
         call_command("simulate_principal_policy", "--user", "nobody", "--action-names", "s3:GetObject")
     assert raised.value.returncode == 2 and "No console user named 'nobody'." in str(raised.value)
+
+
+# --- Resource-based policies of any kind; the owner from the resource ARN ---------------------
+
+DEV_USER = "arn:aws:iam::111122223333:user/alice"
+ONLY_EC2 = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]})
+ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+
+def bucket_policy(principal: str, **extra) -> str:  # noqa: ANN003
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Grant",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": principal},
+                    "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": "arn:aws:s3:::reports/*",
+                },
+                *extra.get("more", []),
+            ],
+        }
+    )
+
+
+def simulate(*args: str) -> list[dict]:
+    return run("simulate_custom_policy", *args)["EvaluationResults"]
+
+
+def test_bucket_policy_naming_the_user_grants_without_an_identity_allow() -> None:
+    results = simulate(
+        "--policy-input-list", ONLY_EC2,
+        "--resource-policy", bucket_policy(DEV_USER),
+        "--caller-arn", DEV_USER,
+        "--action-names", "s3:PutObject", "s3:DeleteObject",
+        "--resource-arns", "arn:aws:s3:::reports/q1.csv",
+    )  # fmt: skip
+    assert [r["EvalDecision"] for r in results] == ["allowed", "implicitDeny"]
+    assert results[0]["MatchedStatements"] == [
+        {
+            "SourcePolicyId": "ResourcePolicy",
+            "SourcePolicyType": "Resource Policy",
+            "StatementId": "Grant",
+            "Effect": "Allow",
+        }
+    ]
+
+
+def test_bucket_policy_naming_the_account_defers_to_identity_policies() -> None:
+    args = ["--resource-policy", bucket_policy("arn:aws:iam::111122223333:root"), "--caller-arn", DEV_USER]
+    args += ["--action-names", "s3:GetObject", "--resource-arns", "arn:aws:s3:::reports/q1.csv"]
+    assert simulate("--policy-input-list", ONLY_EC2, *args)[0]["EvalDecision"] == "implicitDeny"
+    assert simulate("--policy-input-list", ALLOW_ALL, *args)[0]["EvalDecision"] == "allowed"
+
+
+def test_bucket_in_another_account_needs_both_sides() -> None:
+    args = ["--resource-policy", bucket_policy(DEV_USER), "--caller-arn", DEV_USER, "--resource-owner", "222222222222"]
+    args += ["--action-names", "s3:GetObject", "--resource-arns", "arn:aws:s3:::reports/q1.csv"]
+    assert simulate("--policy-input-list", ONLY_EC2, *args)[0]["EvalDecision"] == "implicitDeny"
+    both = simulate("--policy-input-list", ALLOW_ALL, *args)[0]
+    assert both["EvalDecision"] == "allowed"
+    assert {m["SourcePolicyType"] for m in both["MatchedStatements"]} == {"IAM Policy", "Resource Policy"}
+    # The owner may be given as the account's root ARN, as AWS's ResourceOwner is.
+    root = [a if a != "222222222222" else "arn:aws:iam::222222222222:root" for a in args]
+    assert simulate("--policy-input-list", ONLY_EC2, *root)[0]["EvalDecision"] == "implicitDeny"
+
+
+def test_bucket_policy_deny_over_plain_http() -> None:
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    args = ["--policy-input-list", ALLOW_ALL, "--resource-policy", bucket_policy(DEV_USER, more=[deny])]
+    args += ["--caller-arn", DEV_USER, "--action-names", "s3:GetObject", "--resource-arns", "arn:aws:s3:::reports/a"]
+    http = "ContextKeyName=aws:SecureTransport,ContextKeyValues=false,ContextKeyType=boolean"
+    assert simulate(*args, "--context-entries", http)[0]["EvalDecision"] == "explicitDeny"
+    assert simulate(*args, "--context-entries", http.replace("false", "true"))[0]["EvalDecision"] == "allowed"
+
+
+def test_the_owner_of_a_role_is_read_from_its_arn() -> None:
+    """A trust policy naming a user of another account: without an identity allow, refused,
+    though no --resource-owner is given (the role ARN names its account)."""
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": DEV_USER}, "Action": "sts:AssumeRole"}],
+        }
+    )
+    args = ["--resource-policy", trust, "--caller-arn", DEV_USER, "--action-names", "sts:AssumeRole"]
+    args += ["--resource-arns", ROLE]
+    assert simulate("--policy-input-list", ONLY_EC2, *args)[0]["EvalDecision"] == "implicitDeny"
+    assert simulate("--policy-input-list", ALLOW_ALL, *args)[0]["EvalDecision"] == "allowed"
+    # The same trust on a role in the caller's own account grants on its own.
+    same = [a if a != ROLE else "arn:aws:iam::111122223333:role/Local" for a in args]
+    assert simulate("--policy-input-list", ONLY_EC2, *same)[0]["EvalDecision"] == "allowed"
+
+
+def test_resource_policy_kind_is_read_from_its_shape_or_given() -> None:
+    no_principal = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}]}
+    )
+    base = ["--policy-input-list", ALLOW_ALL, "--caller-arn", DEV_USER, "--action-names", "s3:GetObject"]
+    with pytest.raises(
+        CommandError, match="MalformedPolicyDocument in ResourcePolicy: Missing required field Principal"
+    ):
+        call_command("simulate_custom_policy", *base, "--resource-policy", no_principal, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="Has prohibited field Resource: a trust policy applies to its role"):
+        call_command(
+            "simulate_custom_policy",
+            *base,
+            "--resource-policy",
+            bucket_policy(DEV_USER),
+            "--resource-policy-kind",
+            "trust",
+            stdout=io.StringIO(),
+        )
+    # A trust policy used as one: the same-account trust rule, not the bucket rule.
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}],
+        }
+    )
+    [result] = simulate(
+        "--policy-input-list", ONLY_EC2, "--caller-arn", DEV_USER, "--resource-policy", trust,
+        "--action-names", "sts:AssumeRole", "--resource-arns", "arn:aws:iam::111122223333:role/Local",
+    )  # fmt: skip
+    assert result["EvalDecision"] == "implicitDeny"
+
+
+@pytest.mark.parametrize("owner", ["12345", "arn:aws:iam::123456789012:user/x", "prod"])
+def test_bad_resource_owner_is_one_line_exit_2(owner: str) -> None:
+    with pytest.raises(CommandError) as raised:
+        call_command(
+            "simulate_custom_policy",
+            "--policy-input-list", ALLOW_ALL, "--action-names", "s3:GetObject", "--resource-owner", owner,
+            stdout=io.StringIO(),
+        )  # fmt: skip
+    assert raised.value.returncode == 2 and "is not a 12-digit account ID" in str(raised.value)
+
+
+def test_bad_resource_policy_kind_is_one_line_exit_2() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "simulate_custom_policy", "--policy-input-list", ALLOW_ALL]
+        + ["--action-names", "s3:X", "--resource-policy-kind", "queue"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "--resource-policy-kind: invalid choice: 'queue'" in line
+
+
+def test_principal_policy_with_a_bucket_policy(demo_world) -> None:  # noqa: ANN001
+    alice = "arn:aws:iam::111122223333:user/alice"
+    [put] = run(
+        "simulate_principal_policy", "--user", "alice", "--resource-policy", bucket_policy(alice),
+        "--action-names", "s3:PutObject", "--resource-arns", "arn:aws:s3:::reports/q1.csv",
+    )["EvaluationResults"]  # fmt: skip
+    assert put["EvalDecision"] == "allowed"
+    [bob] = run(
+        "simulate_principal_policy", "--user", "bob", "--resource-policy", bucket_policy(alice),
+        "--action-names", "s3:PutObject", "--resource-arns", "arn:aws:s3:::reports/q1.csv",
+    )["EvaluationResults"]  # fmt: skip
+    assert bob["EvalDecision"] == "implicitDeny"

@@ -15,8 +15,22 @@ SIMULATED_CALLER = "arn:aws:iam::000000000000:user/SimulatedUser"
 def add_common_arguments(parser) -> None:  # noqa: ANN001
     parser.add_argument("--action-names", nargs="+", action="extend", required=True, metavar="ACTION")
     parser.add_argument("--resource-arns", nargs="+", action="extend", default=None, metavar="ARN")
-    parser.add_argument("--resource-policy", help="JSON text or file://path")
-    parser.add_argument("--resource-owner", help="Account ID that owns the resource (cross-account rules)")
+    parser.add_argument(
+        "--resource-policy",
+        help="A resource-based policy (a role's trust policy, an S3 bucket policy, ...): JSON text or file://path",
+    )
+    parser.add_argument(
+        "--resource-policy-kind",
+        choices=simulate.RESOURCE_POLICY_KINDS,
+        help="How to validate and apply --resource-policy; by default read from its shape: no Resource "
+        "element = trust, only S3 resources = bucket, otherwise generic",
+    )
+    parser.add_argument(
+        "--resource-owner",
+        help="Account ID (or arn:aws:iam::ID:root) owning resources whose ARN names no account, such as "
+        "S3 buckets and objects; default: the caller's account. An ARN naming an account (an IAM role) "
+        "is owned by that account.",
+    )
     parser.add_argument(
         "--context-entries",
         nargs="+",
@@ -76,16 +90,19 @@ class Command(OneLineErrors, BaseCommand):
                     simulate.load_policy(p, f"PermissionsBoundaryPolicyInputList.{i}", "boundary")
                     for i, p in enumerate(options["permissions_boundary_policy_input_list"], 1)
                 ]
-            resource_policy = None
+            resource_policy, kind = None, "generic"
             if options["resource_policy"]:
                 if not options["caller_arn"]:
                     raise simulate.SimulationInputError("--caller-arn is required with --resource-policy.")
-                resource_policy = simulate.load_policy(options["resource_policy"], "ResourcePolicy", "trust")
+                resource_policy, kind = simulate.load_resource_policy(
+                    options["resource_policy"], options["resource_policy_kind"]
+                )
             principal = simulate.principal_from_arn(options["caller_arn"] or SIMULATED_CALLER)
             context = simulate.parse_context_entries(options["context_entries"])
+            owner = simulate.parse_resource_owner(options["resource_owner"])
         except simulate.SimulationInputError as exc:
             raise fail(exc) from None
-        result = simulate.Simulation(
-            identity, principal, context, boundary, resource_policy, options["resource_owner"]
-        ).run(options["action_names"], options["resource_arns"] or ["*"])
+        result = simulate.Simulation(identity, principal, context, boundary, resource_policy, owner, kind).run(
+            options["action_names"], options["resource_arns"] or ["*"]
+        )
         self.stdout.write(json.dumps(result, indent=2))

@@ -29,9 +29,12 @@ class Command(OneLineErrors, BaseCommand):
             raise CommandError(f"No console user named {options['user']!r}.", returncode=2)
         try:
             context = simulate.parse_context_entries(options["context_entries"])
-            resource_policy = None
+            resource_policy, kind = None, "generic"
             if options["resource_policy"]:
-                resource_policy = simulate.load_policy(options["resource_policy"], "ResourcePolicy", "trust")
+                resource_policy, kind = simulate.load_resource_policy(
+                    options["resource_policy"], options["resource_policy_kind"]
+                )
+            owner = simulate.parse_resource_owner(options["resource_owner"])
         except simulate.SimulationInputError as exc:
             raise fail(exc) from None
         result = simulate_user(
@@ -40,6 +43,7 @@ class Command(OneLineErrors, BaseCommand):
             options["resource_arns"] or ["*"],
             context,
             resource_policy,
-            options["resource_owner"],
+            owner,
+            kind,
         )
         self.stdout.write(json.dumps(result, indent=2))

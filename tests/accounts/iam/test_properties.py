@@ -8,7 +8,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.iam import PolicyError, Principal, Request, evaluate, parse_policy, validate_policy
+from accounts.iam import PolicyError, Principal, Request, evaluate, evaluate_request, parse_policy, validate_policy
 from accounts.iam.patterns import arn_match, glob_match
 
 ALICE = Principal("arn:aws:iam::111122223333:user/alice", "111122223333")
@@ -138,6 +138,119 @@ def test_statement_order_and_policy_split_do_not_matter(statements, request) -> 
     assert together == reversed_ == split
 
 
+# --- Statements that cannot match a request change nothing ------------------------------------
+
+DEV, PROD = "111122223333", "123456789012"
+CALLERS = [
+    ALICE,
+    Principal(f"arn:aws:sts::{DEV}:assumed-role/Deployer/alice", DEV),
+    Principal(f"arn:aws:iam::{PROD}:user/carol", PROD),
+]
+principal_elements = st.sampled_from(
+    [
+        "*",
+        {"AWS": DEV},
+        {"AWS": f"arn:aws:iam::{DEV}:root"},
+        {"AWS": ALICE.arn},
+        {"AWS": f"arn:aws:iam::{DEV}:role/Deployer"},
+        {"AWS": f"arn:aws:sts::{DEV}:assumed-role/Deployer/alice"},
+        {"AWS": [PROD, f"arn:aws:iam::{PROD}:user/carol"]},
+    ]
+)
+
+
+@st.composite
+def resource_statement(draw):  # noqa: ANN001, ANN201
+    body = draw(statement())
+    if body["Effect"] == "Deny" and draw(st.booleans()):
+        body["NotPrincipal"] = draw(principal_elements)
+    else:
+        body["Principal"] = draw(principal_elements)
+    return body
+
+
+# Each cannot match any request drawn below: no such action or resource, another account, a key
+# no request carries.
+unmatchable_parts = st.sampled_from(
+    [
+        {"Action": "nosuch:Action", "Resource": "*"},
+        {"NotAction": "*", "Resource": "*"},
+        {"Action": "*", "Resource": "arn:aws:nosuch:::thing"},
+        {"Action": "*", "NotResource": "*"},
+        {"Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:NoSuchKey": "x"}}},
+        {"Action": "*", "Resource": "*", "Condition": {"ForAnyValue:StringLike": {"aws:NoSuchKey": "*"}}},
+    ]
+)
+other_account_principal = st.sampled_from([{"AWS": "999988887777"}, {"AWS": "arn:aws:iam::999988887777:user/x"}])
+
+
+@st.composite
+def scenario(draw):  # noqa: ANN001, ANN201
+    principal = draw(st.sampled_from(CALLERS))
+    action = draw(st.sampled_from(["s3:GetObject", "s3:PutObject", "sts:AssumeRole"]))
+    resource = draw(st.sampled_from(["arn:aws:s3:::b/k", f"arn:aws:iam::{PROD}:role/R", f"arn:aws:iam::{DEV}:role/R"]))
+    context = draw(
+        st.fixed_dictionaries(
+            {"aws:username": st.just("alice")},
+            optional={
+                "aws:SourceIp": st.sampled_from(["10.1.1.1", "192.168.0.1"]),
+                "aws:MultiFactorAuthPresent": st.booleans(),
+            },
+        )
+    )
+    return {
+        "request": Request(principal, action, resource, context),
+        # Often a broad Allow, so that cross-account and boundary cases get decided by the other sides.
+        "identity": draw(st.lists(statement(), max_size=4)) + draw(st.sampled_from([[], [ALLOW_ALL]])),
+        "boundary": draw(st.none() | st.lists(statement(), min_size=1, max_size=2)),
+        "resource": draw(st.none() | st.lists(resource_statement(), min_size=1, max_size=3)),
+        "kind": draw(st.sampled_from(["trust", "bucket", "generic"])),
+        "owner": draw(st.sampled_from([None, DEV, PROD])),
+    }
+
+
+ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+
+
+def _decide(case: dict) -> str:
+    def policies(statements: list[dict] | None) -> list | None:
+        return None if statements is None else [_policy(statements)] if statements else []
+
+    return evaluate_request(
+        case["request"],
+        policies(case["identity"]),
+        resource_policies=policies(case["resource"]),
+        permissions_boundary=policies(case["boundary"]),
+        resource_owner=case["owner"],
+        resource_kind=case["kind"],
+    ).decision
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scenario(),
+    st.sampled_from(["identity", "boundary", "resource"]),
+    st.sampled_from(["Allow", "Deny"]),
+    unmatchable_parts,
+    other_account_principal,
+    st.booleans(),
+)
+def test_a_statement_that_cannot_match_changes_no_decision(case, where, effect, parts, stranger, by_principal) -> None:  # noqa: ANN001
+    """Added to any existing policy (identity, boundary or resource), in any position."""
+    if case[where] is None:
+        where = "identity"
+    extra = {"Effect": effect, **parts}
+    if where == "resource":
+        if by_principal:  # a Principal naming someone else is enough for a resource statement
+            extra = {"Effect": effect, "Action": "*", "Resource": "*", "Principal": stranger}
+        else:
+            extra["Principal"] = "*"
+    before = _decide(case)
+    for position in (0, len(case[where])):
+        changed = {**case, where: case[where][:position] + [extra] + case[where][position:]}
+        assert _decide(changed) == before
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
@@ -173,7 +286,7 @@ json_values = st.recursive(
 
 
 @settings(max_examples=600, deadline=None)
-@given(json_values, st.sampled_from(["managed", "user", "group", "role", "trust", "boundary"]))
+@given(json_values, st.sampled_from(["managed", "user", "group", "role", "trust", "boundary", "bucket", "generic"]))
 def test_fuzz_structures_only_ever_give_findings_or_policy_errors(value, kind: str) -> None:  # noqa: ANN001
     text = json.dumps(value)
     result = validate_policy(text, kind)

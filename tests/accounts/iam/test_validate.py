@@ -19,6 +19,18 @@ def doc(*statements: dict, version: str | None = "2012-10-17", **top) -> str:  #
 
 OK = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
 TRUST = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}
+BUCKET = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"},
+    "Action": "s3:GetObject",
+    "Resource": "arn:aws:s3:::b/*",
+}
+QUEUE = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "111122223333"},
+    "Action": "sqs:SendMessage",
+    "Resource": "arn:aws:sqs:us-east-1:123456789012:jobs",
+}
 
 # (id, text, kind, expected error substring or None when valid)
 ERRORS = [
@@ -121,6 +133,65 @@ ERRORS = [
         "values must be strings",
     ),
     ("size limit user inline", doc(*[{**OK, "Sid": f"S{i}"} for i in range(40)]), "user", "PolicySize: 2048"),
+    # Each kind of resource-based policy has its own required and prohibited elements.
+    ("valid bucket policy", doc(BUCKET), "bucket", None),
+    (
+        "bucket policy without principal",
+        doc({k: v for k, v in BUCKET.items() if k != "Principal"}),
+        "bucket",
+        "Missing required field Principal",
+    ),
+    (
+        "bucket policy without resource",
+        doc({k: v for k, v in BUCKET.items() if k != "Resource"}),
+        "bucket",
+        "must contain resources",
+    ),
+    (
+        "bucket policy naming another service",
+        doc({**BUCKET, "Resource": "arn:aws:sqs:us-east-1:123456789012:q"}),
+        "bucket",
+        "Policy has invalid resource",
+    ),
+    ("bucket policy with Resource *", doc({**BUCKET, "Resource": "*"}), "bucket", "Policy has invalid resource"),
+    (
+        "bucket policy with another service's action",
+        doc({**BUCKET, "Action": ["s3:GetObject", "sqs:SendMessage"]}),
+        "bucket",
+        "Policy has invalid action",
+    ),
+    (
+        "bucket policy NotPrincipal with Allow",
+        doc({**{k: v for k, v in BUCKET.items() if k != "Principal"}, "NotPrincipal": {"AWS": "111122223333"}}),
+        "bucket",
+        'NotPrincipal must be used with "Effect": "Deny"',
+    ),
+    ("bucket policy size limit", doc(*[{**BUCKET, "Sid": f"S{i}"} for i in range(160)]), "bucket", "PolicySize: 20480"),
+    (
+        "trust policy with NotPrincipal",
+        doc(
+            {
+                **{k: v for k, v in TRUST.items() if k != "Principal"},
+                "Effect": "Deny",
+                "NotPrincipal": {"AWS": "111122223333"},
+            }
+        ),
+        "trust",
+        "Has prohibited field NotPrincipal",
+    ),
+    ("valid generic resource policy", doc(QUEUE), "generic", None),
+    (
+        "generic resource policy without principal",
+        doc({k: v for k, v in QUEUE.items() if k != "Principal"}),
+        "generic",
+        "Missing required field Principal",
+    ),
+    (
+        "generic resource policy without resource",
+        doc({k: v for k, v in QUEUE.items() if k != "Resource"}),
+        "generic",
+        "must contain resources",
+    ),
 ]
 
 
@@ -179,6 +250,7 @@ WARNINGS = [
     ("star principal trust", doc({**TRUST, "Principal": "*"}), "trust", "lets anyone in any AWS account"),
     ("star aws principal trust", doc({**TRUST, "Principal": {"AWS": "*"}}), "trust", "lets anyone"),
     ("admin", doc({"Effect": "Allow", "Action": "*", "Resource": "*"}), "managed", "full administrator"),
+    ("public bucket", doc({**BUCKET, "Principal": "*"}), "bucket", "including anonymous requests"),
     ("no version", doc(OK, version=None), "managed", "has no Version"),
     (
         "variables in 2008",
@@ -204,3 +276,9 @@ def test_deny_with_notaction_is_not_warned() -> None:
 def test_star_principal_with_condition_is_not_warned() -> None:
     text = doc({**TRUST, "Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}})
     assert validate_policy(text, "trust").warnings == []
+
+
+def test_bucket_policy_deny_with_not_principal_is_valid() -> None:
+    statement = {k: v for k, v in BUCKET.items() if k != "Principal"}
+    text = doc({**statement, "Effect": "Deny", "NotPrincipal": {"AWS": ["111122223333", BUCKET["Principal"]["AWS"]]}})
+    assert validate_policy(text, "bucket").ok
