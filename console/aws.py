@@ -392,6 +392,24 @@ def delete_object(creds: TemporaryCredentials, bucket: str, key: str) -> None:
         raise _translate(exc, "s3:DeleteObject", bucket_arn(bucket, key)) from None
 
 
+def get_bucket_policy(creds: TemporaryCredentials, bucket: str) -> str | None:
+    """The bucket policy as JSON text, or None when the bucket has none."""
+    try:
+        return _with(creds).get_bucket_policy(Bucket=bucket)["Policy"]
+    except Exception as exc:  # noqa: BLE001
+        error = _translate(exc, "s3:GetBucketPolicy", bucket_arn(bucket))
+    if isinstance(error, NotFound) or error.code == "NoSuchBucketPolicy":
+        return None
+    raise error
+
+
+def transport_is_secure() -> bool:
+    """Does the console reach AWS over TLS? That, not the browser's connection, is what S3 sees
+    as aws:SecureTransport on the console's calls (real AWS: always)."""
+    endpoint = settings.AWS_ENDPOINT_URL
+    return not endpoint or endpoint.lower().startswith("https://")
+
+
 # --- Administration of an account (emulator seeding; role sync later) ----------------------
 
 

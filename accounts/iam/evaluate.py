@@ -125,11 +125,12 @@ def _spared_by_not_principal(spec: PrincipalSpec, principal: Principal) -> bool:
     return account_listed and caller in listed
 
 
-def _statement_applies(
-    statement: Statement, request: Request, ctx: Mapping[str, object], variables: bool, bounded: bool = False
+def _statement_matches(
+    statement: Statement, request: Request, ctx: Mapping[str, object], bounded: bool = False
 ) -> tuple[bool, str]:
-    """Does the statement apply to the request? Returns (applies, how the principal matched).
-    `bounded`: the caller has a permissions boundary (it changes what NotPrincipal spares)."""
+    """Does the statement cover the request's action, resource and principal (conditions aside)?
+    Returns (covers, how the principal matched). `bounded`: the caller has a permissions
+    boundary (it changes what NotPrincipal spares)."""
     if statement.action_set is not None and not statement.action_set.matches(request.action, ctx):
         return False, ""
     if statement.not_action_set is not None and statement.not_action_set.matches(request.action, ctx):
@@ -152,25 +153,28 @@ def _statement_applies(
         elif _principal_match(statement.not_principal, request.principal):
             return False, ""  # Allow+NotPrincipal (unsupported by AWS, refused by validation)
         via = "wildcard"
-    if statement.conditions and not conditions_hold(statement.conditions, ctx, variables):
-        return False, ""
     return True, via
 
 
 def evaluate_policies(
     policies: Sequence[Policy], request: Request, source: str = "identity", *, bounded: bool = False
 ) -> Decision:
-    """Evaluate one set of policies of the same kind (`source`: identity, resource or boundary)."""
+    """Evaluate one set of policies of the same kind (`source`: identity, resource or boundary).
+    `missing_context` lists the condition keys, absent from the request, of the statements that
+    cover the request: the decision may depend on them."""
     ctx = request.lowered_context()
     matched: list[MatchedStatement] = []
     missing: set[str] = set()
     for policy in policies:
         for statement in policy.statements:
-            applies, via = _statement_applies(statement, request, ctx, policy.variables_enabled, bounded)
-            if applies:
-                matched.append(MatchedStatement(policy.name, statement.label, statement.effect, via, source))
-            elif statement.conditions:
+            covers, via = _statement_matches(statement, request, ctx, bounded)
+            if not covers:
+                continue
+            if statement.conditions:
                 missing.update(missing_keys(statement.conditions, ctx))
+                if not conditions_hold(statement.conditions, ctx, policy.variables_enabled):
+                    continue
+            matched.append(MatchedStatement(policy.name, statement.label, statement.effect, via, source))
     if any(m.effect == "Deny" for m in matched):
         decision: DecisionName = "explicitDeny"
         matched = [m for m in matched if m.effect == "Deny"]

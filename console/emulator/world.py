@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from accounts.models import Account, Group, InlinePolicy, Role, User
+from accounts.models import Account, Group, InlinePolicy, Policy, Role, User
 from console import aws, crypto
 
 DEV_ACCOUNT = "111122223333"
@@ -109,6 +109,44 @@ UPDATEAPP_PERMISSIONS = _json(
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                 "Resource": "arn:aws:s3:::productionapp/*",
             },
+        ],
+    }
+)
+
+# ViewAPP: production read-only. No s3:ListAllMyBuckets: the role needs nothing outside
+# productionapp, and listing every bucket would show names (finance-reports) it cannot open; the
+# console's S3 page offers the buckets a role's permissions policy names instead.
+VIEWAPP_PERMISSIONS = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ListProductionApp",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": "arn:aws:s3:::productionapp",
+            },
+            {
+                "Sid": "ReadProductionApp",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                "Resource": "arn:aws:s3:::productionapp/*",
+            },
+        ],
+    }
+)
+
+# A managed policy attached to both groups: Developers and Testers may switch to ViewAPP.
+VIEWAPP_SWITCH_POLICY = _json(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SwitchToViewAPP",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:aws:iam::{PROD_ACCOUNT}:role/ViewAPP",
+            }
         ],
     }
 )
@@ -211,6 +249,32 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
     )
     if made:
         result.created.append(f"role {role.arn}")
+    role, made = Role.objects.get_or_create(
+        account=prod,
+        name="ViewAPP",
+        defaults={
+            "description": "Read the production app's files in S3 (list and download only).",
+            # The same trust as UpdateAPP: the development account, with SourceIdentity and tags.
+            "trust_policy": UPDATEAPP_TRUST,
+            "permissions_policy": VIEWAPP_PERMISSIONS,
+            "display_name": "Production (read-only)",
+            "color": "83D4E8",
+        },
+    )
+    if made:
+        result.created.append(f"role {role.arn}")
+    switch, made = Policy.objects.get_or_create(
+        account=dev,
+        name="AllowSwitchToViewAPP",
+        defaults={
+            "description": "Switch to the production read-only role ViewAPP.",
+            "document": VIEWAPP_SWITCH_POLICY,
+        },
+    )
+    if made:  # attached once, when created: detaching it in the console sticks
+        for group in groups.values():
+            group.managed_policies.add(switch)
+        result.created.append(f"managed policy {switch.arn}")
 
     new_password = password
     for username, group, staff in (("alice", "Developers", False), ("bob", "Testers", False), ("admin", None, True)):

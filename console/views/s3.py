@@ -4,6 +4,7 @@ do is enforced by S3 itself, and whatever it refuses is shown as a 403 naming ac
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.iam import PolicyError
 
-from .. import audit, aws, switching, uploads
+from .. import audit, aws, permissions, switching, uploads
 from ..forms import OpenBucketForm
 from ..models import AuditEvent
 
@@ -105,6 +106,32 @@ def _breadcrumbs(prefix: str) -> list[tuple[str, str]]:
     return crumbs
 
 
+@dataclass(frozen=True)
+class ObjectRow:
+    object: aws.S3Object
+    download: permissions.Verdict
+    delete: permissions.Verdict
+
+
+def _listing_actions(request: HttpRequest, creds, bucket: str, prefix: str, objects) -> dict:  # noqa: ANN001
+    """What the page's buttons may do, asked of the engine: Upload into the prefix, and per
+    object Download and Delete; `delete_here` answers for the prefix as a whole."""
+    perms = permissions.for_session(request.role_session, creds)
+    here = aws.bucket_arn(bucket, prefix + "*")
+    return {
+        "upload": perms.check("s3:PutObject", here),
+        "delete_here": perms.check("s3:DeleteObject", here),
+        "rows": [
+            ObjectRow(
+                o,
+                perms.check("s3:GetObject", aws.bucket_arn(bucket, o.key)),
+                perms.check("s3:DeleteObject", aws.bucket_arn(bucket, o.key)),
+            )
+            for o in objects
+        ],
+    }
+
+
 @with_role
 @require_GET
 def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
@@ -119,6 +146,7 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
             "page": page,
             "folders": [(p[len(prefix) :], p) for p in page.prefixes],
             "breadcrumbs": _breadcrumbs(prefix),
+            **_listing_actions(request, creds, bucket, prefix, page.objects),
         },
     )
 
@@ -183,7 +211,12 @@ def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
         return _bad_request(request, "Nothing to delete", "No object key was given.")
     parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
     if request.method == "GET":
-        return render(request, "console/s3_delete.html", {"bucket": bucket, "key": key, "parent": parent})
+        verdict = permissions.for_session(request.role_session, creds).check(
+            "s3:DeleteObject", aws.bucket_arn(bucket, key)
+        )
+        return render(
+            request, "console/s3_delete.html", {"bucket": bucket, "key": key, "parent": parent, "verdict": verdict}
+        )
     aws.delete_object(creds, bucket, key)
     audit.record(
         request, AuditEvent.Kind.S3_DELETE, role_arn=request.role_session.role_arn, detail=aws.bucket_arn(bucket, key)

@@ -261,9 +261,11 @@ def test_access_matrix(admin_client: Client) -> None:
     roles = [r.name for r in Role.objects.all()]
     row = re.search(r'<th scope="row">alice</th>(.*?)</tr>', html, re.S).group(1)
     cells = dict(zip(roles, re.findall(r'<td class="(\w+)"', row), strict=True))
-    assert cells["UpdateAPP"] == "allowed" and cells["UpdateAPP-MFA"] == "mfa"
+    assert cells["UpdateAPP"] == "allowed" and cells["UpdateAPP-MFA"] == "mfa" and cells["ViewAPP"] == "allowed"
     bob = re.search(r'<th scope="row">bob</th>(.*?)</tr>', html, re.S).group(1)
-    assert set(re.findall(r'<td class="(\w+)"', bob)) == {"refused"}
+    bob_cells = dict(zip(roles, re.findall(r'<td class="(\w+)"', bob), strict=True))
+    assert bob_cells.pop("ViewAPP") == "allowed"  # Testers may use the read-only role only
+    assert set(bob_cells.values()) == {"refused"}
 
 
 def test_policy_simulator_page(admin_client: Client) -> None:

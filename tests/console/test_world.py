@@ -42,3 +42,28 @@ def test_fresh_world_has_the_named_things(demo_world) -> None:  # noqa: ANN001
     assert User.objects.get(username="bob").iam_groups.get().name == "Testers"
     assert User.objects.get(username="admin").is_staff
     assert Role.objects.get(name="UpdateAPP").arn == "arn:aws:iam::123456789012:role/UpdateAPP"
+    view = Role.objects.get(name="ViewAPP")
+    assert (view.display_name, view.get_color_display(), view.requires_mfa) == ("Production (read-only)", "Blue", False)
+
+
+def test_who_may_use_which_role(demo_world) -> None:  # noqa: ANN001
+    """alice: UpdateAPP, ViewAPP, and UpdateAPP-MFA with MFA; bob: ViewAPP only."""
+    from console import switching
+
+    def usable(username: str, mfa_age: int | None = None) -> set[str]:
+        user = User.objects.get(username=username)
+        return {r.name for r in Role.objects.all() if switching.decide_for(user, r, mfa_age=mfa_age).allowed}
+
+    demo = {"UpdateAPP", "UpdateAPP-MFA", "ViewAPP"}
+    assert usable("alice") & demo == {"UpdateAPP", "ViewAPP"}
+    assert usable("alice", mfa_age=60) & demo == demo
+    assert usable("bob") & demo == usable("bob", mfa_age=60) & demo == {"ViewAPP"}
+
+
+def test_viewapp_switch_policy_is_attached_once(demo_world) -> None:  # noqa: ANN001
+    from accounts.models import Policy
+
+    switch = Policy.objects.get(name="AllowSwitchToViewAPP")
+    Group.objects.get(name="Testers").managed_policies.remove(switch)
+    assert world.seed_database(None).created == []
+    assert not Group.objects.get(name="Testers").managed_policies.exists()

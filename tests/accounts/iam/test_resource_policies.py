@@ -789,3 +789,35 @@ def test_special_variables_are_text_in_version_2008() -> None:
     )
     assert evaluate_request(Request(ALICE, "s3:ListBucket", "b", {"s3:prefix": "docs/${*}"}), [policy]).allowed
     assert not evaluate_request(Request(ALICE, "s3:ListBucket", "b", {"s3:prefix": "docs/*"}), [policy]).allowed
+
+
+def test_missing_context_lists_the_keys_of_statements_that_cover_the_request() -> None:
+    """Keys the decision may depend on: from statements covering the action and resource, whether
+    their conditions held (a Deny on NotIpAddress applies when aws:SourceIp is absent) or not;
+    never from statements about other actions."""
+    policy = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                {
+                    "Effect": "Deny",
+                    "Action": "s3:*",
+                    "Resource": "*",
+                    "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "ec2:*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}},
+                },
+            ],
+        }
+    )
+    result = evaluate_request(Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", {}), [policy])
+    assert result.decision == "explicitDeny" and result.missing_context == ("aws:sourceip",)
+    inside = evaluate_request(
+        Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SourceIp": "10.1.1.1"}), [policy]
+    )
+    assert inside.decision == "allowed" and inside.missing_context == ()
