@@ -2,12 +2,41 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import SetPasswordForm
+from django.views.decorators.debug import sensitive_variables
+
+from console import audit
 
 from . import throttle
 from .models import User
 
+# ASCII digits only (Python's \d and str.isdigit() also accept "１２３" and "٣"), optionally
+# with spaces, as authenticator apps show the code ("123 456").
+CODE_REGEX = r"^ *[0-9]{3} ?[0-9]{3} *$"
+CODE_ERROR = "Enter the 6-digit code from your MFA device, digits 0-9 only."
 
-class SignInForm(forms.Form):
+
+def code_field(label: str = "MFA code", autofocus: bool = False) -> forms.RegexField:
+    attrs = {"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.RegexField(
+        label=label,
+        regex=CODE_REGEX,
+        max_length=8,
+        error_messages={"invalid": CODE_ERROR},
+        widget=forms.TextInput(attrs),
+    )
+
+
+class ThrottledForm(forms.Form):
+    """A form whose check may be refused for a spent failure budget: `throttled` is then set, and
+    the view answers 429 with Retry-After."""
+
+    throttled: throttle.Throttled | None = None
+
+
+class SignInForm(ThrottledForm):
     account = forms.CharField(label="Account ID or alias", max_length=63)
     username = forms.CharField(label="IAM username", max_length=64)
     password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
@@ -25,40 +54,92 @@ class SignInForm(forms.Form):
         self.fields["username"].widget.attrs.update(autocomplete="username")
         self.fields["password"].widget.attrs.update(autocomplete="current-password")
 
+    @sensitive_variables("data")
     def clean(self) -> dict:
         data = super().clean()
         if not self.errors:
-            account, username = data["account"], data["username"]
-            if throttle.locked(account, username):
-                raise forms.ValidationError(throttle.MESSAGE, code="throttled")
-            self.user = authenticate(self.request, account=account, username=username, password=data["password"])
-            if self.user is None:
-                throttle.failed(account, username)
-                raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
-            throttle.succeeded(account, username)
+            self.user = check_password(
+                self.request, self, data["account"], data["username"], data["password"], "invalid_login"
+            )
         return data
 
 
+@sensitive_variables("password")
+def check_password(request, form: ThrottledForm, account: str, username: str, password: str, code: str) -> User:  # noqa: ANN001
+    """The password check behind sign-in and re-authentication. The attempt is counted against the
+    person's budget and the client address's budget *before* the hasher runs (all spellings of
+    the account and username share one budget), so concurrent guesses cannot overtake the count.
+    Success clears the person's budget and gives the address its attempt back."""
+    identity = throttle.signin_identity(account, username)
+    address = audit.client_ip(request) or "unknown"
+    try:
+        throttle.attempt((throttle.SIGNIN_USER, identity), (throttle.SIGNIN_ADDRESS, address))
+    except throttle.Throttled as exc:
+        form.throttled = exc
+        raise forms.ValidationError(
+            f"Too many failed sign-in attempts. Wait {exc.minutes} minute(s), then try again.", code="throttled"
+        ) from None
+    user = authenticate(request, account=account, username=username, password=password)
+    if user is None:
+        raise forms.ValidationError(form.error_messages[code], code=code)
+    throttle.clear(throttle.SIGNIN_USER, identity)
+    throttle.refund(throttle.SIGNIN_ADDRESS, address)
+    return user
+
+
 class MFACodeForm(forms.Form):
-    code = forms.RegexField(
-        label="MFA code",
-        regex=r"^\s*\d{3}\s?\d{3}\s*$",
-        max_length=8,
-        error_messages={"invalid": "Enter the 6-digit code from your MFA device."},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-    )
+    code = code_field(autofocus=True)
 
 
 class MFAActivateForm(forms.Form):
-    code1 = forms.RegexField(
-        label="MFA code 1",
-        regex=r"^\s*\d{6}\s*$",
-        error_messages={"invalid": "Enter a 6-digit code."},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    code1 = code_field("MFA code 1")
+    code2 = code_field("MFA code 2")
+
+
+class ReauthForm(ThrottledForm):
+    """Re-authentication before a sensitive change (OWASP ASVS V2/V3): the current password and,
+    when the user has an MFA device, a current code from it. Session cookies alone are not enough
+    to remove MFA or change the password."""
+
+    current_password = forms.CharField(
+        label="Current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
-    code2 = forms.RegexField(
-        label="MFA code 2",
-        regex=r"^\s*\d{6}\s*$",
-        error_messages={"invalid": "Enter a 6-digit code."},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+    error_messages = {"wrong_password": "Your current password is not correct."}
+
+    def __init__(self, request, *args, **kwargs) -> None:  # noqa: ANN001
+        from . import mfa
+
+        self.request = request
+        self.reauth_user: User = request.user
+        self.device = mfa.active_device(self.reauth_user)
+        super().__init__(*args, **kwargs)
+        if self.device is not None:
+            self.fields["mfa_code"] = code_field("MFA code")
+
+    @sensitive_variables("data")
+    def clean(self) -> dict:
+        from . import mfa
+
+        data = super().clean()
+        if self.errors:
+            return data
+        user = self.reauth_user
+        account = user.account.account_id if user.account_id else ""
+        check_password(self.request, self, account, user.username, data["current_password"], "wrong_password")
+        if self.device is not None:
+            result = mfa.verify(self.device, data["mfa_code"])
+            if result is not mfa.Result.OK:
+                mfa.audit_failure(self.request, self.device, result)
+                if result is mfa.Result.LOCKED:
+                    self.throttled = throttle.Throttled(throttle.MFA, mfa.retry_after(self.device))
+                self.add_error("mfa_code", mfa.MESSAGES[result])
+        return data
+
+
+class ChangePasswordForm(ReauthForm, SetPasswordForm):
+    """Current password (and MFA code), then the new one twice."""
+
+    def __init__(self, request, *args, **kwargs) -> None:  # noqa: ANN001
+        ReauthForm.__init__(self, request, request.user, *args, **kwargs)
+        order = ["current_password", "mfa_code", "new_password1", "new_password2"]
+        self.order_fields([name for name in order if name in self.fields])

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import timedelta
 
 import pyotp
 import segno
 
 from console import audit, crypto
-from console.models import AuditEvent
+from console.models import AuditEvent, RoleSession
 
-from . import clock
+from . import clock, throttle
 from .models import MFADevice, User
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # accept the previous and next code too (clock drift between phone and server)
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 ISSUER = "Switchrole Console"
 
 
@@ -34,6 +31,10 @@ MESSAGES = {
     Result.REPLAYED: "That code has already been used. Wait for the next code and enter it.",
     Result.LOCKED: "Too many wrong codes. Wait 15 minutes, then try again.",
 }
+
+
+def max_failures() -> int:
+    return throttle.MFA.limit
 
 
 def current_step() -> int:
@@ -94,49 +95,50 @@ def activate(device: MFADevice, code1: str, code2: str) -> bool:
     return False
 
 
-def _locked(device: MFADevice) -> bool:
-    start = device.failure_window_start
-    return bool(start and device.failures >= MAX_FAILURES and clock.now() - start < FAILURE_WINDOW)
-
-
-def _record_failure(device: MFADevice) -> None:
-    now = clock.now()
-    if device.failure_window_start is None or now - device.failure_window_start >= FAILURE_WINDOW:
-        device.failures, device.failure_window_start = 0, now
-    device.failures += 1
-    device.save(update_fields=["failures", "failure_window_start"])
-
-
 def verify(device: MFADevice, code: str) -> Result:
-    """Check a code from an active device. A code (its time step) is accepted once only: the
-    conditional UPDATE makes that hold even with several workers racing."""
+    """Check a code from an active device. The attempt is counted against the user's budget
+    before the code is compared (concurrent guesses cannot overtake the count) and the budget
+    is cleared on success. A code (its time step) is accepted once only: the conditional UPDATE
+    makes that hold even with several workers racing."""
     device.refresh_from_db()
     if not device.active:
         return Result.WRONG
-    if _locked(device):
+    identity = str(device.user_id)
+    try:
+        throttle.attempt((throttle.MFA, identity))
+    except throttle.Throttled:
         return Result.LOCKED
     code = _normalise(code)
+    if not code.isascii():  # compare_digest refuses non-ASCII text; such a code is wrong anyway
+        return Result.WRONG
     totp = pyotp.TOTP(secret_of(device))
     now_step = current_step()
     for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
         if secrets.compare_digest(_code_at(totp, step), code):
-            accepted = MFADevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(
-                last_used_step=step, failures=0, failure_window_start=None
-            )
-            if accepted:
+            if MFADevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(last_used_step=step):
+                throttle.clear(throttle.MFA, identity)
                 return Result.OK
-            _record_failure(device)
             return Result.REPLAYED
-    _record_failure(device)
     return Result.WRONG
 
 
+def retry_after(device: MFADevice) -> int:
+    return throttle.retry_after(throttle.MFA, str(device.user_id))
+
+
+def audit_failure(request, device: MFADevice, result: Result) -> None:  # noqa: ANN001
+    audit.record(request, AuditEvent.Kind.MFA_FAILED, user=device.user, detail=result.value)
+
+
 def check_form(request, device: MFADevice, form) -> bool:  # noqa: ANN001
-    """Verify a valid MFACodeForm's code. On failure, audit it and put the reason on the form."""
+    """Verify a valid MFACodeForm's code. On failure, audit it and put the reason on the form
+    (and `form.retry_after` when the budget is spent: the view answers 429)."""
     result = verify(device, form.cleaned_data["code"])
     if result is Result.OK:
         return True
-    audit.record(request, AuditEvent.Kind.MFA_FAILED, user=device.user, detail=result.value)
+    audit_failure(request, device, result)
+    if result is Result.LOCKED:
+        form.retry_after = retry_after(device)
     form.add_error("code", MESSAGES[result])
     return False
 
@@ -147,21 +149,53 @@ def active_device(user: User) -> MFADevice | None:
 
 
 def deactivate(user: User) -> bool:
+    """Remove the user's device. Role sessions whose trust policy needed MFA end with it, in
+    every browser: the MFA they were granted on is gone."""
     deleted, _ = MFADevice.objects.filter(user=user).delete()
+    if deleted:
+        needed_mfa = [
+            s.pk
+            for s in RoleSession.objects.filter(user=user, ended_at=None).select_related("role")
+            if s.role is not None and s.role.requires_mfa
+        ]
+        RoleSession.objects.filter(pk__in=needed_mfa).end("MFA device removed")
     return bool(deleted)
 
 
 # --- The signed-in session's MFA state ------------------------------------------------------
 
 SESSION_MFA_AT = "mfa_authenticated_at"
+SESSION_ENROLLED = "mfa_enrolled_in_session"
 
 
-def mark_session(request) -> None:  # noqa: ANN001
-    """Record that this session passed an MFA check now (aws:MultiFactorAuthAge counts from here)."""
-    request.session[SESSION_MFA_AT] = clock.now().timestamp()
+def _device_stamp(device: MFADevice) -> list:
+    return [device.pk, device.enabled_at.timestamp() if device.enabled_at else None]
+
+
+def mark_session(request, device: MFADevice) -> None:  # noqa: ANN001
+    """Record that this session passed an MFA check with `device` now (aws:MultiFactorAuthAge
+    counts from here). The check is bound to that device: removed or replaced, it counts no more."""
+    request.session[SESSION_MFA_AT] = {"at": clock.now().timestamp(), "device": _device_stamp(device)}
+
+
+def mark_enrolled(request, device: MFADevice) -> None:  # noqa: ANN001
+    """The device was assigned in this browser session. As in AWS, that does not make the session
+    MFA-authenticated: the person signs in again with the device."""
+    request.session.pop(SESSION_MFA_AT, None)
+    request.session[SESSION_ENROLLED] = _device_stamp(device)
+
+
+def enrolled_in_session(request, device: MFADevice) -> bool:  # noqa: ANN001
+    return request.session.get(SESSION_ENROLLED) == _device_stamp(device)
 
 
 def session_mfa_age(request) -> int | None:  # noqa: ANN001
-    """Seconds since the session's last MFA check, or None when it never had one."""
-    at = request.session.get(SESSION_MFA_AT)
-    return None if at is None else max(0, int(clock.now().timestamp() - at))
+    """Seconds since the session's last MFA check, or None when it never had one, or had it with
+    a device the user no longer has."""
+    state = request.session.get(SESSION_MFA_AT)
+    if not isinstance(state, dict):
+        return None
+    device = active_device(request.user)
+    if device is None or state.get("device") != _device_stamp(device):
+        return None
+    return max(0, int(clock.now().timestamp() - state["at"]))

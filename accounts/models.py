@@ -17,7 +17,8 @@ from django.db import models
 
 from . import iam
 
-account_id_validator = RegexValidator(r"^\d{12}$", "An account ID is exactly 12 digits.")
+ASCII_DIGITS = re.compile(r"[0-9]+")
+account_id_validator = RegexValidator(r"^[0-9]{12}$", "An account ID is exactly 12 digits.")
 alias_validator = RegexValidator(
     r"^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$",
     "An account alias is 3-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen.",
@@ -87,7 +88,8 @@ class Account(models.Model):
     def lookup(cls, id_or_alias: str) -> Account | None:
         """Find an account by its 12-digit ID or its alias."""
         value = (id_or_alias or "").strip()
-        field = "account_id" if value.isdigit() else "alias"
+        # ASCII digits only: str.isdigit() also accepts "١٢٣" and "²".
+        field = "account_id" if ASCII_DIGITS.fullmatch(value) else "alias"
         return cls.objects.filter(**{field: value.lower()}).first()
 
 
@@ -229,7 +231,9 @@ class InlinePolicy(models.Model):
         return iam.parse_policy(self.document, f"{owner}/{self.name}")
 
 
-ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,64})$")
+ROLE_ARN = re.compile(
+    r"^arn:aws:iam::(?P<account>[0-9]{12}):role(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,64})$"
+)
 
 
 class Role(models.Model):
@@ -306,8 +310,6 @@ class MFADevice(models.Model):
     enabled_at = models.DateTimeField(null=True, blank=True)
     # The last TOTP time step accepted: a code is good once, even across workers.
     last_used_step = models.BigIntegerField(default=0, editable=False)
-    failures = models.PositiveIntegerField(default=0, editable=False)
-    failure_window_start = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "virtual MFA device"
@@ -353,10 +355,10 @@ class AccessKey(models.Model):
         return self.status == self.Status.ACTIVE
 
 
-class SignInThrottle(models.Model):
-    """Failed password sign-ins per (account, username) as typed, existing or not: the limit
-    must not reveal which users exist. The key is a hash, so no typed text is stored."""
+class Throttle(models.Model):
+    """One failure budget (see accounts/throttle.py): attempts counted in the window ending at
+    `expires_at`. The key is a hash of the rule and the identity, so no typed text is stored."""
 
     key = models.CharField(max_length=64, unique=True)
-    failures = models.PositiveIntegerField(default=0)
-    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)

@@ -5,38 +5,42 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from console import audit
 from console.models import AuditEvent
 
 from . import access_keys, mfa
-from .forms import MFAActivateForm
+from .forms import MFAActivateForm, ReauthForm
+from .views import render_form
 
 
 @login_required
 @never_cache
-def security(request: HttpRequest, new_key=None, new_secret: str = "") -> HttpResponse:  # noqa: ANN001
+@sensitive_variables("new_secret")
+def security(request: HttpRequest, new_key=None, new_secret: str = "", reauth=None) -> HttpResponse:  # noqa: ANN001
     device = getattr(request.user, "mfa_device", None)
-    return render(
-        request,
-        "accounts/security.html",
-        {
-            "device": device,
-            "keys": request.user.access_keys.all(),
-            "max_keys": access_keys.MAX_KEYS_PER_USER,
-            "new_key": new_key,
-            "new_secret": new_secret,  # shown once, in this response only
-        },
-    )
+    # Removing or assigning a device needs the current password (and a code, with a device).
+    form = reauth or ReauthForm(request, auto_id="mfa_%s")
+    context = {
+        "device": device,
+        "reauth": form,
+        "keys": request.user.access_keys.all(),
+        "max_keys": access_keys.MAX_KEYS_PER_USER,
+        "new_key": new_key,
+        "new_secret": new_secret,  # shown once, in this response only
+    }
+    return render_form(request, "accounts/security.html", context, form)
 
 
 @login_required
 @require_POST
 @never_cache
+@sensitive_variables("secret")
 def key_create(request: HttpRequest) -> HttpResponse:
     try:
         key, secret = access_keys.create(request.user)
@@ -70,10 +74,14 @@ def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@sensitive_post_parameters("current_password")
 def mfa_start(request: HttpRequest) -> HttpResponse:
     if mfa.active_device(request.user):
         messages.error(request, "You already have an MFA device. Remove it before assigning another.")
         return redirect("accounts:security")
+    form = ReauthForm(request, request.POST, auto_id="mfa_%s")
+    if not form.is_valid():
+        return security(request, reauth=form)
     mfa.start_enrollment(request.user)
     return redirect("accounts:mfa_assign")
 
@@ -87,14 +95,18 @@ def mfa_assign(request: HttpRequest) -> HttpResponse:
     form = MFAActivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.activate(device, form.cleaned_data["code1"], form.cleaned_data["code2"]):
-            mfa.mark_session(request)  # the person just proved they hold the device
+            # As in AWS, this session is not MFA-authenticated by assigning a device: roles that
+            # require MFA need a sign-in with it.
+            mfa.mark_enrolled(request, device)
             audit.record(request, AuditEvent.Kind.MFA_ENABLED, detail=device.serial)
             messages.success(
-                request, f"MFA device {device.serial} is assigned. You will be asked for a code when you sign in."
+                request,
+                f"MFA device {device.serial} is assigned. Sign out and sign in again with it to use roles "
+                "that require MFA; from now on you will be asked for a code when you sign in.",
             )
             return redirect("accounts:security")
         form.add_error(None, "The codes are not valid. Enter two consecutive codes from your MFA app.")
-    return render(
+    return render_form(
         request,
         "accounts/mfa_assign.html",
         {
@@ -104,17 +116,26 @@ def mfa_assign(request: HttpRequest) -> HttpResponse:
             # segno builds the SVG from the provisioning URI; no user text is in it unescaped.
             "qr_svg": mark_safe(mfa.qr_svg(device)),  # noqa: S308
         },
+        form,
     )
 
 
 @login_required
 @require_POST
+@sensitive_post_parameters("current_password", "mfa_code")
 def mfa_remove(request: HttpRequest) -> HttpResponse:
+    """Remove (or, followed by Assign, replace) the device: a stolen session cookie is not enough,
+    the current password and a current code from the device are needed."""
     device = getattr(request.user, "mfa_device", None)
-    if device is not None:
-        serial = device.serial
-        mfa.deactivate(request.user)
-        request.session.pop(mfa.SESSION_MFA_AT, None)
-        audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=serial)
-        messages.info(request, "Your MFA device was removed.")
+    if device is None:
+        return redirect("accounts:security")
+    if device.active:
+        form = ReauthForm(request, request.POST, auto_id="mfa_%s")
+        if not form.is_valid():
+            return security(request, reauth=form)
+    serial = device.serial
+    mfa.deactivate(request.user)  # ends role sessions whose trust needed MFA, in every browser
+    request.session.pop(mfa.SESSION_MFA_AT, None)
+    audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=serial)
+    messages.info(request, "Your MFA device was removed. Role sessions that required MFA were ended.")
     return redirect("accounts:security")

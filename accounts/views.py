@@ -6,10 +6,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -20,8 +20,33 @@ from console import audit, switching
 from console.models import AuditEvent
 
 from . import mfa, pending
-from .forms import MFACodeForm, SignInForm
+from .forms import ChangePasswordForm, MFACodeForm, SignInForm, ThrottledForm
 from .models import User
+
+# Errors that say "the credentials did not check out", not "the input is malformed": the page is
+# then answered like any other attempt (200), as Django's own login view does.
+CREDENTIAL_FAILURES = {"invalid_login", "wrong_password", None}
+
+
+def render_form(request: HttpRequest, template: str, context: dict, form) -> HttpResponse:  # noqa: ANN001
+    """A form page: 200 when shown or when credentials were wrong, 400 when the input itself was
+    refused (a malformed code, a missing field), 429 with Retry-After when a failure budget is
+    spent."""
+    retry = _retry_after(form)
+    refused = form.is_bound and any(
+        error.code not in CREDENTIAL_FAILURES for errors in form.errors.as_data().values() for error in errors
+    )
+    status = 429 if retry else (400 if refused else 200)
+    response = render(request, template, context, status=status)
+    if retry:
+        response["Retry-After"] = str(retry)
+    return response
+
+
+def _retry_after(form) -> int:  # noqa: ANN001
+    if isinstance(form, ThrottledForm) and form.throttled is not None:
+        return form.throttled.retry_after
+    return getattr(form, "retry_after", 0) or 0
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -41,8 +66,10 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             if mfa.active_device(form.user):
-                # Password checked; the person is signed in only after the MFA code.
-                pending.put(request, PENDING_KEY, PENDING_SALT, {"user": form.user.pk, "next": _safe_next(request)})
+                # Password checked; the person is signed in only after the MFA code. The state is
+                # bound to the password: changed meanwhile, the half-finished sign-in is void.
+                state = {"user": form.user.pk, "hash": form.user.get_session_auth_hash(), "next": _safe_next(request)}
+                pending.put(request, PENDING_KEY, PENDING_SALT, state)
                 return redirect("accounts:signin_mfa")
             login(request, form.user)  # cycles the session key
             audit.record(request, AuditEvent.Kind.SIGNIN, user=form.user)
@@ -51,9 +78,9 @@ def signin(request: HttpRequest) -> HttpResponse:
             request,
             AuditEvent.Kind.SIGNIN_FAILED,
             detail=f"account={request.POST.get('account', '')[:63]!r} "
-            f"username={request.POST.get('username', '')[:64]!r}",
+            f"username={request.POST.get('username', '')[:64]!r}" + (" (throttled)" if form.throttled else ""),
         )
-    return render(request, "accounts/signin.html", {"form": form, "next": _safe_next(request)})
+    return render_form(request, "accounts/signin.html", {"form": form, "next": _safe_next(request)}, form)
 
 
 PENDING_KEY = "mfa_pending_signin"
@@ -65,7 +92,11 @@ def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
     data = pending.get(request, PENDING_KEY, PENDING_SALT, PENDING_MAX_AGE)
     if data is None:
         return None, ""
-    return User.objects.filter(pk=data["user"], is_active=True).first(), data.get("next", "")
+    user = User.objects.filter(pk=data["user"], is_active=True).first()
+    if user is None or not constant_time_compare(data.get("hash", ""), user.get_session_auth_hash()):
+        pending.drop(request, PENDING_KEY)
+        return None, ""
+    return user, data.get("next", "")
 
 
 @sensitive_post_parameters("code")
@@ -82,37 +113,40 @@ def signin_mfa(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and mfa.check_form(request, device, form):
         pending.drop(request, PENDING_KEY)
         login(request, user)
-        mfa.mark_session(request)
+        mfa.mark_session(request, device)
         audit.record(request, AuditEvent.Kind.SIGNIN, user=user, detail="with MFA")
         return redirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
-    return render(request, "accounts/signin_mfa.html", {"form": form, "serial": device.serial}, status=200)
+    return render_form(request, "accounts/signin_mfa.html", {"form": form, "serial": device.serial}, form)
 
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        switching.switch_back(request)
-        audit.record(request, AuditEvent.Kind.SIGNOUT)
+    # The role session ends and the sign-out is audited by the user_logged_out receiver
+    # (console.signals), whichever view signs the person out.
     logout(request)
     return redirect("accounts:signin")
 
 
 @login_required
-@sensitive_post_parameters("new_password1", "new_password2")
+@sensitive_post_parameters("current_password", "new_password1", "new_password2")
 @csrf_protect
 @never_cache
 def new_password(request: HttpRequest) -> HttpResponse:
-    """Choose a new password (required by an administrator, or by choice)."""
-    form = SetPasswordForm(request.user, request.POST or None)
+    """Choose a new password (required by an administrator, or by choice). Needs the current
+    password and, with an MFA device, a current code; every other session of the user ends."""
+    form = ChangePasswordForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save(commit=False)
         user.must_change_password = False
         user.save()
-        update_session_auth_hash(request, user)  # stay signed in
-        audit.record(request, AuditEvent.Kind.PASSWORD_CHANGED)
-        messages.success(request, "Your password was changed.")
+        update_session_auth_hash(request, user)  # this session stays; the others no longer verify
+        ended = switching.end_other_sessions(request, "password changed")
+        audit.record(
+            request, AuditEvent.Kind.PASSWORD_CHANGED, detail=f"ended {ended} role session(s) in other browsers"
+        )
+        messages.success(request, "Your password was changed. Your other sessions were signed out.")
         return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(request, "accounts/new_password.html", {"form": form})
+    return render_form(request, "accounts/new_password.html", {"form": form}, form)
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

@@ -1,10 +1,36 @@
-"""Writing to the audit log."""
+"""Writing to the audit log.
+
+`record()` writes an event that already happened. `action()` is for anything with an effect
+outside the console's database (AWS calls, mail): it writes the intent first, then lets the
+action run, then writes the outcome:
+
+    with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=arn, detail=resource) as event:
+        aws.delete_object(...)          # runs only once the intent is stored
+        event.detail += " (version 3)"  # optional: the outcome write saves detail too
+
+If the intent cannot be written, AuditUnavailable is raised before the action runs: nothing
+happens in AWS, and the middleware answers 503 with Retry-After. If the action raises, the event
+is marked failed (with the error's class) and the exception propagates unchanged. If the outcome
+cannot be written, the row stays "pending": the log then says the action was attempted and its
+outcome is unknown, which is true.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
 from .models import AuditEvent
+
+log = logging.getLogger(__name__)
+
+
+class AuditUnavailable(Exception):
+    """The audit log refused a write; the action it was meant to record did not run."""
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -12,13 +38,53 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(request: HttpRequest, kind: str, *, user=None, role_arn: str = "", detail: str = "") -> None:  # noqa: ANN001
+def _event(request: HttpRequest, kind: str, user, role_arn: str, detail: str, outcome: str) -> AuditEvent:  # noqa: ANN001
     user = user if user is not None else (request.user if request.user.is_authenticated else None)
-    AuditEvent.objects.create(
+    return AuditEvent(
         user=user,
         username=getattr(user, "username", "") or "",
         kind=kind,
         role_arn=role_arn,
         detail=detail[:2000],
         source_ip=client_ip(request),
+        outcome=outcome,
     )
+
+
+def record(request: HttpRequest, kind: str, *, user=None, role_arn: str = "", detail: str = "") -> None:  # noqa: ANN001
+    _event(request, kind, user, role_arn, detail, AuditEvent.Outcome.RECORDED).save()
+
+
+@contextmanager
+def action(
+    request: HttpRequest,
+    kind: str,
+    *,
+    user=None,  # noqa: ANN001
+    role_arn: str = "",
+    detail: str = "",
+) -> Iterator[AuditEvent]:
+    """Record the intent, run the body (the action), record the outcome. See the module doc."""
+    event = _event(request, kind, user, role_arn, detail, AuditEvent.Outcome.PENDING)
+    try:
+        with transaction.atomic():  # a savepoint inside a request's transaction, if any
+            event.save()
+    except DatabaseError as exc:
+        log.error("Audit log unavailable; refused %s for %s: %s", kind, event.username or "-", exc)
+        raise AuditUnavailable(str(exc)) from exc
+    try:
+        yield event
+    except BaseException as exc:
+        _finish(event, AuditEvent.Outcome.FAILED, f" [failed: {type(exc).__name__}]")
+        raise
+    _finish(event, AuditEvent.Outcome.SUCCEEDED)
+
+
+def _finish(event: AuditEvent, outcome: str, note: str = "") -> None:
+    event.outcome = outcome
+    event.detail = (event.detail + note)[:2000]
+    try:
+        with transaction.atomic():
+            event.save(update_fields=["outcome", "detail"])
+    except DatabaseError as exc:  # the action happened (or failed); the row says "pending"
+        log.error("Audit log: could not record the outcome of event %s: %s", event.pk, exc)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.utils import timezone
 
 from . import switching
+from .models import RoleSession
 
 
 class RoleSessionMiddleware:
@@ -26,4 +27,20 @@ class RoleSessionMiddleware:
                     "You are back to your own identity."
                 )
             messages.warning(request, text)
-        return self.get_response(request)
+        response = self.get_response(request)
+        _follow_session_key(request)
+        return response
+
+
+def _follow_session_key(request) -> None:  # noqa: ANN001
+    """Keep the role session tied to its browser session when the key changed (sign-in hash
+    update, cycle_key): cleanup ends stays whose browser session is gone."""
+    role_session = getattr(request, "role_session", None)
+    key = getattr(request, "session", None) and request.session.session_key
+    if (
+        role_session is not None
+        and key
+        and role_session.browser_session_key != key
+        and request.session.get(switching.SESSION_KEY) == role_session.pk
+    ):
+        RoleSession.objects.filter(pk=role_session.pk, ended_at=None).update(browser_session_key=key)

@@ -6,6 +6,14 @@ from django.conf import settings
 from django.db import models
 
 
+class RoleSessionQuerySet(models.QuerySet):
+    def end(self, reason: str) -> int:
+        """End these stays now and wipe their credentials: nothing to steal once a stay is over."""
+        from accounts import clock
+
+        return self.filter(ended_at=None).update(ended_at=clock.now(), end_reason=reason[:32], sealed_credentials="")
+
+
 class RoleSession(models.Model):
     """One stay inside a role. The browser's session holds only this row's id.
 
@@ -23,6 +31,11 @@ class RoleSession(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, blank=True)
+    # The browser session (django.contrib.sessions key) the stay belongs to: when that session is
+    # gone (signed out elsewhere, expired, flushed), cleanup ends the stay.
+    browser_session_key = models.CharField(max_length=40, blank=True, db_index=True)
+
+    objects = RoleSessionQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["role", "ended_at"])]
@@ -36,7 +49,8 @@ class RoleSession(models.Model):
 
 
 class AuditEvent(models.Model):
-    """An append-only record of who did what. Never holds a secret."""
+    """A record of who did what, never deleted. Never holds a secret. An action's row is written
+    before the action (outcome "pending") and completed after it (see console/audit.py)."""
 
     class Kind(models.TextChoices):
         SIGNIN = "signin", "Signed in"
@@ -57,6 +71,17 @@ class AuditEvent(models.Model):
         PASSWORD_CHANGED = "password_changed", "Password changed"
         ACCESS_KEY_CREATED = "access_key_created", "Access key created"
         ACCESS_KEY_CHANGED = "access_key_changed", "Access key changed"
+        S3_GET = "s3_get", "S3 object downloaded"
+        S3_UPLOAD_LEFT_BEHIND = "s3_upload_left_behind", "S3 multipart upload not aborted"
+        SESSION_ENDED = "session_ended", "Role session ended"
+
+    class Outcome(models.TextChoices):
+        # Plain events are recorded once, after the fact (""). Actions with an effect outside the
+        # console are recorded before they happen (PENDING), then given their outcome.
+        RECORDED = "", "Recorded"
+        PENDING = "pending", "Intended (outcome unknown)"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
 
     time = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -65,6 +90,7 @@ class AuditEvent(models.Model):
     role_arn = models.CharField(max_length=2048, blank=True)
     detail = models.TextField(blank=True)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
 
     class Meta:
         ordering = ["-time"]

@@ -137,6 +137,16 @@ CONSOLE_HOME_ACCOUNT_ID = env("CONSOLE_HOME_ACCOUNT_ID", default="111122223333")
 ROLE_SESSION_SECONDS = env.int("ROLE_SESSION_SECONDS", default=3600)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default=None)
 
+# Failure budgets (accounts/throttle.py): (attempts, window in seconds). Each attempt is counted
+# before it is checked; a success clears the person's budget and refunds the address's.
+THROTTLE_RULES = {
+    "signin_user": (10, 15 * 60),  # wrong passwords per account and username, every spelling
+    "signin_address": (50, 15 * 60),  # wrong passwords per client address, across all names
+    "mfa": (5, 15 * 60),  # wrong MFA codes per user
+    "sts_key": (10, 15 * 60),  # bad signatures at /sts/ per access key ID
+    "sts_address": (50, 15 * 60),  # bad signatures at /sts/ per client address
+}
+
 # --- Links, history, mail ---------------------------------------------------------------
 # Prefilled switch links (Copy link, emails) are built from this, never from the Host header.
 CONSOLE_BASE_URL = env("CONSOLE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

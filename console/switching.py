@@ -189,7 +189,16 @@ def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
         ):
             # Only MFA is missing (or too old). The caller passed the identity side, so saying
             # so reveals nothing they may not know.
-            if mfa.active_device(user):
+            device = mfa.active_device(user)
+            if device and mfa.enrolled_in_session(request, device):
+                # As in AWS: assigning a device does not make this session MFA-authenticated.
+                raise _refuse(
+                    request,
+                    target,
+                    f"Role {target.role_arn} requires MFA. You assigned your MFA device in this session: "
+                    "sign out, then sign in again with the device, and switch again.",
+                )
+            if device:
                 raise StepUpRequired()
             raise _refuse(
                 request,
@@ -203,31 +212,33 @@ def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
 
     duration = max(MIN_DURATION, min(settings.ROLE_SESSION_SECONDS, role.max_session_duration))
     name = session_name(user.username)
+    matched = ", ".join(str(m) for m in decision.matched)
     try:
-        creds = aws.assume_role(role.arn, name, name, duration)
+        # Audit before action: no AssumeRole unless the intent is on record.
+        with audit.action(request, AuditEvent.Kind.SWITCH_ALLOWED, role_arn=role.arn, detail=f"Allowed by {matched}"):
+            creds = aws.assume_role(role.arn, name, name, duration)
+            with transaction.atomic():
+                _end_current(request, "switched")
+                session = RoleSession.objects.create(
+                    user=user,
+                    role=role,
+                    role_arn=role.arn,
+                    account_id=target.account.account_id,
+                    display_name=target.display_name or default_display_name(target),
+                    color=target.color,
+                    sealed_credentials=crypto.seal(creds.as_dict()),
+                    expiration=creds.expiration,
+                )
+                # A new session key on every change of identity (session fixation).
+                request.session.cycle_key()
+                request.session[SESSION_KEY] = session.pk
+                session.browser_session_key = request.session.session_key or ""
+                session.save(update_fields=["browser_session_key"])
+                history.record(user, target.account_input, target.role_input, session.display_name, session.color)
     except aws.AwsError as exc:
         detail = f"AWS refused AssumeRole: {exc.code or exc.message}"
         audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, role_arn=role.arn, detail=detail)
         raise SwitchRefused(f"The console could not assume {role.arn}: {exc.message}") from None
-
-    with transaction.atomic():
-        _end_current(request, "switched")
-        session = RoleSession.objects.create(
-            user=user,
-            role=role,
-            role_arn=role.arn,
-            account_id=target.account.account_id,
-            display_name=target.display_name or default_display_name(target),
-            color=target.color,
-            sealed_credentials=crypto.seal(creds.as_dict()),
-            expiration=creds.expiration,
-        )
-        # A new session key on every change of identity (session fixation).
-        request.session.cycle_key()
-        request.session[SESSION_KEY] = session.pk
-        history.record(user, target.account_input, target.role_input, session.display_name, session.color)
-        matched = ", ".join(str(m) for m in decision.matched)
-        audit.record(request, AuditEvent.Kind.SWITCH_ALLOWED, role_arn=role.arn, detail=f"Allowed by {matched}")
     return session
 
 
@@ -238,10 +249,8 @@ def default_display_name(target: SwitchTarget) -> str:
 
 def _end(session: RoleSession, reason: str) -> None:
     if session.ended_at is None:
-        session.ended_at = now()
-        session.end_reason = reason
-        session.sealed_credentials = ""  # nothing to steal once the stay is over
-        session.save(update_fields=["ended_at", "end_reason", "sealed_credentials"])
+        RoleSession.objects.filter(pk=session.pk).end(reason)  # wipes the sealed credentials too
+        session.refresh_from_db(fields=["ended_at", "end_reason", "sealed_credentials"])
 
 
 def _end_current(request: HttpRequest, reason: str) -> RoleSession | None:
@@ -291,6 +300,36 @@ def end_expired(session: RoleSession, request: HttpRequest) -> None:
     _end(session, "expired")
     request.session.pop(SESSION_KEY, None)
     audit.record(request, AuditEvent.Kind.SESSION_EXPIRED, role_arn=session.role_arn)
+
+
+def end_rejected(session: RoleSession, request: HttpRequest, code: str) -> None:
+    """The backend no longer knows the credentials (e.g. the emulator was restarted, or the
+    keys were revoked): the stay cannot continue, so end it and wipe them."""
+    _end(session, "credentials rejected")
+    request.session.pop(SESSION_KEY, None)
+    detail = f"AWS rejected the credentials: {code}"
+    audit.record(request, AuditEvent.Kind.SESSION_ENDED, role_arn=session.role_arn, detail=detail)
+
+
+def end_other_sessions(request: HttpRequest, reason: str) -> int:
+    """End the user's stays in roles from every other browser session (e.g. after a password
+    change, which also voids those sessions' sign-in)."""
+    others = RoleSession.objects.filter(user=request.user, ended_at=None).exclude(pk=request.session.get(SESSION_KEY))
+    return others.end(reason)
+
+
+def on_signed_out(request: HttpRequest | None, user: User | None) -> None:
+    """Whatever signed the person out (the console's Sign out, the admin's Log out, a future
+    view): end the role session of this browser and record the sign-out."""
+    if request is None or user is None:
+        return
+    session_id = request.session.get(SESSION_KEY)
+    session = RoleSession.objects.filter(pk=session_id, user=user).first() if session_id else None
+    if session is not None and session.ended_at is None:
+        _end(session, "signed out")
+        audit.record(request, AuditEvent.Kind.SWITCH_BACK, user=user, role_arn=session.role_arn, detail="signed out")
+    request.session.pop(SESSION_KEY, None)
+    audit.record(request, AuditEvent.Kind.SIGNOUT, user=user)
 
 
 def credentials(session: RoleSession) -> aws.TemporaryCredentials:

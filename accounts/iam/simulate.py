@@ -167,7 +167,7 @@ def _shorthand(entry: str) -> dict[str, object]:
 
 def principal_from_arn(arn: str) -> Principal:
     parts = arn.split(":", 5)
-    if len(parts) != 6 or not parts[4].isdigit() or len(parts[4]) != 12:
+    if len(parts) != 6 or not parts[4].isascii() or not parts[4].isdigit() or len(parts[4]) != 12:
         raise SimulationInputError(f"--caller-arn {arn!r} is not an IAM ARN with a 12-digit account.")
     return Principal(arn, parts[4])
 

@@ -54,10 +54,10 @@ PRINCIPAL_TYPES = {"AWS", "Service", "Federated", "CanonicalUser"}
 _SID = re.compile(r"^[0-9A-Za-z]*$")
 _ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$")
 _CONDITION_KEY = re.compile(r"^[A-Za-z0-9-]+:[\w/*?.:+=@,-]+$")
-_ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 _S3_RESOURCE = re.compile(r"^arn:aws[a-z-]*:s3:::[^/:]+(/.*)?$")
 _AWS_PRINCIPAL_ARN = re.compile(
-    r"^arn:aws[a-z-]*:(iam::\d{12}:(root|user/.+|role/.+|federated-user/.+)|sts::\d{12}:assumed-role/.+)$"
+    r"^arn:aws[a-z-]*:(iam::[0-9]{12}:(root|user/.+|role/.+|federated-user/.+)|sts::[0-9]{12}:assumed-role/.+)$"
 )
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import mfa, pending
 from accounts.forms import MFACodeForm
+from accounts.views import render_form
 
 from .. import audit, links, switching
 from ..forms import SwitchRoleForm
@@ -75,14 +76,14 @@ def switchrole_mfa(request: HttpRequest) -> HttpResponse:
     form = MFACodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and mfa.check_form(request, device, form):
         pending.drop(request, STEP_UP_KEY)
-        mfa.mark_session(request)
+        mfa.mark_session(request, device)
         audit.record(request, AuditEvent.Kind.MFA_STEP_UP, role_arn=switch_form.target().role_arn)
         try:
             return _entered(request, switching.switch_role(request, switch_form.target()))
         except (switching.SwitchRefused, switching.StepUpRequired) as exc:
             refusal = exc if isinstance(exc, switching.SwitchRefused) else None
             return render(request, "console/switchrole.html", {"form": switch_form, "refusal": refusal}, status=403)
-    return render(
+    return render_form(
         request,
         "accounts/signin_mfa.html",
         {
@@ -92,6 +93,7 @@ def switchrole_mfa(request: HttpRequest) -> HttpResponse:
             "cancel_url": reverse("console:switchrole"),
             "intro": f"{switch_form.target().role_arn} requires MFA.",
         },
+        form,
     )
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import Account, Group, InlinePolicy, Policy, Role, User
 from console import aws, managed, switching
 from console.models import AuditEvent, RoleSession
-from tests.conftest import SWITCH_TO_UPDATEAPP, sign_in
+from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, sign_in
 
 UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
@@ -113,9 +113,13 @@ def test_require_a_new_password_at_next_sign_in(demo_world) -> None:  # noqa: AN
     sign_in(client, "alice")
     assert client.get("/switchrole").url == "/password"
     assert client.post("/switchrole", SWITCH_TO_UPDATEAPP).url == "/password"
-    weak = client.post("/password", {"new_password1": "123456789012", "new_password2": "123456789012"})
-    assert "This password is entirely numeric." in weak.content.decode()
-    done = client.post("/password", {"new_password1": "a-brand-new-secret", "new_password2": "a-brand-new-secret"})
+    current = {"current_password": PASSWORD}
+    weak = client.post("/password", {**current, "new_password1": "123456789012", "new_password2": "123456789012"})
+    assert weak.status_code == 400 and "This password is entirely numeric." in weak.content.decode()
+    new = {"new_password1": "a-brand-new-secret", "new_password2": "a-brand-new-secret"}
+    wrong = client.post("/password", {"current_password": "not-it", **new})
+    assert wrong.status_code == 200 and "Your current password is not correct." in wrong.content.decode()
+    done = client.post("/password", {**current, **new})
     assert done.url == "/"
     assert client.get("/switchrole").status_code == 200  # still signed in, no longer confined
     alice = User.objects.get(username="alice")

@@ -17,7 +17,11 @@ MFA_ROLE = {**SWITCH_TO_UPDATEAPP, "roleName": "UpdateAPP-MFA", "displayName": "
 def test_enrolment_shows_qr_and_secret_and_needs_two_consecutive_codes(alice_client: Client, clock) -> None:  # noqa: ANN001
     page = alice_client.get("/security/").content.decode()
     assert "No MFA device is assigned" in page
-    assert alice_client.post("/security/mfa/start").url == "/security/mfa/assign"
+    # Assigning needs the current password: a session cookie alone cannot tie the account to a device.
+    refused = alice_client.post("/security/mfa/start", {"current_password": "not-it"})
+    assert refused.status_code == 200 and "Your current password is not correct." in refused.content.decode()
+    assert not MFADevice.objects.exists()
+    assert alice_client.post("/security/mfa/start", {"current_password": PASSWORD}).url == "/security/mfa/assign"
     html = alice_client.get("/security/mfa/assign").content.decode()
     secret = re.search(r'value="([A-Z2-7]{32})"', html).group(1)
     assert "<svg" in html and 'aria-label="QR code"' in html
@@ -110,11 +114,12 @@ def test_wrong_codes_are_rate_limited(demo_world, clock) -> None:  # noqa: ANN00
     client = Client()
     sign_in(client, "alice")
     wrong = "000000" if phone.code() != "000000" else "111111"
-    for _ in range(mfa.MAX_FAILURES):
+    for _ in range(mfa.max_failures()):
         html = client.post("/signin/mfa", {"code": wrong}).content.decode()
         assert "That code is not valid." in html
-    locked = client.post("/signin/mfa", {"code": phone.code()}).content.decode()
-    assert "Too many wrong codes" in locked
+    locked = client.post("/signin/mfa", {"code": phone.code()})
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
+    assert "Too many wrong codes" in locked.content.decode()
     assert client.get("/").status_code == 302
     clock.advance(15 * 60 + 30)  # the window has passed; the pending sign-in has expired too
     sign_in(client, "alice")
@@ -174,9 +179,18 @@ def test_bob_gets_no_mfa_hint_for_a_role_he_may_not_use(bob_client: Client) -> N
     assert "Your groups&#x27; policies do not allow sts:AssumeRole" in html
 
 
-def test_user_can_remove_their_device(alice_client: Client) -> None:
-    enrol(User.objects.get(username="alice"))
-    response = alice_client.post("/security/mfa/remove", follow=True)
+def test_user_can_remove_their_device_after_re_authenticating(alice_client: Client, clock) -> None:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    clock.advance(30)
+    page = alice_client.get("/security/").content.decode()
+    assert ">Current password</label>" in page and ">MFA code</label>" in page
+    # A session cookie alone is not enough: no password, no code, wrong code: all refused.
+    for data in ({}, {"current_password": PASSWORD}, {"current_password": PASSWORD, "mfa_code": "000000"}):
+        assert alice_client.post("/security/mfa/remove", data).status_code in (200, 400)
+        assert MFADevice.objects.filter(enabled_at__isnull=False).exists()
+    response = alice_client.post(
+        "/security/mfa/remove", {"current_password": PASSWORD, "mfa_code": phone.code()}, follow=True
+    )
     assert "Your MFA device was removed." in response.content.decode()
     assert not MFADevice.objects.exists()
     assert sign_in(Client(), "alice").url == "/"  # back to one-step sign-in

@@ -24,6 +24,7 @@ def test_enrol_mfa_from_the_displayed_secret_then_sign_in_with_it(page: Page, cl
     _sign_in(page)
     page.get_by_test_id("identity").click()
     page.get_by_role("link", name="Security credentials").click()
+    page.get_by_label("Current password").fill(PASSWORD)  # a session cookie alone cannot assign one
     page.get_by_role("button", name="Assign MFA device").click()
     expect(page.locator(".qr svg")).to_be_visible()
     secret = page.get_by_test_id("mfa-secret").input_value()
@@ -42,6 +43,17 @@ def test_enrol_mfa_from_the_displayed_secret_then_sign_in_with_it(page: Page, cl
     page.get_by_label("MFA code").fill(phone.code())
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("identity")).to_have_text("alice @ example-dev (111122223333)")
+
+    # Removing the device takes the current password and a current code.
+    clock.advance(30)
+    page.goto(base + "/security/")
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_role("button", name="Remove MFA device").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("MFA code").fill(phone.code())
+    page.get_by_role("button", name="Remove MFA device").click()
+    expect(page.get_by_text("Your MFA device was removed.")).to_be_visible()
 
 
 def test_switch_into_the_mfa_role_from_an_emailed_link(page: Page, clock, smtp_server, settings) -> None:  # noqa: ANN001
