@@ -7,6 +7,7 @@ action run, then writes the outcome:
     with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=arn, detail=resource) as event:
         aws.delete_object(...)          # runs only once the intent is stored
         event.detail += " (version 3)"  # optional: the outcome write saves detail too
+        # or: event.outcome = AuditEvent.Outcome.FAILED, when the body refuses without raising
 
 If the intent cannot be written, AuditUnavailable is raised before the action runs: nothing
 happens in AWS, and the middleware answers 503 with Retry-After. If the action raises, the event
@@ -77,7 +78,8 @@ def action(
     except BaseException as exc:
         _finish(event, AuditEvent.Outcome.FAILED, f" [failed: {type(exc).__name__}]")
         raise
-    _finish(event, AuditEvent.Outcome.SUCCEEDED)
+    failed = event.outcome == AuditEvent.Outcome.FAILED  # set by the body: refused without raising
+    _finish(event, AuditEvent.Outcome.FAILED if failed else AuditEvent.Outcome.SUCCEEDED)
 
 
 def _finish(event: AuditEvent, outcome: str, note: str = "") -> None:

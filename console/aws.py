@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 import boto3
 import botocore.exceptions
 from botocore.config import Config
 from django.conf import settings
 
+log = logging.getLogger(__name__)
 _session_lock = threading.Lock()
 _CHUNK = 64 * 1024
 
@@ -46,7 +50,12 @@ class NotFound(AwsError):
     pass
 
 
-class CredentialsExpired(AwsError):
+class CredentialsRejected(AwsError):
+    """The backend does not accept the credentials (unknown key, bad or expired token): a role
+    session using them cannot continue."""
+
+
+class CredentialsExpired(CredentialsRejected):
     pass
 
 
@@ -54,7 +63,9 @@ class Unavailable(AwsError):
     """The endpoint could not be reached or timed out."""
 
 
-_EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired"}
+_EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired"}
+# e.g. after the emulator restarted (it forgets every key), or keys revoked in IAM.
+_REJECTED_CODES = {"InvalidAccessKeyId", "InvalidToken", "InvalidClientTokenId", "UnrecognizedClientException"}
 _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchEntity"}
 
 
@@ -67,6 +78,8 @@ def _translate(exc: Exception, action: str, resource: str) -> AwsError:
         kwargs = {"code": code, "action": action, "resource": resource}
         if code in _EXPIRED_CODES:
             return CredentialsExpired(message, **kwargs)
+        if code in _REJECTED_CODES:
+            return CredentialsRejected(message, **kwargs)
         if code in ("AccessDenied", "AccessDeniedException", "Forbidden", "403") or status == 403:
             return AccessDenied(message, **kwargs)
         if code in _NOT_FOUND_CODES or status == 404:
@@ -167,16 +180,44 @@ def _as_document(value) -> dict | None:  # noqa: ANN001
     return json.loads(value)
 
 
+_broker_file_cache: tuple[str, int, tuple[str | None, str | None, str | None]] | None = None
+
+
+def _broker_keys() -> tuple[str | None, str | None, str | None]:
+    """The broker's keys: from AWS_BROKER_CREDENTIALS_FILE when set (re-read whenever the file
+    changes, so a re-seeded emulator's new keys are picked up without a restart), else from
+    the settings (None: boto3's standard chain)."""
+    global _broker_file_cache
+    path = settings.AWS_BROKER_CREDENTIALS_FILE
+    if not path:
+        return settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY, settings.AWS_SESSION_TOKEN
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        raise AwsError("The console's broker credentials file is missing.", action="sts:AssumeRole") from None
+    cached = _broker_file_cache
+    if cached is None or cached[0] != path or cached[1] != stamp:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError):
+            raise AwsError("The console's broker credentials file cannot be read.", action="sts:AssumeRole") from None
+        keys = (data.get("aws_access_key_id"), data.get("aws_secret_access_key"), data.get("aws_session_token"))
+        _broker_file_cache = cached = (path, stamp, keys)
+    return cached[2]
+
+
+def write_broker_credentials(path: Path, key_id: str, secret: str) -> None:
+    """Write the broker's keys for the web process (mode 0600, replaced atomically)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump({"aws_access_key_id": key_id, "aws_secret_access_key": secret}, handle)
+    os.replace(tmp, path)
+
+
 def _broker(service: str):
-    return _client(
-        service,
-        settings.AWS_ENDPOINT_URL,
-        settings.AWS_REGION,
-        settings.AWS_ACCESS_KEY_ID,
-        settings.AWS_SECRET_ACCESS_KEY,
-        settings.AWS_SESSION_TOKEN,
-        None,
-    )
+    key, secret, token = _broker_keys()
+    return _client(service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, token, None)
 
 
 def _with(creds: TemporaryCredentials, service: str = "s3"):
@@ -305,43 +346,55 @@ MAX_PARTS = 10_000
 
 
 class StreamingUpload:
-    """An upload written in pieces as they arrive, holding at most one part (8 MiB) in memory.
+    """An upload written in pieces as they arrive, holding at most one part (8 MiB) in memory:
+    pieces are copied into one part-sized buffer, which is sent when full and then reused.
 
     Parts go to an S3 multipart upload, which stays invisible until `complete()`; `abort()`
     discards it. A file that never fills a part is sent with one PutObject at `complete()`.
+    When S3 refuses the abort (the role lacks s3:AbortMultipartUpload), the parts stay behind:
+    `left_behind` then holds the upload ID and the reason, for the audit log and the page.
     """
 
     def __init__(self, creds: TemporaryCredentials, bucket: str, key: str, content_type: str) -> None:
         self._client = _with(creds)
         self.bucket, self.key, self.content_type = bucket, key, content_type
-        self._chunks: list[bytes] = []  # joined once per part: one copy, not two
-        self._buffered = 0
+        self._buffer: bytearray | None = None  # allocated on the first write
+        self._filled = 0
         self._upload_id: str | None = None
         self._parts: list[dict] = []
         self.size = 0
+        self.left_behind: tuple[str, str] | None = None
+
+    @property
+    def upload_id(self) -> str | None:
+        return self._upload_id
 
     def _fail(self, exc: Exception) -> AwsError:
         self.abort()
         return _translate(exc, "s3:PutObject", bucket_arn(self.bucket, self.key))
 
     def write(self, data: bytes) -> None:
-        self._chunks.append(data)
-        self._buffered += len(data)
         self.size += len(data)
-        if self._buffered >= PART_SIZE:
-            pending = self._take()
-            while len(pending) >= PART_SIZE:
-                self._send_part(pending[:PART_SIZE])  # the whole object when it is exactly one part
-                pending = pending[PART_SIZE:]
-            if pending:
-                self._chunks, self._buffered = [pending], len(pending)
+        view = memoryview(data)
+        while view:
+            if self._buffer is None:
+                self._buffer = bytearray(PART_SIZE)
+            take = view[: PART_SIZE - self._filled]
+            self._buffer[self._filled : self._filled + len(take)] = take  # same length: no resize
+            self._filled += len(take)
+            view = view[len(take) :]
+            if self._filled == PART_SIZE:
+                self._send_part(self._buffer)  # the whole object when it is exactly one part
+                self._filled = 0
 
-    def _take(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks, self._buffered = [], 0
-        return data
+    def _rest(self) -> bytearray:
+        """What is buffered, without copying it (the buffer is not needed afterwards)."""
+        rest = self._buffer if self._buffer is not None else bytearray()
+        del rest[self._filled :]
+        self._buffer, self._filled = None, 0
+        return rest
 
-    def _send_part(self, data: bytes) -> None:
+    def _send_part(self, data: bytearray) -> None:
         try:
             if self._upload_id is None:
                 self._upload_id = self._client.create_multipart_upload(
@@ -363,7 +416,7 @@ class StreamingUpload:
     def complete(self) -> None:
         """Make the object exist. Only called once the request is known to be legitimate."""
         try:
-            rest = self._take()
+            rest = self._rest()
             if self._upload_id is None:
                 self._client.put_object(Bucket=self.bucket, Key=self.key, Body=rest, ContentType=self.content_type)
             else:
@@ -378,11 +431,17 @@ class StreamingUpload:
             raise self._fail(exc) from None
 
     def abort(self) -> None:
-        self._chunks, self._buffered = [], 0
-        if self._upload_id is not None:
-            with contextlib.suppress(Exception):
-                self._client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
-            self._upload_id = None
+        """Discard the upload. A refusal is kept in `left_behind` (and logged), never swallowed."""
+        self._buffer, self._filled = None, 0
+        if self._upload_id is None:
+            return
+        upload_id, self._upload_id = self._upload_id, None
+        try:
+            self._client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=upload_id)
+        except Exception as exc:  # noqa: BLE001
+            error = _translate(exc, "s3:AbortMultipartUpload", bucket_arn(self.bucket, self.key))
+            self.left_behind = (upload_id, error.code or error.message)
+            log.warning("S3 refused to abort multipart upload %s of %s: %s", upload_id, error.resource, error.code)
 
 
 def delete_object(creds: TemporaryCredentials, bucket: str, key: str) -> None:

@@ -44,3 +44,8 @@ def for_session(session) -> str:  # noqa: ANN001
     label = (account.alias or account.account_id) if account else session.account_id
     path, name = session.role_arn.split(":role", 1)[1].rsplit("/", 1)
     return switch_link(label, role_name_with_path(path + "/", name), session.display_name, session.color)
+
+
+def switch_form_for_session(session) -> str:  # noqa: ANN001
+    """The Switch Role form (on this site) filled in to switch into `session`'s role again."""
+    return "/switchrole?" + for_session(session).split("?", 1)[1]

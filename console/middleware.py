@@ -1,4 +1,5 @@
-"""Attaches the active role session to each request and ends an expired one."""
+"""Request middleware: the active role session on each request (ending an expired one), and
+503 pages for a database that cannot take writes."""
 
 from __future__ import annotations
 
@@ -44,3 +45,22 @@ def _follow_session_key(request) -> None:  # noqa: ANN001
         and request.session.get(switching.SESSION_KEY) == role_session.pk
     ):
         RoleSession.objects.filter(pk=role_session.pk, ended_at=None).update(browser_session_key=key)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that hits a busy or read-only database, or an audit log that refuses its intent,
+    answers 503 with Retry-After, not 500. (Failures outside views reach handler500, which
+    does the same.)"""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request):  # noqa: ANN001, ANN204
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):  # noqa: ANN001, ANN201
+        from .views import errors
+
+        if isinstance(exception, errors.UNAVAILABLE):
+            return errors.database_unavailable(request, exception)
+        return None

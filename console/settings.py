@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After auth and messages: ends an expired role session before any view runs.
     "console.middleware.RoleSessionMiddleware",
+    # Innermost: turns a view's "database is locked / read-only" into a 503 page.
+    "console.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -76,6 +78,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.identity",
             ],
+            # {{ text|visible }} everywhere: bidi and invisible characters shown escaped.
+            "builtins": ["console.templatetags.console_text"],
         },
     },
 ]
@@ -131,11 +135,17 @@ AWS_REGION = env("AWS_REGION", default="us-east-1")
 AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default=None)
 AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default=None)
 AWS_SESSION_TOKEN = env("AWS_SESSION_TOKEN", default=None)
+# A JSON file (mode 0600) with the broker's keys, re-read when it changes: `make demo` writes it,
+# so re-seeding a restarted emulator (which issues new keys) needs no restart of the web server.
+AWS_BROKER_CREDENTIALS_FILE = env("AWS_BROKER_CREDENTIALS_FILE", default=None)
 # The account whose IAM-style users sign in to the console (the "development" account).
 CONSOLE_HOME_ACCOUNT_ID = env("CONSOLE_HOME_ACCOUNT_ID", default="111122223333")
 # Requested role session length; clipped to each role's MaxSessionDuration.
 ROLE_SESSION_SECONDS = env.int("ROLE_SESSION_SECONDS", default=3600)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default=None)
+# Uploads one web process streams at once; each holds at most one 8 MiB part in memory. Past
+# this, an upload is answered 503 with Retry-After instead of growing the process.
+MAX_CONCURRENT_UPLOADS = env.int("MAX_CONCURRENT_UPLOADS", default=8)
 
 # Failure budgets (accounts/throttle.py): (attempts, window in seconds). Each attempt is counted
 # before it is checked; a success clears the person's budget and refunds the address's.

@@ -2,11 +2,19 @@
 
 Django parses a multipart body before any view code can read the CSRF token in it, so the
 handler only sends parts to an (invisible) S3 multipart upload; the view completes it after the
-CSRF check passes, and aborts it otherwise. Memory stays at one part (8 MiB) per upload.
+CSRF check passes, and aborts it otherwise. Memory stays at one part (8 MiB) per upload, and
+`slot()` caps how many uploads one process runs at once.
+
+One request uploads one object: a second file part is refused (400), never appended.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 
@@ -15,13 +23,41 @@ from . import aws
 MAX_KEY_BYTES = 1024
 
 
-class InvalidKey(ValueError):
+class InvalidUpload(ValueError):
+    """The request cannot become an object; the message says why, for the person."""
+
+
+class InvalidKey(InvalidUpload):
     pass
+
+
+class Busy(Exception):
+    """This process already runs as many uploads as it may (settings.MAX_CONCURRENT_UPLOADS)."""
+
+
+_slots_lock = threading.Lock()
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+
+
+@contextmanager
+def slot() -> Iterator[None]:
+    """Hold one of this process's upload slots, or raise Busy at once (the view answers 503)."""
+    global _slots
+    with _slots_lock:
+        if _slots is None or _slots[0] != settings.MAX_CONCURRENT_UPLOADS:
+            _slots = (settings.MAX_CONCURRENT_UPLOADS, threading.BoundedSemaphore(settings.MAX_CONCURRENT_UPLOADS))
+        semaphore = _slots[1]
+    if not semaphore.acquire(blocking=False):
+        raise Busy()
+    try:
+        yield
+    finally:
+        semaphore.release()
 
 
 def object_key(prefix: str, file_name: str) -> str:
     key = prefix + file_name
-    if not file_name or any(ord(c) < 32 for c in key) or len(key.encode()) > MAX_KEY_BYTES:
+    if not file_name or any(ord(c) < 32 or ord(c) == 127 for c in key) or len(key.encode()) > MAX_KEY_BYTES:
         raise InvalidKey("That file name cannot be an S3 key (empty, control characters, or over 1,024 bytes).")
     return key
 
@@ -36,6 +72,9 @@ class PendingUpload(UploadedFile):
     def complete(self) -> None:
         self.upload.complete()
 
+    def close(self) -> None:
+        """Nothing to close: the bytes are in S3, not in a file (Django closes files on errors)."""
+
     def abort(self) -> None:
         self.upload.abort()
 
@@ -47,7 +86,7 @@ class S3UploadHandler(FileUploadHandler):
         super().__init__(request)
         self.creds, self.bucket, self.prefix = creds, bucket, prefix
         self.upload: aws.StreamingUpload | None = None
-        self.error: Exception | None = None
+        self._receiving = False  # True while the current part is ours
 
     def new_file(
         self,
@@ -59,23 +98,31 @@ class S3UploadHandler(FileUploadHandler):
         content_type_extra=None,
     ) -> None:  # noqa: ANN001
         super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
-        if field_name != "file" or self.upload is not None:
-            return  # only one file per request; anything else is ignored
+        self._receiving = False
+        if field_name != "file":
+            raise StopFutureHandlers()  # not ours and not spooled anywhere: its bytes are dropped
+        if self.upload is not None:
+            # Appending it would corrupt the first object; a second object is not what the form asks.
+            raise InvalidUpload("Upload one file at a time: the request carried more than one file.")
         key = object_key(self.prefix, file_name)  # InvalidKey propagates to the view
         self.upload = aws.StreamingUpload(self.creds, self.bucket, key, content_type or "application/octet-stream")
+        self._receiving = True
         raise StopFutureHandlers()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        if self.upload is None:
-            return None
-        self.upload.write(raw_data)  # AwsError propagates: the view shows a 403/404/502 page
+        if self._receiving and self.upload is not None:
+            self.upload.write(raw_data)  # AwsError propagates: the view shows a 403/404/502 page
         return None
 
     def file_complete(self, file_size: int) -> PendingUpload | None:
-        if self.upload is None:
+        if not self._receiving or self.upload is None:
             return None
+        self._receiving = False
         return PendingUpload(self.upload, self.file_name)
 
     def upload_interrupted(self) -> None:
+        self.abort()
+
+    def abort(self) -> None:
         if self.upload is not None:
             self.upload.abort()

@@ -32,3 +32,5 @@ urlpatterns = [
     path("admin/login/", account_views.admin_login),  # before the admin's own login
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "console.views.errors.server_error"

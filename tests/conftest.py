@@ -42,6 +42,7 @@ def django_db_setup(django_db_setup, django_db_blocker, emulator):  # noqa: ANN0
     with django_db_blocker.unblock():
         world.seed_database(PASSWORD)
         ensure_lister_role()
+        ensure_no_abort_role()
         key_id, secret = world.seed_emulator(emulator.url)
     emulator.enable_auth()
     # Session-wide: every test talks to this emulator as the broker principal.
@@ -62,11 +63,26 @@ def ensure_lister_role():  # noqa: ANN201
     return role
 
 
+def ensure_no_abort_role():  # noqa: ANN201
+    """A test-only production role like UpdateAPP before it could abort multipart uploads."""
+    permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
+    for statement in permissions["Statement"]:
+        if "s3:AbortMultipartUpload" in statement["Action"]:
+            statement["Action"].remove("s3:AbortMultipartUpload")
+    role, _ = Role.objects.get_or_create(
+        account=Account.objects.get(account_id=world.PROD_ACCOUNT),
+        name="NoAbort",
+        defaults={"trust_policy": world.UPDATEAPP_TRUST, "permissions_policy": json.dumps(permissions)},
+    )
+    return role
+
+
 @pytest.fixture
 def demo_world(db) -> None:  # noqa: ANN001
     """The demo world in the database (re-seeded: transactional tests flush it)."""
     world.seed_database(PASSWORD)
     ensure_lister_role()
+    ensure_no_abort_role()
 
 
 def csrf_token(html: str) -> str:

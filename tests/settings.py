@@ -8,7 +8,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 # Set by the emulator fixture in tests/conftest.py; never real AWS from tests.
 AWS_ENDPOINT_URL = None
-AWS_ACCESS_KEY_ID = AWS_SECRET_ACCESS_KEY = AWS_SESSION_TOKEN = None
+AWS_ACCESS_KEY_ID = AWS_SECRET_ACCESS_KEY = AWS_SESSION_TOKEN = AWS_BROKER_CREDENTIALS_FILE = None
 DEMO_PASSWORD = "correct-horse-battery-staple"
 # A file, not SQLite's shared in-memory database: the live server's request threads then open
 # their own connections instead of sharing the test thread's (which raced at teardown).

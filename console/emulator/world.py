@@ -106,7 +106,8 @@ UPDATEAPP_PERMISSIONS = _json(
             {
                 "Sid": "ReadWriteProductionApp",
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                # AbortMultipartUpload: an upload refused or cut off midway is discarded, not left behind.
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
                 "Resource": "arn:aws:s3:::productionapp/*",
             },
         ],

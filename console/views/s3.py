@@ -18,13 +18,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.iam import PolicyError
 
-from .. import audit, aws, permissions, switching, uploads
+from .. import audit, aws, links, permissions, switching, text, uploads
 from ..forms import OpenBucketForm
 from ..models import AuditEvent
+from . import errors
 
 
 def with_role(view):  # noqa: ANN001, ANN201
-    """Requires an active role session; turns AWS refusals into clear pages, never a 500."""
+    """Requires an active role session; turns AWS refusals into clear pages, never a 500.
+    Credentials the backend rejects (expired, unknown after an emulator restart, revoked) end
+    the role session, with a message and the Switch Role form filled in to switch again."""
 
     @login_required
     @functools.wraps(view)
@@ -35,14 +38,27 @@ def with_role(view):  # noqa: ANN001, ANN201
         creds = switching.credentials(request.role_session)
         try:
             return view(request, creds, *args, **kwargs)
-        except aws.CredentialsExpired:
-            switching.end_expired(request.role_session, request)
-            messages.warning(request, "The role's credentials have expired. You are back to your own identity.")
-            return redirect("console:home")
+        except aws.CredentialsRejected as exc:
+            return _credentials_rejected(request, exc)
         except aws.AwsError as exc:
             return aws_error_page(request, exc)
 
     return wrapper
+
+
+def _credentials_rejected(request: HttpRequest, exc: aws.CredentialsRejected) -> HttpResponse:
+    session = request.role_session
+    if isinstance(exc, aws.CredentialsExpired):
+        switching.end_expired(session, request)
+        note = f"The credentials of {session.display_name} have expired, so the role session was ended."
+    else:
+        switching.end_rejected(session, request, exc.code)
+        note = (
+            f"AWS no longer accepts the credentials of {session.display_name} ({exc.code}), so the role session "
+            "was ended. Switch again to get new ones."
+        )
+    messages.warning(request, f"{note} You are back to your own identity.")
+    return redirect(links.switch_form_for_session(session))
 
 
 def aws_error_page(request: HttpRequest, exc: aws.AwsError) -> HttpResponse:
@@ -157,15 +173,24 @@ def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str)
     key = request.GET.get("key", "")
     if not key:
         return _bad_request(request, "Nothing to download", "No object key was given.")
-    stream = aws.open_object(creds, bucket, key)
+    role_arn = request.role_session.role_arn
+    with audit.action(request, AuditEvent.Kind.S3_GET, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
+        stream = aws.open_object(creds, bucket, key)
     response = StreamingHttpResponse(stream.chunks, content_type="application/octet-stream")
     response["Content-Length"] = str(stream.content_length)
     # The object is the user's content, not ours: never let the browser render it here.
-    response["Content-Disposition"] = content_disposition_header(True, key.rsplit("/", 1)[-1] or "download")
+    response["Content-Disposition"] = content_disposition_header(True, download_name(key))
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def download_name(key: str) -> str:
+    """The file name offered for a key: its last segment, control characters (CR, LF, bidi
+    overrides...) replaced, since it goes into a header and a save dialog."""
+    name = "".join("_" if text.is_invisible(c) else c for c in key.rsplit("/", 1)[-1])
+    return name or "download"
 
 
 def _listing_url(bucket: str, prefix: str) -> str:
@@ -179,28 +204,69 @@ def _listing_url(bucket: str, prefix: str) -> str:
 def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     """Upload into the prefix given in the query string (known before the body is read)."""
     prefix = _prefix(request.GET.get("prefix", ""))
+    try:
+        with uploads.slot():  # bounded memory per process: at most N uploads of one part each
+            return _upload(request, creds, bucket, prefix)
+    except uploads.Busy:
+        return errors.unavailable(
+            request, "Too many uploads are in progress on this server right now. Try again in a moment."
+        )
+
+
+def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str) -> HttpResponse:
     handler = uploads.S3UploadHandler(request, creds, bucket, prefix)
     request.upload_handlers = [handler]
+    role_arn = request.role_session.role_arn
     try:
-        pending = request.FILES.get("file")  # parses the body, streaming parts into S3
-    except uploads.InvalidKey as exc:
-        messages.error(request, str(exc))
-        return redirect(_listing_url(bucket, prefix))
-    rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
-    if rejected is not None:
-        if pending is not None:
-            pending.abort()  # nothing becomes visible in S3 without a valid CSRF token
-        return rejected
-    if pending is None:
-        messages.error(request, "Choose a file to upload.")
-        return redirect(_listing_url(bucket, prefix))
-    pending.complete()
-    key = pending.upload.key
-    audit.record(
-        request, AuditEvent.Kind.S3_PUT, role_arn=request.role_session.role_arn, detail=aws.bucket_arn(bucket, key)
-    )
-    messages.success(request, f"Uploaded {key} ({pending.size:,} bytes).")
+        # The intent is on record before the first byte goes to S3.
+        with audit.action(
+            request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, prefix)
+        ) as event:
+            try:
+                pending = request.FILES.get("file")  # parses the body, streaming parts into S3
+            except uploads.InvalidUpload as exc:
+                handler.abort()
+                event.outcome, event.detail = AuditEvent.Outcome.FAILED, f"{event.detail}: {exc}"
+                return _bad_request(request, "Upload refused", str(exc))
+            except Exception:
+                handler.abort()
+                raise
+            rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+            if rejected is not None or pending is None:
+                handler.abort()  # nothing becomes visible in S3 without a valid CSRF token
+                event.outcome = AuditEvent.Outcome.FAILED
+                event.detail += ": CSRF check failed" if rejected is not None else ": no file"
+                if rejected is not None:
+                    return rejected
+                messages.error(request, "Choose a file to upload.")
+                return redirect(_listing_url(bucket, prefix))
+            pending.complete()
+            key = pending.upload.key
+            event.detail = aws.bucket_arn(bucket, key)
+    finally:
+        _report_left_behind(request, handler, bucket)
+    messages.success(request, f"Uploaded {text.visible(key)} ({pending.size:,} bytes).")
     return redirect(_listing_url(bucket, prefix))
+
+
+def _report_left_behind(request: HttpRequest, handler: uploads.S3UploadHandler, bucket: str) -> None:
+    """S3 refused to abort the multipart upload: its parts stay (and cost) until someone aborts
+    it. Put the upload ID on record and tell the person."""
+    upload = handler.upload
+    if upload is None or upload.left_behind is None:
+        return
+    upload_id, reason = upload.left_behind
+    audit.record(
+        request,
+        AuditEvent.Kind.S3_UPLOAD_LEFT_BEHIND,
+        role_arn=request.role_session.role_arn,
+        detail=f"upload ID {upload_id} of {aws.bucket_arn(bucket, upload.key)}: abort refused ({reason})",
+    )
+    messages.warning(
+        request,
+        f"The upload was stopped, but S3 refused to discard its parts ({reason}). Multipart upload {upload_id} "
+        f"of {text.visible(upload.key)} is left in {bucket}; ask an administrator to abort it.",
+    )
 
 
 @with_role
@@ -217,9 +283,8 @@ def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
         return render(
             request, "console/s3_delete.html", {"bucket": bucket, "key": key, "parent": parent, "verdict": verdict}
         )
-    aws.delete_object(creds, bucket, key)
-    audit.record(
-        request, AuditEvent.Kind.S3_DELETE, role_arn=request.role_session.role_arn, detail=aws.bucket_arn(bucket, key)
-    )
-    messages.success(request, f"Deleted {key}.")
+    role_arn = request.role_session.role_arn
+    with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
+        aws.delete_object(creds, bucket, key)
+    messages.success(request, f"Deleted {text.visible(key)}.")
     return redirect(_listing_url(bucket, parent))

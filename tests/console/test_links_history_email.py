@@ -218,7 +218,10 @@ def test_send_switch_link_command_to_a_group(demo_world, smtp_server, settings) 
         assert "example-prod (123456789012)" in part
         assert "arn:aws:iam::123456789012:role/UpdateAPP" in part
         assert "Prod <live>" in part
-        assert "s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::productionapp/*" in part
+        assert (
+            "s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on arn:aws:s3:::productionapp/*"
+            in part
+        )
         assert link in part
     assert "Prod &lt;live&gt;" in html_part and "<live>" not in html_part  # escaped in HTML
 
