@@ -21,7 +21,18 @@ from console.models import AuditEvent
 
 from . import iam
 from .iam import simulate
-from .models import ROLE_COLORS, AccessKey, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
+from .models import (
+    ROLE_COLORS,
+    AccessKey,
+    Account,
+    Group,
+    InlinePolicy,
+    MFADevice,
+    Policy,
+    Role,
+    User,
+    single_line_text,
+)
 from .simulation import simulate_user
 
 admin.site.site_header = "Switchrole Console administration"
@@ -276,7 +287,7 @@ class EmailLinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Other email addresses, separated by commas or new lines.",
     )
-    display_name = forms.CharField(max_length=64, required=False)
+    display_name = forms.CharField(max_length=64, required=False, validators=[single_line_text])  # goes into a Subject
     color = forms.ChoiceField(choices=[("", "Role's default")] + list(ROLE_COLORS.items()), required=False)
 
     def recipient_specs(self) -> list[str]:

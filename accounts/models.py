@@ -25,6 +25,15 @@ alias_validator = RegexValidator(
 )
 # IAM's rules for user, group and role names: up to 64 (roles) of letters, digits and +=,.@_-
 iam_name_validator = RegexValidator(r"^[\w+=,.@-]{1,64}$", "Use up to 64 letters, digits and the characters +=,.@_-")
+
+
+def single_line_text(value: str) -> None:
+    """Text that may end up in a header (an email subject, a file name): no CR, LF or other
+    control characters. (Bidi marks are allowed, and shown escaped.)"""
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value or ""):
+        raise ValidationError("Use a single line of text, without line breaks or control characters.")
+
+
 path_validator = RegexValidator(r"^/([\x21-\x7e]*/)?$", "A path starts and ends with a slash, e.g. /engineering/.")
 
 # The five colours the AWS console accepts for a role (hex without '#'), in its order.
@@ -250,7 +259,7 @@ class Role(models.Model):
         validators=[MinValueValidator(3600), MaxValueValidator(43200)],
         help_text="Seconds, 3600 to 43200 (1 to 12 hours).",
     )
-    display_name = models.CharField(max_length=64, blank=True)
+    display_name = models.CharField(max_length=64, blank=True, validators=[single_line_text])
     color = models.CharField(max_length=6, blank=True, choices=list(ROLE_COLORS.items()))
 
     class Meta:
@@ -263,7 +272,7 @@ class Role(models.Model):
     @classmethod
     def by_arn(cls, arn: str) -> Role | None:
         """The registered role with this ARN (path included), or None."""
-        match = ROLE_ARN.match(arn or "")
+        match = ROLE_ARN.fullmatch(arn or "")
         if not match:
             return None
         return (

@@ -93,7 +93,8 @@ def send_switch_link(
         "sent_by": sent_by,
         "requires_mfa": "aws:MultiFactorAuthPresent" in role.trust_policy,
     }
-    subject = f"Switch role: {display_name} in {role.account}"
+    # Header-bound: whatever is stored (validated or not), one line.
+    subject = " ".join(f"Switch role: {display_name} in {role.account}".split())
     messages = []
     for recipient in recipients:
         ctx = {**context, "recipient": recipient}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts.models import ROLE_COLORS, Account
+from accounts.models import ASCII_DIGITS, ROLE_COLORS, Account, single_line_text
 
 from . import switching
 from .converters import BucketNameConverter
@@ -14,7 +14,9 @@ class SwitchRoleForm(forms.Form):
 
     account = forms.CharField(label="Account ID or alias", max_length=63)
     roleName = forms.CharField(label="IAM role name", max_length=576)  # noqa: N815 - AWS's name
-    displayName = forms.CharField(label="Display name", max_length=64, required=False)  # noqa: N815
+    displayName = forms.CharField(  # noqa: N815
+        label="Display name", max_length=64, required=False, validators=[single_line_text]
+    )
     color = forms.ChoiceField(
         label="Display color",
         required=False,
@@ -26,7 +28,7 @@ class SwitchRoleForm(forms.Form):
         value = self.cleaned_data["account"].strip()
         account = Account.lookup(value)
         if account is None:
-            if value.isdigit():
+            if ASCII_DIGITS.fullmatch(value):
                 raise forms.ValidationError("Enter a 12-digit account ID, or an alias the console knows.")
             raise forms.ValidationError("The console knows no account with that ID or alias.")
         return account
@@ -58,7 +60,7 @@ class SwitchRoleForm(forms.Form):
         return {
             "account": params.get("account", "").strip()[:63],
             "roleName": params.get("roleName", "").strip()[:576],
-            "displayName": params.get("displayName", "").strip()[:64].rstrip(),
+            "displayName": "".join(c for c in params.get("displayName", "") if ord(c) >= 32).strip()[:64].rstrip(),
             "color": switching.normalize_color(params.get("color")),
         }
 

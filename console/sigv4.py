@@ -2,6 +2,7 @@
 
 Plain Python (hmac, hashlib): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html
 The caller supplies a lookup from access key ID to secret; this module never sees a database.
+(Django's sensitive_variables only keeps the secret out of error reports.)
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, quote
+
+from django.views.decorators.debug import sensitive_variables
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = timedelta(minutes=15)
@@ -46,6 +49,7 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
+@sensitive_variables("secret", "key")
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     key = _hmac(("AWS4" + secret).encode(), date)
     key = _hmac(key, region)
@@ -63,6 +67,7 @@ def _canonical_path(path: str) -> str:
     return quote(path or "/", safe="/-_.~%")
 
 
+@sensitive_variables("secret", "expected")
 def verify(
     *,
     method: str,
@@ -72,9 +77,15 @@ def verify(
     body: bytes,
     secret_for: Callable[[str], str | None],
     now: datetime,
+    region: str,
     service: str = "sts",
 ) -> Verified:
-    """Check the request's SigV4 signature. `headers` keys are lower-case. Raises SigV4Error."""
+    """Check the request's SigV4 signature. `headers` keys are lower-case. Raises SigV4Error.
+
+    The signature must cover the body actually received: the canonical request always uses the
+    SHA-256 of `body`, and an X-Amz-Content-Sha256 header that says anything else (including
+    UNSIGNED-PAYLOAD, which would let a body be swapped under a valid signature) is refused.
+    The credential scope must name this endpoint's `region`."""
     authorization = headers.get("authorization", "")
     if not authorization:
         raise SigV4Error("MissingAuthenticationToken", "Request is missing Authentication Token")
@@ -84,9 +95,13 @@ def verify(
     parts = match.group("credential").split("/")
     if len(parts) != 5 or parts[4] != "aws4_request":
         raise SigV4Error("IncompleteSignature", "The credential scope is not KEY/DATE/REGION/SERVICE/aws4_request.")
-    key_id, date, region, scope_service, _ = parts
+    key_id, date, scope_region, scope_service, _ = parts
     if scope_service != service:
         raise SigV4Error("SignatureDoesNotMatch", f"Credential should be scoped to correct service: '{service}'.")
+    if scope_region != region:
+        raise SigV4Error(
+            "SignatureDoesNotMatch", f"Credential should be scoped to a valid region, not '{scope_region[:32]}'."
+        )
 
     amz_date = headers.get("x-amz-date", "")
     try:
@@ -110,8 +125,11 @@ def verify(
     if "host" not in signed:
         raise SigV4Error("SignatureDoesNotMatch", "The host header must be signed.")
     canonical_headers = "".join(f"{h}:{' '.join(headers.get(h, '').split())}\n" for h in signed)
-    payload_hash = headers.get("x-amz-content-sha256") or _sha256(body)
-    if payload_hash != "UNSIGNED-PAYLOAD" and payload_hash != _sha256(body):
+    payload_hash = _sha256(body)
+    declared = headers.get("x-amz-content-sha256")
+    if declared == "UNSIGNED-PAYLOAD":
+        raise SigV4Error("SignatureDoesNotMatch", "UNSIGNED-PAYLOAD is not accepted here: sign the request body.")
+    if declared is not None and declared != payload_hash:
         raise SigV4Error("SignatureDoesNotMatch", "The request body does not match its signed hash.")
     canonical_request = "\n".join(
         [
@@ -123,10 +141,10 @@ def verify(
             payload_hash,
         ]
     )
-    scope = f"{date}/{region}/{scope_service}/aws4_request"
+    scope = f"{date}/{scope_region}/{scope_service}/aws4_request"
     string_to_sign = "\n".join([ALGORITHM, amz_date, scope, _sha256(canonical_request.encode())])
     expected = hmac.new(
-        signing_key(secret, date, region, scope_service), string_to_sign.encode(), hashlib.sha256
+        signing_key(secret, date, scope_region, scope_service), string_to_sign.encode(), hashlib.sha256
     ).hexdigest()
     if not hmac.compare_digest(expected, match.group("signature")):
         raise SigV4Error(
@@ -134,4 +152,4 @@ def verify(
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
         )
-    return Verified(key_id, region, scope_service)
+    return Verified(key_id, scope_region, scope_service)

@@ -18,7 +18,8 @@ from .models import AuditEvent, IssuedCredential
 
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-TOKEN_CODE = re.compile(r"^\d{6}$")
+TOKEN_CODE = re.compile(r"^[0-9]{6}$")  # ASCII digits: \d would take "١٢٣٤٥٦" too
+DURATION = re.compile(r"^[0-9]{1,6}$")
 MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code."
 
 
@@ -52,10 +53,10 @@ class AssumeRoleRequest:
         role_arn = params.get("RoleArn", "")
         if not role_arn:
             raise _validation("roleArn", "null", "Member must not be null")
-        if not ROLE_ARN.match(role_arn):
+        if not ROLE_ARN.fullmatch(role_arn):
             raise StsError("ValidationError", f"{role_arn} is invalid")
         session = params.get("RoleSessionName", "")
-        if not SESSION_NAME.match(session):
+        if not SESSION_NAME.fullmatch(session):
             raise _validation(
                 "roleSessionName",
                 session,
@@ -63,7 +64,7 @@ class AssumeRoleRequest:
             )
         duration = params.get("DurationSeconds")
         if duration is not None:
-            if not duration.isdigit() or not 900 <= int(duration) <= 43200:
+            if not DURATION.fullmatch(duration) or not 900 <= int(duration) <= 43200:
                 raise _validation(
                     "durationSeconds",
                     duration,
@@ -71,15 +72,15 @@ class AssumeRoleRequest:
                 )
             duration = int(duration)
         token = params.get("TokenCode")
-        if token is not None and not TOKEN_CODE.match(token):
+        if token is not None and not TOKEN_CODE.fullmatch(token):
             raise _validation("tokenCode", token, "Member must satisfy regular expression pattern: [\\d]* and length 6")
         source = params.get("SourceIdentity")
-        if source is not None and not SESSION_NAME.match(source):
+        if source is not None and not SESSION_NAME.fullmatch(source):
             raise _validation(
                 "sourceIdentity", source, "Member must satisfy regular expression pattern: [\\w+=,.@-]* and length 2-64"
             )
         external = params.get("ExternalId")
-        if external is not None and not EXTERNAL_ID.match(external):
+        if external is not None and not EXTERNAL_ID.fullmatch(external):
             raise _validation("externalId", external, "Member must have length between 2 and 1224")
         return cls(role_arn, session, duration, params.get("SerialNumber"), token, source, external)
 
