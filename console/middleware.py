@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from . import switching
 from .models import RoleSession
@@ -64,3 +65,19 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, errors.UNAVAILABLE):
             return errors.database_unavailable(request, exception)
         return None
+
+
+class NoStoreMiddleware:
+    """Pages shown to a signed-in person are never stored: not by a shared computer's browser
+    cache (the back button after sign-out), not by a proxy."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request):  # noqa: ANN001, ANN204
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        html = response.get("Content-Type", "").startswith("text/html")
+        if html and user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
+        return response

@@ -101,3 +101,19 @@ def test_password_guessing_is_throttled_per_user_without_revealing_who_exists(de
     # Success clears the count.
     assert GENERIC in attempt("alice", "guess").content.decode()
     assert sign_in(Client(), "alice").status_code == 302
+
+
+def test_the_admins_log_out_ends_the_role_session_and_records_the_sign_out(demo_world) -> None:  # noqa: ANN001
+    from accounts.models import Group, User
+    from console.models import RoleSession
+    from tests.conftest import SWITCH_TO_UPDATEAPP
+
+    Group.objects.get(name="Developers").members.add(User.objects.get(username="admin"))
+    admin = Client()
+    sign_in(admin, "admin")
+    assert admin.post("/switchrole", SWITCH_TO_UPDATEAPP).status_code == 302
+    admin.post("/admin/logout/")  # Django's own logout view, not the console's Sign out
+    stay = RoleSession.objects.get()
+    assert stay.ended_at is not None and stay.end_reason == "signed out" and stay.sealed_credentials == ""
+    assert AuditEvent.objects.filter(kind="signout", username="admin").exists()
+    assert admin.get("/").status_code == 302

@@ -39,7 +39,12 @@ def page(browser: Browser, live_server, demo_world, request) -> Iterator[Page]: 
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.base_url = live_server.url  # type: ignore[attr-defined]
+    # Every browser test also checks that the Content-Security-Policy blocked nothing the
+    # pages need (an inline script, handler or style attribute would show up here).
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
+    assert violations == [], violations
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)

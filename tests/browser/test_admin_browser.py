@@ -35,3 +35,24 @@ def test_admin_adds_bob_to_developers_and_bob_switches(page: Page, browser) -> N
     bob.get_by_role("link", name="productionapp").click()
     expect(bob.get_by_test_id("objects")).to_contain_text("config/")
     bob_context.close()
+
+
+def test_admin_log_out_ends_the_role_session_and_revoke_asks_first(page: Page) -> None:
+    from console.models import AuditEvent, RoleSession
+
+    _sign_in(page, "admin")
+    # The admin may switch too (administrators are users): give the admin a role session first.
+    page.goto(page.base_url + "/admin/accounts/role/")
+    page.get_by_role("link", name="UpdateAPP", exact=True).click()
+    # Revoke asks first (a data-confirm form handled by admin.js, not an inline handler).
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Revoke active sessions").click()
+    expect(page.locator(".messagelist")).to_have_count(0)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke active sessions").click()
+    expect(page.locator(".messagelist")).to_contain_text("Ended 0 console session(s) in UpdateAPP.")
+
+    # The admin's own "Log out" is a way out too: it writes the sign-out event.
+    page.get_by_role("button", name="Log out").click()
+    assert AuditEvent.objects.filter(kind="signout", username="admin").exists()
+    assert not RoleSession.objects.filter(ended_at=None).exists()

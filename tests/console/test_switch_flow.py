@@ -22,7 +22,7 @@ def test_alice_switches_and_lands_on_s3(alice_client: Client) -> None:
     assert response.redirect_chain[-1][0] == "/s3/"
     html = response.content.decode()
     assert 'data-testid="identity"' in html and "Prod" in html
-    assert "--role-color: #F2B0A9" in html
+    assert "identity role color-F2B0A9" in html
     session = RoleSession.objects.get(user__username="alice", ended_at=None)
     assert session.role_arn == UPDATEAPP_ARN
     # The temporary credentials really are the role's, as AWS (the emulator) sees them.
