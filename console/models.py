@@ -139,3 +139,11 @@ class IssuedCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.assumed_role_arn}"
+
+
+class MaintenanceSlot(models.Model):
+    """When a periodic job (console/maintenance.py) may run next: claimed with one conditional
+    UPDATE, so one thread of one process of one instance runs it per interval."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    next_run_at = models.DateTimeField()

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After auth and messages: ends an expired role session before any view runs.
     "console.middleware.RoleSessionMiddleware",
+    # After the response: every CLEANUP_INTERVAL_SECONDS, one process runs the housekeeping.
+    "console.maintenance.PeriodicCleanupMiddleware",
     # Innermost: turns a view's "database is locked / read-only" into a 503 page.
     "console.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -175,6 +177,10 @@ THROTTLE_RULES = {
     "sts_key": (10, 15 * 60),  # bad signatures at /sts/ per access key ID
     "sts_address": (50, 15 * 60),  # bad signatures at /sts/ per client address
 }
+
+# How often the running server ends expired and orphaned role sessions and prunes old rows
+# (`python manage.py cleanup` does the same at once). 0 turns the periodic run off.
+CLEANUP_INTERVAL_SECONDS = env.int("CLEANUP_INTERVAL_SECONDS", default=300)
 
 # --- Links, history, mail ---------------------------------------------------------------
 # Prefilled switch links (Copy link, emails) are built from this, never from the Host header.

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.http import HttpRequest
 
@@ -149,9 +148,8 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
 
 
 def remember(creds: aws.TemporaryCredentials, user: User, role_arn: str, issued_via) -> None:  # noqa: ANN001
-    """Keep what is needed to recognise these credentials when they are presented back. Records
-    are dropped a day after they expire (until then, ExpiredToken is the answer)."""
-    IssuedCredential.objects.filter(expiration__lt=clock.now() - timedelta(days=1)).delete()
+    """Keep what is needed to recognise these credentials when they are presented back. Cleanup
+    drops records a day after they expire (until then, ExpiredToken is the answer)."""
     IssuedCredential.objects.create(
         access_key_id=creds.access_key_id,
         sealed_secret=crypto.seal({"secret": creds.secret_access_key}),
