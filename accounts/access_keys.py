@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.views.decorators.debug import sensitive_variables
 
 from console import crypto
 
@@ -26,6 +27,7 @@ class AccessKeyError(ValueError):
 
 
 @transaction.atomic
+@sensitive_variables("secret")
 def create(user: User) -> tuple[AccessKey, str]:
     """A new active key and its secret (returned once; only the sealed form is kept)."""
     User.objects.select_for_update().filter(pk=user.pk).first()  # serialise the limit check
@@ -40,6 +42,7 @@ def create(user: User) -> tuple[AccessKey, str]:
     return key, secret
 
 
+@sensitive_variables("secret")
 def find_active(access_key_id: str) -> tuple[AccessKey, str] | None:
     """The active key and its secret, or None (unknown, inactive, or its user is disabled)."""
     key = AccessKey.objects.select_related("user__account").filter(access_key_id=access_key_id).first()

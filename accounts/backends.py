@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
+from django.views.decorators.debug import sensitive_variables
 
 from .models import Account, User
 
@@ -14,6 +15,7 @@ class AccountUserBackend(ModelBackend):
     time: the password hasher runs once whatever is missing (no enumeration oracle).
     """
 
+    @sensitive_variables("password")
     def authenticate(self, request, account=None, username=None, password=None, **kwargs):  # noqa: ANN001
         if username is None or password is None:
             return None

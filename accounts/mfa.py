@@ -7,6 +7,7 @@ import secrets
 
 import pyotp
 import segno
+from django.views.decorators.debug import sensitive_variables
 
 from console import audit, crypto
 from console.models import AuditEvent, RoleSession
@@ -41,6 +42,7 @@ def current_step() -> int:
     return int(clock.now().timestamp()) // STEP_SECONDS
 
 
+@sensitive_variables()
 def secret_of(device: MFADevice) -> str:
     return (crypto.unseal(device.sealed_secret) or {}).get("secret", "")
 
@@ -79,6 +81,7 @@ def _normalise(code: str) -> str:
     return "".join(code.split())
 
 
+@sensitive_variables("totp")
 def activate(device: MFADevice, code1: str, code2: str) -> bool:
     """AWS-style activation: two consecutive codes from the device."""
     totp = pyotp.TOTP(secret_of(device))
@@ -95,6 +98,7 @@ def activate(device: MFADevice, code1: str, code2: str) -> bool:
     return False
 
 
+@sensitive_variables("totp")
 def verify(device: MFADevice, code: str) -> Result:
     """Check a code from an active device. The attempt is counted against the user's budget
     before the code is compared (concurrent guesses cannot overtake the count) and the budget

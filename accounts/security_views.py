@@ -88,6 +88,7 @@ def mfa_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
+@sensitive_post_parameters("code1", "code2")
 def mfa_assign(request: HttpRequest) -> HttpResponse:
     device = getattr(request.user, "mfa_device", None)
     if device is None or device.active:

@@ -22,6 +22,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 log = logging.getLogger(__name__)
 _session_lock = threading.Lock()
@@ -137,6 +138,7 @@ def _boto_session() -> boto3.session.Session:
 
 
 @lru_cache(maxsize=128)
+@sensitive_variables("key", "secret", "token")
 def _client(
     service: str,
     endpoint: str | None,
@@ -183,6 +185,7 @@ def _as_document(value) -> dict | None:  # noqa: ANN001
 _broker_file_cache: tuple[str, int, tuple[str | None, str | None, str | None]] | None = None
 
 
+@sensitive_variables("data", "keys", "cached")
 def _broker_keys() -> tuple[str | None, str | None, str | None]:
     """The broker's keys: from AWS_BROKER_CREDENTIALS_FILE when set (re-read whenever the file
     changes, so a re-seeded emulator's new keys are picked up without a restart), else from
@@ -206,6 +209,7 @@ def _broker_keys() -> tuple[str | None, str | None, str | None]:
     return cached[2]
 
 
+@sensitive_variables("secret")
 def write_broker_credentials(path: Path, key_id: str, secret: str) -> None:
     """Write the broker's keys for the web process (mode 0600, replaced atomically)."""
     tmp = path.with_name(path.name + ".tmp")
@@ -235,6 +239,7 @@ def _with(creds: TemporaryCredentials, service: str = "s3"):
 # --- STS -----------------------------------------------------------------------------------
 
 
+@sensitive_variables("response", "c")
 def assume_role(role_arn: str, session_name: str, source_identity: str, duration_seconds: int) -> TemporaryCredentials:
     """AssumeRole with the broker's credentials. The person is named in the session name and
     the SourceIdentity, so CloudTrail shows who acted."""
@@ -576,6 +581,7 @@ class AccountAdmin:
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, "iam:CreateRole", name) from None
 
+    @sensitive_variables("key")
     def create_user_with_key(self, name: str, policy_name: str, policy: str) -> tuple[str, str]:
         """An IAM user with one inline policy and a fresh access key: (key id, secret)."""
         iam = self._c("iam")

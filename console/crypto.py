@@ -12,6 +12,7 @@ import json
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
 def _fernet() -> Fernet:
@@ -19,10 +20,12 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+@sensitive_variables("data")
 def seal(data: dict) -> str:
     return _fernet().encrypt(json.dumps(data).encode()).decode()
 
 
+@sensitive_variables("token")
 def unseal(token: str) -> dict | None:
     """The sealed data, or None when it cannot be read (e.g. SECRET_KEY rotated)."""
     try:

@@ -2,17 +2,50 @@
 
 Every setting comes from the environment (django-environ). Defaults are the secure choice;
 the README lists each variable. Nothing here talks to AWS.
+
+Any variable may instead name a file holding its value, as NAME_FILE (FileAwareEnv: Docker and
+systemd secrets), e.g. SECRET_KEY_FILE=/run/secrets/console_key. Booleans and numbers parse
+strictly: SECURE_COOKIES=ture is a startup error, not a silent "false".
 """
 
+import re
 import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+env = environ.FileAwareEnv()
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """The variable (or the contents of NAME_FILE), surrounding whitespace and newline removed."""
+    value = env.str(name, default=None)
+    return default if value is None else value.strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env_str(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use true or false (or 1/0, yes/no, on/off).")
+
+
+def env_int(name: str, default: int) -> int:
+    value = env_str(name)
+    if value is None or value == "":
+        return default
+    if not re.fullmatch(r"[0-9]{1,12}", value):  # ASCII digits: int() would take "١٠" too
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number of 0-9 digits.")
+    return int(value)
 
 
 def _secret_key() -> str:
@@ -21,7 +54,7 @@ def _secret_key() -> str:
     A self-hosted console must not ship a known key; generating it on first start keeps
     `make demo` a one-command affair while sessions survive restarts.
     """
-    key = env("SECRET_KEY", default=None)
+    key = env_str("SECRET_KEY")
     if key:
         return key
     VAR_DIR.mkdir(exist_ok=True)
@@ -33,7 +66,7 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -91,7 +124,7 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'console.sqlite3'}")}
+DATABASES = {"default": env.db_url_config(env_str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'console.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -108,19 +141,19 @@ AUTH_PASSWORD_VALIDATORS = [
 # Server-side sessions: the browser holds only an opaque key. Role credentials live in the
 # database (encrypted), never in the session cookie.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_COOKIES = env_bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto: request.is_secure() then tells the
 # truth, which matters here because it feeds aws:SecureTransport into switch decisions.
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # django-csp. Scripts and styles only from files on this site: no inline <script>, no event
@@ -150,23 +183,23 @@ STATIC_ROOT = VAR_DIR / "static"
 
 # --- AWS --------------------------------------------------------------------------------
 # Unset AWS_ENDPOINT_URL means real AWS. The run command points it at the embedded emulator.
-AWS_ENDPOINT_URL = env("AWS_ENDPOINT_URL", default=None)
-AWS_REGION = env("AWS_REGION", default="us-east-1")
+AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", default=None)
+AWS_REGION = env_str("AWS_REGION", default="us-east-1")
 # The broker principal's keys. Unset means boto3's standard chain (profile, SSO, instance role).
-AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default=None)
-AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default=None)
-AWS_SESSION_TOKEN = env("AWS_SESSION_TOKEN", default=None)
+AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", default=None)
+AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", default=None)
+AWS_SESSION_TOKEN = env_str("AWS_SESSION_TOKEN", default=None)
 # A JSON file (mode 0600) with the broker's keys, re-read when it changes: `make demo` writes it,
 # so re-seeding a restarted emulator (which issues new keys) needs no restart of the web server.
-AWS_BROKER_CREDENTIALS_FILE = env("AWS_BROKER_CREDENTIALS_FILE", default=None)
+AWS_BROKER_CREDENTIALS_FILE = env_str("AWS_BROKER_CREDENTIALS_FILE", default=None)
 # The account whose IAM-style users sign in to the console (the "development" account).
-CONSOLE_HOME_ACCOUNT_ID = env("CONSOLE_HOME_ACCOUNT_ID", default="111122223333")
+CONSOLE_HOME_ACCOUNT_ID = env_str("CONSOLE_HOME_ACCOUNT_ID", default="111122223333")
 # Requested role session length; clipped to each role's MaxSessionDuration.
-ROLE_SESSION_SECONDS = env.int("ROLE_SESSION_SECONDS", default=3600)
-DEMO_PASSWORD = env("DEMO_PASSWORD", default=None)
+ROLE_SESSION_SECONDS = env_int("ROLE_SESSION_SECONDS", default=3600)
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", default=None)
 # Uploads one web process streams at once; each holds at most one 8 MiB part in memory. Past
 # this, an upload is answered 503 with Retry-After instead of growing the process.
-MAX_CONCURRENT_UPLOADS = env.int("MAX_CONCURRENT_UPLOADS", default=8)
+MAX_CONCURRENT_UPLOADS = env_int("MAX_CONCURRENT_UPLOADS", default=8)
 
 # Failure budgets (accounts/throttle.py): (attempts, window in seconds). Each attempt is counted
 # before it is checked; a success clears the person's budget and refunds the address's.
@@ -180,17 +213,17 @@ THROTTLE_RULES = {
 
 # How often the running server ends expired and orphaned role sessions and prunes old rows
 # (`python manage.py cleanup` does the same at once). 0 turns the periodic run off.
-CLEANUP_INTERVAL_SECONDS = env.int("CLEANUP_INTERVAL_SECONDS", default=300)
+CLEANUP_INTERVAL_SECONDS = env_int("CLEANUP_INTERVAL_SECONDS", default=300)
 
 # --- Links, history, mail ---------------------------------------------------------------
 # Prefilled switch links (Copy link, emails) are built from this, never from the Host header.
-CONSOLE_BASE_URL = env("CONSOLE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [CONSOLE_BASE_URL]
 # How many recent roles each user's history keeps (favourites are kept in addition).
-ROLE_HISTORY_LENGTH = env.int("ROLE_HISTORY_LENGTH", default=10)
+ROLE_HISTORY_LENGTH = env_int("ROLE_HISTORY_LENGTH", default=10)
 # smtp+tls://user:password@host:587, consolemail:// (default: printed), filemail:///var/mail
 # (project-relative folder) or filemail:////absolute/folder
-_email = env.email_url_config(env("EMAIL_URL", default="consolemail://"))
+_email = env.email_url_config(env_str("EMAIL_URL", default="consolemail://"))
 _email.pop("OPTIONS", None)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
@@ -202,7 +235,7 @@ EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_TIMEOUT = 10
 # django-environ drops the leading slash of filemail:///abs; a relative folder is the project's.
 EMAIL_FILE_PATH = str(BASE_DIR / _email["EMAIL_FILE_PATH"]) if _email.get("EMAIL_FILE_PATH") else None
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Switchrole Console <console@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Switchrole Console <console@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from accounts import clock, mfa
 from accounts.models import ROLE_ARN, Role, User
@@ -97,6 +98,7 @@ def _mfa_age(user: User, req: AssumeRoleRequest) -> int | None:
     return 0
 
 
+@sensitive_variables("creds")
 def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws.TemporaryCredentials:
     """Decide exactly as the browser does, then broker the call. Raises StsError."""
     role = Role.by_arn(req.role_arn)
@@ -147,6 +149,7 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
     return creds
 
 
+@sensitive_variables("creds")
 def remember(creds: aws.TemporaryCredentials, user: User, role_arn: str, issued_via) -> None:  # noqa: ANN001
     """Keep what is needed to recognise these credentials when they are presented back. Cleanup
     drops records a day after they expire (until then, ExpiredToken is the answer)."""
@@ -167,6 +170,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@sensitive_variables("session_token", "secret")
 def issued(access_key_id: str, session_token: str) -> tuple[IssuedCredential, str] | None:
     """Credentials this endpoint issued, presented back with their session token. Raises
     StsError(ExpiredToken) once they have expired."""

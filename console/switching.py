@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
 
 from accounts import clock, iam, mfa
 from accounts.models import ROLE_COLORS, Account, Role, User
@@ -332,6 +333,7 @@ def on_signed_out(request: HttpRequest | None, user: User | None) -> None:
     audit.record(request, AuditEvent.Kind.SIGNOUT, user=user)
 
 
+@sensitive_variables("data")
 def credentials(session: RoleSession) -> aws.TemporaryCredentials:
     data = crypto.unseal(session.sealed_credentials) or {}
     return aws.TemporaryCredentials(

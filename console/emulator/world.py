@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Account, Group, InlinePolicy, Policy, Role, User
 from console import aws, crypto
@@ -295,6 +296,7 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
     return result
 
 
+@sensitive_variables("key", "secret")
 def seed_emulator(endpoint: str) -> tuple[str, str]:
     """Build the AWS side in a fresh emulator (auth still off). Returns the broker's keys."""
     for role in Role.objects.select_related("account"):

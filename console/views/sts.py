@@ -83,7 +83,7 @@ def _read(request: HttpRequest, request_id: str) -> tuple[bytes, dict] | HttpRes
 
 
 @csrf_exempt  # an API authenticated by SigV4 on every request, not by a browser session
-@sensitive_variables("result", "secret_for")
+@sensitive_variables("body", "params")
 def sts(request: HttpRequest) -> HttpResponse:
     request_id = str(uuid.uuid4())
     if request.method not in ("GET", "POST"):
@@ -95,6 +95,7 @@ def sts(request: HttpRequest) -> HttpResponse:
     found: dict = {}
     session_token = request.headers.get("X-Amz-Security-Token")
 
+    @sensitive_variables("result")
     def secret_for(key_id: str) -> str | None:
         if session_token:  # temporary credentials: only ones this endpoint issued are known
             result = sts_api.issued(key_id, session_token)
