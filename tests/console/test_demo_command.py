@@ -109,3 +109,86 @@ def test_busy_port_gives_one_line(tmp_path: Path) -> None:
         f"CommandError: Port {port} is already in use; run with another port, e.g. PORT={port + 1} make demo"
     ]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def _csrf(session: requests.Session, url: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', session.get(url).text).group(1)
+
+
+def _wait_for(predicate, timeout: float = 60) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_a_killed_emulator_comes_back_and_stale_role_sessions_end_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    env = _env(tmp_path, port)
+    env["AWS_BROKER_CREDENTIALS_FILE"] = str(tmp_path / "broker.json")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output = []
+        while "Press Ctrl-C" not in "".join(output[-2:]):
+            line = proc.stdout.readline()
+            assert line, "".join(output)
+            output.append(line)
+        emulator_url = re.search(r"AWS emulator:\s+(\S+)", "".join(output)).group(1)
+        assert oct((tmp_path / "broker.json").stat().st_mode & 0o777) == "0o600"
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(lambda: not _refused(base + "/signin"))
+        browser = requests.Session()
+        token = _csrf(browser, base + "/signin")
+        credentials = {"account": "example-dev", "username": "alice", "password": "demo-password-123"}
+        browser.post(base + "/signin", data={"csrfmiddlewaretoken": token, **credentials})
+        switch = {"account": "example-prod", "roleName": "UpdateAPP", "displayName": "Prod", "color": "F2B0A9"}
+        token = _csrf(browser, base + "/switchrole")
+        browser.post(base + "/switchrole", data={"csrfmiddlewaretoken": token, **switch})
+        assert "config/" in browser.get(base + "/s3/buckets/productionapp/").text
+
+        broker_file = tmp_path / "broker.json"
+        first_keys = broker_file.read_text()
+        [moto] = [pid for pid in _children(proc.pid) if "moto.server" in _cmdline(pid)]
+        os.kill(moto, signal.SIGKILL)
+        _wait_for(lambda: _refused(emulator_url + "/moto-api/"), timeout=10)
+        assert browser.get(base + "/").status_code == 200  # the console keeps serving
+        # The supervisor starts it again and seeds it: the broker's new keys land in the file last.
+        _wait_for(lambda: broker_file.read_text() != first_keys, timeout=90)
+        assert not _refused(emulator_url + "/moto-api/")
+        # The new emulator does not know the old role credentials: the stay ends with a message.
+        stale = browser.get(base + "/s3/buckets/productionapp/", allow_redirects=False)
+        assert stale.status_code == 302 and stale.headers["Location"].startswith("/switchrole?account=example-prod")
+        form = browser.get(base + stale.headers["Location"]).text
+        assert "AWS no longer accepts the credentials of Prod (InvalidAccessKeyId)" in form
+        # Switching again works: the console picked up the re-seeded broker's keys without a restart.
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        browser.post(base + "/switchrole", data={"csrfmiddlewaretoken": token, **switch})
+        assert "config/" in browser.get(base + "/s3/buckets/productionapp/").text
+
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

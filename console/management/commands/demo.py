@@ -1,8 +1,11 @@
 """`make demo`: the console on the embedded AWS emulator, seeded with the demo world.
 
-Runs two child processes (the moto server and the console's web server) and stops both on
-Ctrl-C or when either exits. The broker's keys reach the web server through its environment,
-exactly as real AWS credentials would.
+Runs two child processes (the moto server and the console's web server) and supervises them:
+Ctrl-C stops both; when the web server exits, the emulator is stopped too; when the emulator
+dies, it is started again on the same port and seeded again from the database while the console
+keeps serving. Each seeding creates new broker keys, so they reach the web server through a
+file (mode 0600, AWS_BROKER_CREDENTIALS_FILE) that the console re-reads when it changes; role
+sessions holding credentials of the old emulator are ended when the backend rejects them.
 """
 
 from __future__ import annotations
@@ -12,15 +15,30 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from console import aws
 from console.emulator import world
 from console.emulator.server import Emulator, EmulatorError, port_is_free
 
 PASSWORD_FILE = settings.VAR_DIR / "demo_password"
+RESTART_DELAYS = (0, 1, 2, 5, 10)  # seconds between attempts to bring a dead emulator back
+
+
+def broker_credentials_file() -> Path:
+    return Path(settings.AWS_BROKER_CREDENTIALS_FILE or settings.VAR_DIR / "broker-credentials.json")
+
+
+def seed(emulator: Emulator) -> None:
+    """Build the demo world in a fresh emulator, turn IAM auth on, hand the broker's new keys
+    to the web server."""
+    key_id, secret = world.seed_emulator(emulator.url)
+    emulator.enable_auth()
+    aws.write_broker_credentials(broker_credentials_file(), key_id, secret)
 
 
 def remembered_password() -> str | None:
@@ -90,8 +108,7 @@ class Command(BaseCommand):
         )
         try:
             emulator.start()
-            key_id, secret = world.seed_emulator(emulator.url)
-            emulator.enable_auth()
+            seed(emulator)
         except (EmulatorError, OSError) as exc:
             emulator.stop()
             raise CommandError(f"Could not start the AWS emulator: {exc}") from None
@@ -99,14 +116,14 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "AWS_ENDPOINT_URL": emulator.url,
-            "AWS_ACCESS_KEY_ID": key_id,
-            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_BROKER_CREDENTIALS_FILE": str(broker_credentials_file()),
             "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "false"),  # plain HTTP on loopback
             "CONSOLE_BASE_URL": os.environ.get("CONSOLE_BASE_URL", f"http://127.0.0.1:{port}"),
             # Emails (switch links) land as files a newcomer can open.
             "EMAIL_URL": os.environ.get("EMAIL_URL", "filemail:///var/mail"),
         }
-        env.pop("AWS_SESSION_TOKEN", None)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            env.pop(name, None)  # the broker's keys come from the file, and change with each seeding
         web = subprocess.Popen(
             [
                 sys.executable,
@@ -154,7 +171,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            while web.poll() is None and emulator.process and emulator.process.poll() is None:
+            while web.poll() is None:
+                if emulator.process is None or emulator.process.poll() is not None:
+                    self._restart(emulator, web)
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
@@ -167,3 +186,28 @@ class Command(BaseCommand):
                     web.kill()
             emulator.stop()
             self.stdout.write("Stopped the console and the AWS emulator.")
+
+    def _restart(self, emulator: Emulator, web: subprocess.Popen) -> None:
+        """The emulator died: start it again on the same port (the web server's AWS_ENDPOINT_URL)
+        and seed it again, retrying with growing pauses. The console keeps serving meanwhile;
+        S3 pages say AWS is unreachable until the emulator is back."""
+        status = emulator.process.returncode if emulator.process else None
+        self.stderr.write(f"The AWS emulator stopped (status {status}); starting it again on {emulator.url}.")
+        emulator.stop()
+        for delay in RESTART_DELAYS + (RESTART_DELAYS[-1],) * 1000:
+            time.sleep(delay)
+            if web.poll() is not None:
+                return
+            try:
+                emulator.start()
+                seed(emulator)
+            except (EmulatorError, OSError) as exc:
+                emulator.stop()
+                self.stderr.write(f"Could not restart the AWS emulator yet: {exc}")
+                continue
+            self.stdout.write(
+                f"The AWS emulator is back at {emulator.url}, seeded again. Role sessions from before the restart "
+                "end when they are next used; switch again."
+            )
+            self.stdout.flush()
+            return
