@@ -131,7 +131,7 @@ class ReauthForm(ThrottledForm):
             if result is not mfa.Result.OK:
                 mfa.audit_failure(self.request, self.device, result)
                 if result is mfa.Result.LOCKED:
-                    self.throttled = throttle.Throttled(throttle.MFA, mfa.retry_after(self.device))
+                    self.throttled = throttle.Throttled(throttle.MFA, max(1, mfa.retry_after(self.device)))
                 self.add_error("mfa_code", mfa.MESSAGES[result])
         return data
 

@@ -142,7 +142,7 @@ def check_form(request, device: MFADevice, form) -> bool:  # noqa: ANN001
         return True
     audit_failure(request, device, result)
     if result is Result.LOCKED:
-        form.retry_after = retry_after(device)
+        form.retry_after = max(1, retry_after(device))
     form.add_error("code", MESSAGES[result])
     return False
 

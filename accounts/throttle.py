@@ -64,15 +64,13 @@ def _key(rule: Rule, identity: str) -> str:
 def _count(rule: Rule, identity: str) -> int | None:
     """Count one attempt. None when counted; otherwise the seconds until the budget refills."""
     key = _key(rule, identity)
-    for _ in range(3):  # only loops when another request created or reset the row meanwhile
+    for _ in range(5):  # loops only when another request created or reset the row meanwhile
         now = clock.now()
         if Throttle.objects.filter(key=key, expires_at__gt=now, count__lt=rule.limit).update(count=F("count") + 1):
             return None
         if Throttle.objects.filter(key=key, expires_at__lte=now).update(count=1, expires_at=now + rule.window):
             return None
-        row = Throttle.objects.filter(key=key).values_list("expires_at", flat=True).first()
-        if row is not None and row > now:
-            return max(1, math.ceil((row - now).total_seconds()))
+        row = Throttle.objects.filter(key=key).values_list("count", "expires_at").first()
         if row is None:
             try:
                 with transaction.atomic():
@@ -80,6 +78,10 @@ def _count(rule: Rule, identity: str) -> int | None:
                 return None
             except IntegrityError:
                 continue  # created by a concurrent request: count against that row
+        count, expires_at = row
+        if count >= rule.limit and expires_at > now:
+            return max(1, math.ceil((expires_at - now).total_seconds()))
+        # Created or reset by another request since the UPDATEs above: count against it.
     return math.ceil(rule.window.total_seconds())  # contended that hard: refuse, to be safe
 
 
