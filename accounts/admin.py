@@ -191,10 +191,11 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         device = getattr(obj, "mfa_device", None)
         if not device or not device.active:
             return "None assigned"
+        # format_html escapes its arguments into strings first, so the date is formatted here.
         return format_html(
-            "{} (assigned {:%Y-%m-%d}) — use the “Deactivate MFA device” action to remove it",
+            "{} (assigned {}) — use the “Deactivate MFA device” action on the users list to remove it",
             device.serial,
-            device.enabled_at,
+            f"{device.enabled_at:%Y-%m-%d}",
         )
 
     @admin.action(description="Deactivate MFA device")
@@ -412,14 +413,12 @@ class RoleAdmin(AuditedAdmin):
             loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
             plain = switching.decide_for(user, role, **loaded)
             with_mfa = plain if plain.allowed else switching.decide_for(user, role, mfa_age=0, **loaded)
-            rows.append(
-                {
-                    "user": user,
-                    "decision": plain,
-                    "with_mfa": with_mfa,
-                    "reason": "" if plain.allowed else switching.explain(plain, user, role.arn),
-                }
+            reason = (
+                ""
+                if plain.allowed
+                else switching.explain(plain, user, role.arn, subject=user.username, with_mfa=with_mfa)
             )
+            rows.append({"user": user, "decision": plain, "with_mfa": with_mfa, "reason": reason})
         return render(
             request,
             "admin/accounts/role/who_can_switch.html",
@@ -471,7 +470,8 @@ class RoleAdmin(AuditedAdmin):
                 elif switching.decide_for(user, role, mfa_age=0, **loaded).allowed:
                     cells.append(("mfa", "MFA", "Allowed after an MFA check"))
                 else:
-                    cells.append(("refused", "✗", switching.explain(decision, user, role.arn, own)))
+                    reason = switching.explain(decision, user, role.arn, own, subject=user.username)
+                    cells.append(("refused", "✗", reason))
             matrix.append((user, cells))
         return render(
             request,

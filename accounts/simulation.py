@@ -25,6 +25,10 @@ def simulate_user(
     knows, and no resource policy given, its trust policy is used: exactly the switch decision.
     A `bucket_policy` applies to S3 resources, `resource_policy` to the others."""
     context = {**switching.decision_context(user), **(extra_context or {})}
+    # "Without MFA" is the console's default, not a fact the administrator gave: a decision that
+    # turns on it lists aws:MultiFactorAuthPresent as missing, so they know to supply it.
+    given = {k.lower() for k in extra_context or {}}
+    assumed = frozenset() if "aws:multifactorauthpresent" in given else frozenset({"aws:MultiFactorAuthPresent"})
     principal = Principal(user.arn, user.account.account_id)
     identity, boundary = user.identity_policies(), user.boundary_policies()
     results = []
@@ -37,6 +41,6 @@ def simulate_user(
                 role = Role.by_arn(resource)
                 if role is not None:
                     policy, kind = role.parsed_trust_policy(), "trust"
-            sim = simulate.Simulation(identity, principal, context, boundary, policy, resource_owner, kind)
+            sim = simulate.Simulation(identity, principal, context, boundary, policy, resource_owner, kind, assumed)
             results += sim.run([action], [resource])["EvaluationResults"]
     return {"EvaluationResults": results}

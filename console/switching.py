@@ -147,19 +147,46 @@ def has_own_policies(user: User) -> bool:
     return user.inline_policies.exists() or user.managed_policies.exists()
 
 
-def explain(decision: iam.AssumeRoleDecision, user: User, role_arn: str, own_policies: bool | None = None) -> str:
+def explain(
+    decision: iam.AssumeRoleDecision,
+    user: User,
+    role_arn: str,
+    own_policies: bool | None = None,
+    *,
+    subject: str | None = None,
+    with_mfa: iam.AssumeRoleDecision | None = None,
+) -> str:
     """The refusal in words a person understands. `own_policies` (does the user have policies of
-    their own, beyond their groups'?) may be passed in when explaining many decisions."""
+    their own, beyond their groups'?) may be passed in when explaining many decisions.
+
+    By default it speaks to the user ("Your groups' policies..."). With `subject` (a username) it
+    speaks about them, for administrators ("alice's groups' policies..."); an administrator may
+    also learn that the role exists and that its trust policy is what refuses. `with_mfa`, the
+    decision with a fresh MFA check, turns a refusal that only MFA would lift into exactly that."""
     action = "sts:AssumeRole"
+    if subject is not None and with_mfa is not None and with_mfa.allowed and not decision.allowed:
+        device = (
+            f"{subject} has an MFA device and is asked for a code when switching"
+            if mfa.active_device(user)
+            else f"{subject} has no MFA device yet: assign one first"
+        )
+        return f"Allowed only with MFA: the trust policy of {role_arn} requires a recent MFA check; {device}."
+    yours = f"{subject}'s" if subject is not None else "Your"
     if decision.refused_by == "identity":
         if decision.identity.decision == "explicitDeny":
             where = ", ".join(str(m) for m in decision.identity.denies)
             return f"An explicit Deny in {where} refuses {action} on {role_arn}."
         own = has_own_policies(user) if own_policies is None else own_policies
-        whose = "Your policies and your groups' policies" if own else "Your groups' policies"
+        theirs = f"{subject}'s" if subject is not None else "your"
+        whose = f"{yours} policies and {theirs} groups' policies" if own else f"{yours} groups' policies"
         return f"{whose} do not allow {action} on {role_arn}."
     if decision.refused_by == "boundary":
-        return f"Your permissions boundary does not allow {action} on {role_arn}."
+        return f"{yours} permissions boundary does not allow {action} on {role_arn}."
+    if subject is not None:
+        if decision.trust.decision == "explicitDeny":
+            where = ", ".join(str(m) for m in decision.trust.denies)
+            return f"An explicit Deny in {where} refuses {subject} {action} on {role_arn}."
+        return f"The trust policy of {role_arn} does not allow {subject} to assume it."
     # Same words whether the role is unknown or its trust policy refuses: a caller allowed to
     # ask learns nothing more than AWS would tell them.
     return f"Role {role_arn} does not exist, or its trust policy does not allow you to assume it."

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
 from .operators import NEGATED as _NEGATED
@@ -156,6 +156,53 @@ def conditions_hold(conditions: Sequence[Condition], context: Mapping[str, objec
     return all(condition_holds(c, context, variables) for c in conditions)
 
 
-def missing_keys(conditions: Sequence[Condition], context: Mapping[str, object]) -> list[str]:
-    """Condition keys the request context lacks (for the simulator's MissingContextValues)."""
-    return sorted({c.key for c in conditions if c.key not in context})
+# Condition keys as AWS spells them (keys match case-insensitively, but people read them), for the
+# keys the console supplies and a few other common global ones. Others are shown as written.
+_AWS_SPELLING = {
+    key.lower(): key
+    for key in (
+        "aws:CalledVia",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:MultiFactorAuthAge",
+        "aws:MultiFactorAuthPresent",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalType",
+        "aws:RequestedRegion",
+        "aws:SecureTransport",
+        "aws:SourceAccount",
+        "aws:SourceArn",
+        "aws:SourceIdentity",
+        "aws:SourceIp",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:TokenIssueTime",
+        "aws:userid",
+        "aws:username",
+        "aws:ViaAWSService",
+        "sts:ExternalId",
+        "sts:RoleSessionName",
+        "sts:SourceIdentity",
+    )
+}
+_AWS_TAG_PREFIXES = ("aws:PrincipalTag/", "aws:RequestTag/", "aws:ResourceTag/")
+
+
+def display_key(condition: Condition) -> str:
+    """The condition key as AWS writes it (`aws:MultiFactorAuthAge`), else as the policy does."""
+    if condition.key in _AWS_SPELLING:
+        return _AWS_SPELLING[condition.key]
+    for prefix in _AWS_TAG_PREFIXES:
+        if condition.key.startswith(prefix.lower()):
+            return prefix + (condition.name or condition.key)[len(prefix) :]
+    return condition.name or condition.key
+
+
+def missing_keys(
+    conditions: Sequence[Condition], context: Mapping[str, object], assumed: Collection[str] = ()
+) -> list[str]:
+    """Condition keys the request context lacks, or holds only as an assumed default (lower-cased
+    names in `assumed`), as AWS spells them: the simulator's MissingContextValues."""
+    return sorted({display_key(c) for c in conditions if c.key not in context or c.key in assumed}, key=str.lower)

@@ -48,9 +48,21 @@ class Request:
     action: str
     resource: str
     context: Mapping[str, object] = field(default_factory=dict)
+    # Context keys whose values the caller did not give but a default filled in (the simulator's
+    # "signed in without MFA"): the decision uses them, and they are reported as missing.
+    assumed: frozenset[str] = frozenset()
 
     def lowered_context(self) -> dict[str, object]:
         return {k.lower(): v for k, v in self.context.items()}
+
+
+def _merge_missing(*groups: Sequence[str]) -> tuple[str, ...]:
+    """Missing context keys from several places, once each (keys are case-insensitive)."""
+    seen: dict[str, str] = {}
+    for group in groups:
+        for key in group:
+            seen.setdefault(key.lower(), key)
+    return tuple(sorted(seen.values(), key=str.lower))
 
 
 @dataclass(frozen=True)
@@ -163,15 +175,16 @@ def evaluate_policies(
     `missing_context` lists the condition keys, absent from the request, of the statements that
     cover the request: the decision may depend on them."""
     ctx = request.lowered_context()
+    assumed = {k.lower() for k in request.assumed}
     matched: list[MatchedStatement] = []
-    missing: set[str] = set()
+    missing: list[str] = []
     for policy in policies:
         for statement in policy.statements:
             covers, via = _statement_matches(statement, request, ctx, bounded)
             if not covers:
                 continue
             if statement.conditions:
-                missing.update(missing_keys(statement.conditions, ctx))
+                missing += missing_keys(statement.conditions, ctx, assumed)
                 if not conditions_hold(statement.conditions, ctx, policy.variables_enabled):
                     continue
             matched.append(MatchedStatement(policy.name, statement.label, statement.effect, via, source))
@@ -182,7 +195,7 @@ def evaluate_policies(
         decision = "allowed"
     else:
         decision = "implicitDeny"
-    return Decision(decision, tuple(matched), tuple(sorted(missing)))
+    return Decision(decision, tuple(matched), _merge_missing(missing))
 
 
 def owner_from_arn(arn: str) -> str | None:
@@ -282,8 +295,12 @@ def evaluate_request(
         refused_by = "boundary"
     else:
         refused_by = "resource"
-    missing = set(identity.missing_context) | set(resource.missing_context if resource else ())
-    return Evaluation(decision, identity, resource, boundary, refused_by, tuple(matched), tuple(sorted(missing)))
+    missing = _merge_missing(
+        identity.missing_context,
+        boundary.missing_context if boundary else (),
+        resource.missing_context if resource else (),
+    )
+    return Evaluation(decision, identity, resource, boundary, refused_by, tuple(matched), missing)
 
 
 def evaluate(

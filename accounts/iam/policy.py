@@ -23,6 +23,7 @@ class Condition:
     operator: str  # as written, e.g. "ForAnyValue:StringLikeIfExists"
     key: str  # lower-cased
     values: tuple[str, ...]
+    name: str = field(default="", compare=False)  # the key as written, for messages
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _conditions(value: Any, where: str) -> tuple[Condition, ...]:
             values = raw if isinstance(raw, list) else [raw]
             if not all(isinstance(v, (str, bool, int, float)) for v in values):
                 raise PolicyError(f"Condition {operator} {key} in {where} has a value that is not a scalar.")
-            out.append(Condition(operator, key.lower(), tuple(_scalar(v) for v in values)))
+            out.append(Condition(operator, key.lower(), tuple(_scalar(v) for v in values), key))
     return tuple(out)
 
 

@@ -196,6 +196,8 @@ class Simulation:
     resource_policy: Policy | None = None
     resource_owner: str | None = None
     resource_kind: ResourceKind = "generic"
+    # Context keys filled in by default rather than given (see Request.assumed).
+    assumed: frozenset[str] = frozenset()
 
     def run(self, actions: Sequence[str], resources: Sequence[str]) -> dict:
         results = []
@@ -218,7 +220,7 @@ class Simulation:
 
     def decide(self, action: str, resource: str) -> Decision:
         return evaluate(
-            Request(self.principal, action, resource, self.context),
+            Request(self.principal, action, resource, self.context, self.assumed),
             self.identity,
             resource_policies=[self.resource_policy] if self.resource_policy else (),
             permissions_boundary=self.boundary,

@@ -257,7 +257,7 @@ def test_who_can_switch_matches_the_engine(admin_client: Client) -> None:
         "Developers/AllowSwitchToUpdateAPP (SwitchToUpdateAPP); UpdateAPP trust policy (TrustDevelopmentAccount)"
         in html
     )
-    assert "Your groups&#x27; policies do not allow sts:AssumeRole on " + UPDATEAPP in html
+    assert "bob&#x27;s groups&#x27; policies do not allow sts:AssumeRole on " + UPDATEAPP in html
 
 
 def test_access_matrix(admin_client: Client) -> None:

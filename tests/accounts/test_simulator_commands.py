@@ -84,7 +84,7 @@ def test_missing_context_values_are_reported() -> None:
         "EvaluationResults"
     ]
     assert result["EvalDecision"] == "implicitDeny"
-    assert result["MissingContextValues"] == ["aws:multifactorauthpresent"]
+    assert result["MissingContextValues"] == ["aws:MultiFactorAuthPresent"]
     [with_mfa] = run(
         "simulate_custom_policy",
         "--policy-input-list",

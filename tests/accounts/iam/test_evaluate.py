@@ -455,3 +455,64 @@ def test_role_arn_principal_matches_its_sessions() -> None:
     assert assume([IDENTITY_ALLOW], [trust], principal=session).allowed
     other = Principal(f"arn:aws:sts::{DEV}:assumed-role/Other/alice", DEV)
     assert not assume([IDENTITY_ALLOW], [trust], principal=other).allowed
+
+
+def test_missing_context_keys_are_spelled_as_aws_writes_them() -> None:
+    """Keys match case-insensitively, but the simulator shows AWS's spelling for global keys
+    (whatever case the policy used) and other keys as the policy wrote them, once each."""
+    policy = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": "*",
+                    "Condition": {
+                        "Bool": {"aws:multifactorauthpresent": "true"},
+                        "NumericLessThan": {"AWS:MULTIFACTORAUTHAGE": "3600"},
+                        "StringEquals": {"aws:principaltag/CostCenter": "42", "myservice:SomeKey": "x"},
+                    },
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": "*",
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                },
+            ],
+        }
+    )
+    decision = evaluate(Request(ALICE, "sts:AssumeRole", "*"), [policy])
+    assert decision.missing_context == (
+        "aws:MultiFactorAuthAge",
+        "aws:MultiFactorAuthPresent",
+        "aws:PrincipalTag/CostCenter",
+        "myservice:SomeKey",
+    )
+
+
+def test_assumed_context_keys_decide_and_are_reported_missing() -> None:
+    """A key filled in by default (the simulator's "without MFA") is used for the decision, so a
+    Deny on it applies, and it is still listed for the person to supply."""
+    policy = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                {
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+                },
+            ],
+        }
+    )
+    context = {"aws:MultiFactorAuthPresent": False}
+    assumed = evaluate(
+        Request(ALICE, "s3:GetObject", "*", context, frozenset({"aws:MultiFactorAuthPresent"})), [policy]
+    )
+    assert assumed.decision == "explicitDeny" and assumed.missing_context == ("aws:MultiFactorAuthPresent",)
+    given = evaluate(Request(ALICE, "s3:GetObject", "*", context), [policy])
+    assert given.decision == "explicitDeny" and given.missing_context == ()

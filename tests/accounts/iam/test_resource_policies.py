@@ -816,7 +816,7 @@ def test_missing_context_lists_the_keys_of_statements_that_cover_the_request() -
         }
     )
     result = evaluate_request(Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", {}), [policy])
-    assert result.decision == "explicitDeny" and result.missing_context == ("aws:sourceip",)
+    assert result.decision == "explicitDeny" and result.missing_context == ("aws:SourceIp",)
     inside = evaluate_request(
         Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SourceIp": "10.1.1.1"}), [policy]
     )
