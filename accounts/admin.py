@@ -6,43 +6,51 @@ documents are validated by the IAM engine (errors block the save, warnings are s
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group as DjangoGroup
+from django.db import models
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from console import audit, aws, emails, links, managed, switching
 from console.models import AuditEvent
+from console.templatetags.arns import arn as arn_filter
 
 from . import iam
+from .email_link import EmailLinkForm
 from .iam import simulate
-from .models import (
-    ROLE_COLORS,
-    AccessKey,
-    Account,
-    Group,
-    InlinePolicy,
-    MFADevice,
-    Policy,
-    Role,
-    User,
-    single_line_text,
-)
+from .models import AccessKey, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
 from .simulation import simulate_user
+from .widgets import PolicyEditor
 
 admin.site.site_header = "Switchrole Console administration"
 admin.site.site_title = "Switchrole Console"
 admin.site.index_template = "admin/console_index.html"
+admin.site.site_url = None  # the header's brand already leads to the console
 admin.site.unregister(DjangoGroup)  # IAM groups replace Django's permission groups here
+
+
+def arn_html(value: str) -> str:
+    """An ARN for an admin page: escaped, breaking only after / and : (see templatetags/arns)."""
+    return arn_filter(value) if value else "—"
 
 
 class AuditedAdmin(admin.ModelAdmin):
     """Records every add, change and delete in the console's audit log, with who made it."""
+
+    formfield_overrides = {models.TextField: {"widget": PolicyEditor}}  # the only text fields: policies
+
+    @admin.display(description="ARN")
+    def arn_display(self, obj):  # noqa: ANN001, ANN201
+        return arn_html(obj.arn) if obj.pk else "—"
 
     def _audit(self, request, obj, verb: str, message: str = "") -> None:  # noqa: ANN001
         detail = f"{verb} {obj._meta.verbose_name} {obj}"
@@ -100,10 +108,22 @@ class AccountAdmin(AuditedAdmin):
 
 
 class InlinePolicyInline(admin.StackedInline):
+    """A user's or a group's inline policies: its name and document (the owner is the page's)."""
+
     model = InlinePolicy
+    fields = ["name", "document"]
     extra = 0
     verbose_name = "inline policy"
     verbose_name_plural = "inline policies"
+    formfield_overrides = {models.TextField: {"widget": PolicyEditor}}
+
+
+class UserInlinePolicyInline(InlinePolicyInline):
+    fk_name = "user"
+
+
+class GroupInlinePolicyInline(InlinePolicyInline):
+    fk_name = "group"
 
 
 class GroupMembershipInline(admin.TabularInline):
@@ -122,11 +142,11 @@ class ConsoleUserCreationForm(AdminUserCreationForm):
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     add_form = ConsoleUserCreationForm
-    list_display = ["username", "account", "mfa", "is_staff", "is_active", "must_change_password", "last_login"]
+    list_display = ["username", "account", "mfa", "staff", "active", "new_password", "last_sign_in"]
     list_filter = ["is_staff", "is_active", "iam_groups"]
-    readonly_fields = ["unique_id", "arn", "mfa_status", "last_login", "date_joined"]
+    readonly_fields = ["unique_id", "arn_display", "mfa_status", "last_login", "date_joined"]
     fieldsets = [
-        (None, {"fields": ["account", "username", "path", "unique_id", "arn"]}),
+        (None, {"fields": ["account", "username", "path", "unique_id", "arn_display"]}),
         (
             "Password",
             {
@@ -168,7 +188,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         ),
     ]
     filter_horizontal = ["managed_policies"]
-    inlines = [GroupMembershipInline, InlinePolicyInline]
+    inlines = [GroupMembershipInline, UserInlinePolicyInline]
     inline_policy_kind = "user"
     actions = ["deactivate_mfa"]
 
@@ -180,6 +200,23 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
     def get_inlines(self, request, obj):  # noqa: ANN001, ANN201
         return self.inlines if obj else []
+
+    # Short column titles and dates, so the list fits beside the filters at 1280 px.
+    @admin.display(description="staff", boolean=True, ordering="is_staff")
+    def staff(self, obj):  # noqa: ANN001, ANN201
+        return obj.is_staff
+
+    @admin.display(description="active", boolean=True, ordering="is_active")
+    def active(self, obj):  # noqa: ANN001, ANN201
+        return obj.is_active
+
+    @admin.display(description="must change password", boolean=True, ordering="must_change_password")
+    def new_password(self, obj):  # noqa: ANN001, ANN201
+        return obj.must_change_password
+
+    @admin.display(description="last sign-in (UTC)", ordering="last_login")
+    def last_sign_in(self, obj):  # noqa: ANN001, ANN201
+        return f"{timezone.localtime(obj.last_login, UTC):%Y-%m-%d %H:%M}" if obj.last_login else "never"
 
     @admin.display(description="MFA", boolean=True)
     def mfa(self, obj):  # noqa: ANN001, ANN201
@@ -194,7 +231,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         # format_html escapes its arguments into strings first, so the date is formatted here.
         return format_html(
             "{} (assigned {}) — use the “Deactivate MFA device” action on the users list to remove it",
-            device.serial,
+            arn_html(device.serial),
             f"{device.enabled_at:%Y-%m-%d}",
         )
 
@@ -242,7 +279,7 @@ class MFADeviceAdmin(AuditedAdmin):
 class GroupAdmin(AuditedAdmin):
     list_display = ["name", "account", "path", "member_count"]
     filter_horizontal = ["members", "managed_policies"]
-    inlines = [InlinePolicyInline]
+    inlines = [GroupInlinePolicyInline]
     inline_policy_kind = "group"
 
     @admin.display(description="members")
@@ -253,8 +290,8 @@ class GroupAdmin(AuditedAdmin):
 @admin.register(Policy)
 class PolicyAdmin(AuditedAdmin):
     list_display = ["name", "account", "description", "attachment_count"]
-    readonly_fields = ["arn", "attached_to"]
-    fields = ["account", "name", "arn", "description", "document", "attached_to"]
+    readonly_fields = ["arn_display", "attached_to"]
+    fields = ["account", "name", "arn_display", "description", "document", "attached_to"]
 
     @admin.display(description="attachments")
     def attachment_count(self, obj):  # noqa: ANN001, ANN201
@@ -273,39 +310,15 @@ class PolicyAdmin(AuditedAdmin):
         self.warn_policy(request, obj.document, "managed", f"Policy {obj.name}")
 
 
-class EmailLinkForm(forms.Form):
-    users = forms.ModelMultipleChoiceField(
-        User.objects.filter(is_active=True), required=False, widget=forms.CheckboxSelectMultiple
-    )
-    groups = forms.ModelMultipleChoiceField(
-        Group.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Every member with an email address receives the link.",
-    )
-    addresses = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Other email addresses, separated by commas or new lines.",
-    )
-    display_name = forms.CharField(max_length=64, required=False, validators=[single_line_text])  # goes into a Subject
-    color = forms.ChoiceField(choices=[("", "Role's default")] + list(ROLE_COLORS.items()), required=False)
-
-    def recipient_specs(self) -> list[str]:
-        data = self.cleaned_data
-        specs = [u.username for u in data["users"]] + [f"group:{g.name}" for g in data["groups"]]
-        return specs + [a.strip() for a in data["addresses"].replace(",", "\n").splitlines() if a.strip()]
-
-
 @admin.register(Role)
 class RoleAdmin(AuditedAdmin):
     list_display = ["name", "account", "path", "max_session_duration", "requires_mfa_display", "active_sessions"]
-    readonly_fields = ["arn", "requires_mfa_display", "aws_status", "active_sessions"]
+    readonly_fields = ["arn_display", "requires_mfa_display", "aws_status", "active_sessions"]
     fields = [
         "account",
         "path",
         "name",
-        "arn",
+        "arn_display",
         "description",
         "trust_policy",
         "permissions_policy",
@@ -378,13 +391,12 @@ class RoleAdmin(AuditedAdmin):
 
     def email_link_view(self, request, role_id: int):  # noqa: ANN001, ANN201
         role = self._role(request, role_id)
-        form = EmailLinkForm(request.POST or None)
+        form = EmailLinkForm(request.POST if request.method == "POST" else None)
+        refusals: list[str] = []
         if request.method == "POST" and form.is_valid():
-            try:
-                recipients = emails.resolve(form.recipient_specs())
-            except emails.RecipientError as exc:
-                form.add_error(None, str(exc))
-            else:
+            refusals = form.refusals(role)
+            if not refusals or form.cleaned_data["send_anyway"]:
+                recipients = form.recipients()
                 sent = emails.send_switch_link(
                     role,
                     recipients,
@@ -398,13 +410,21 @@ class RoleAdmin(AuditedAdmin):
                     role_arn=role.arn,
                     detail=", ".join(r.email for r in recipients),
                 )
-                self.message_user(request, f"Sent the switch link for {role.name} to {sent} recipient(s).")
+                self.message_user(
+                    request, f"Sent the switch link for {role.name} to {sent} recipient(s).", messages.SUCCESS
+                )
+                for refusal in refusals:
+                    self.message_user(request, refusal, messages.WARNING)
                 return redirect("admin:accounts_role_change", role.pk)
-        return render(
+        context = self._context(
             request,
-            "admin/accounts/role/email_link.html",
-            self._context(request, f"Email switch link: {role.name}", role=role, form=form, link=links.for_role(role)),
+            f"Email switch link: {role.name}",
+            role=role,
+            form=form,
+            link=links.for_role(role),
+            refusals=refusals,
         )
+        return render(request, "admin/accounts/role/email_link.html", context)
 
     def who_can_switch_view(self, request, role_id: int):  # noqa: ANN001, ANN201
         role = self._role(request, role_id)
@@ -480,7 +500,7 @@ class RoleAdmin(AuditedAdmin):
         )
 
     def simulator_view(self, request):  # noqa: ANN001, ANN201
-        form = SimulatorForm(request.POST or None)
+        form = SimulatorForm(request.POST if request.method == "POST" else None)
         results = None
         if request.method == "POST" and form.is_valid():
             try:
@@ -506,19 +526,19 @@ class SimulatorForm(forms.Form):
     )
     policies = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
+        widget=PolicyEditor(),
         label="Identity policies",
         help_text="One policy document (JSON), or several separated by a line with ---.",
     )
     resource_policy = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=PolicyEditor(),
         help_text="Optional resource-based policy for resources that are not S3 buckets or objects, e.g. a "
         "role's trust policy (no Resource element) or another service's policy.",
     )
     bucket_policy = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=PolicyEditor(),
         help_text="Optional S3 bucket policy, applied to the S3 resources (arn:aws:s3:::bucket, "
         "arn:aws:s3:::bucket/key). It needs Principal and Resource.",
     )

@@ -4,7 +4,7 @@ from django.urls import include, path, register_converter
 from accounts import views as account_views
 
 from .converters import BucketNameConverter
-from .views import history, home, s3, sts, switchrole
+from .views import assets, history, home, s3, sts, switchrole
 
 register_converter(BucketNameConverter, "bucket")
 
@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("admin/login/", account_views.admin_login),  # before the admin's own login
     path("admin/", admin.site.urls),
+    path("favicon.ico", assets.favicon),
 ]
 
 handler500 = "console.views.errors.server_error"

@@ -15,3 +15,13 @@ def page_text(response: HttpResponse | str) -> str:
     raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S)
     raw = re.sub(r"<wbr>", "", raw)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw))).strip()
+
+
+def table_rows(response: HttpResponse | str, table_id: str) -> list[list[str]]:
+    """The body rows of the table with that id, each a list of its cells' text."""
+    raw = response if isinstance(response, str) else response.content.decode()
+    table = re.search(rf'<table[^>]*\bid="{table_id}"[^>]*>(.*?)</table>', raw, re.S)
+    assert table, f"no table #{table_id}"
+    body = re.search(r"<tbody>(.*?)</tbody>", table.group(1), re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1) if body else "", re.S)
+    return [[page_text(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)] for row in rows]

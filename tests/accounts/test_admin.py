@@ -12,6 +12,7 @@ from accounts.models import Account, Group, InlinePolicy, Policy, Role, User
 from console import aws, managed, switching
 from console.models import AuditEvent, RoleSession
 from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, sign_in
+from tests.pages import page_text, table_rows
 
 UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
@@ -103,8 +104,8 @@ def test_add_user_with_iam_rules_in_the_home_account(admin_client: Client) -> No
     assert ok.status_code == 302
     carol = User.objects.get(username="carol")
     assert carol.account == dev and carol.must_change_password and carol.unique_id.startswith("AIDA")
-    change = admin_client.get(f"/admin/accounts/user/{carol.pk}/change/").content.decode()
-    assert "arn:aws:iam::111122223333:user/carol" in change and carol.unique_id in change
+    change = page_text(admin_client.get(f"/admin/accounts/user/{carol.pk}/change/"))
+    assert "ARN: arn:aws:iam::111122223333:user/carol" in change and carol.unique_id in change
 
 
 def test_require_a_new_password_at_next_sign_in(demo_world) -> None:  # noqa: ANN001
@@ -257,7 +258,7 @@ def test_who_can_switch_matches_the_engine(admin_client: Client) -> None:
         "Developers/AllowSwitchToUpdateAPP (SwitchToUpdateAPP); UpdateAPP trust policy (TrustDevelopmentAccount)"
         in html
     )
-    assert "bob&#x27;s groups&#x27; policies do not allow sts:AssumeRole on " + UPDATEAPP in html
+    assert "bob's groups' policies do not allow sts:AssumeRole on " + UPDATEAPP in page_text(html)
 
 
 def test_access_matrix(admin_client: Client) -> None:
@@ -358,7 +359,7 @@ def test_policy_simulator_bucket_policy_field(admin_client: Client) -> None:
         "resource_owner": "",
     }
     html = admin_client.post("/admin/accounts/role/simulator/", form).content.decode()
-    rows = re.findall(r"<td>([\w:]+)</td><td><code>([^<]+)</code></td>\s*<td class=\"decision-\w+\">(\w+)</td>", html)
+    rows = [tuple(row[:3]) for row in table_rows(html, "simulation-results")]
     assert rows == [
         ("s3:GetObject", "arn:aws:s3:::reports/q1.csv", "allowed"),
         ("s3:GetObject", UPDATEAPP, "implicitDeny"),

@@ -8,10 +8,11 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
-from accounts.models import Role, User
+from accounts.models import Group, InlinePolicy, Role, User
 from tests.conftest import enrol, sign_in
-from tests.pages import page_text
+from tests.pages import page_text, table_rows
 
 UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
@@ -86,15 +87,130 @@ def test_simulator_lists_missing_context_keys_as_aws_writes_them(admin_client: C
     alice = User.objects.get(username="alice")
     role = Role.objects.get(name="UpdateAPP-MFA")
     form = {"user": alice.pk, "actions": "sts:AssumeRole", "resources": role.arn}
-    text = page_text(admin_client.post(reverse("admin:accounts_policy_simulator"), form))
-    assert "implicitDeny" in text
-    assert "aws:MultiFactorAuthAge, aws:MultiFactorAuthPresent" in text
-    assert "multifactorauthage" not in text
+    rows = table_rows(admin_client.post(reverse("admin:accounts_policy_simulator"), form), "simulation-results")
+    assert [(r[2], r[4]) for r in rows] == [("implicitDeny", "aws:MultiFactorAuthAge, aws:MultiFactorAuthPresent")]
     with_mfa = {
         **form,
         "context": "ContextKeyName=aws:MultiFactorAuthPresent,ContextKeyValues=true,ContextKeyType=boolean\n"
         "ContextKeyName=aws:MultiFactorAuthAge,ContextKeyValues=60,ContextKeyType=numeric",
     }
-    html = admin_client.post(reverse("admin:accounts_policy_simulator"), with_mfa).content.decode()
-    assert re.findall(r'class="decision-\w+">(\w+)</td>', html) == ["allowed"]
-    assert "aws:MultiFactorAuth" not in page_text(html).split("Missing context", 1)[1].split("UpdateAPP-MFA trust")[0]
+    rows = table_rows(admin_client.post(reverse("admin:accounts_policy_simulator"), with_mfa), "simulation-results")
+    assert [(r[2], r[4]) for r in rows] == [("allowed", "")]
+
+
+def _field_errors(response, field: str) -> list[str]:  # noqa: ANN001
+    return [str(e) for e in response.context["form"].errors.get(field, [])]
+
+
+def test_email_link_form_reports_errors_on_their_fields(admin_client: Client, smtp_server) -> None:  # noqa: ANN001
+    role = Role.objects.get(name="UpdateAPP")
+    url = reverse("admin:accounts_role_email_link", args=[role.pk])
+    empty = admin_client.post(url, {})
+    assert _field_errors(empty, "users") == ["Choose at least one user or group, or enter an email address."]
+    assertContains(empty, "Choose at least one user or group, or enter an email address.")
+    assert "group:Name" not in page_text(empty) and "No recipients" not in page_text(empty)
+
+    bad = admin_client.post(url, {"addresses": "ops@example.com, not-an-email"})
+    assert _field_errors(bad, "addresses") == ["not-an-email is not a valid email address."]
+    assert "No console user named" not in page_text(bad)
+
+    User.objects.filter(username="bob").update(email="")
+    bob = User.objects.get(username="bob")
+    no_address = admin_client.post(url, {"users": [bob.pk]})
+    assert _field_errors(no_address, "users") == [
+        "No email address for bob: add one on the user's page, or leave them out."
+    ]
+    assert smtp_server.messages == []
+
+
+def test_email_link_warns_with_the_engines_reason_then_sends_anyway(admin_client: Client, smtp_server) -> None:  # noqa: ANN001
+    role = Role.objects.get(name="UpdateAPP")
+    alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
+    url = reverse("admin:accounts_role_email_link", args=[role.pk])
+    warned = admin_client.post(url, {"users": [alice.pk, bob.pk]})
+    assertContains(warned, "Some recipients cannot use this role.")
+    assert (
+        f"Recipient bob cannot switch to UpdateAPP: bob's groups' policies do not allow sts:AssumeRole on {UPDATEAPP}."
+        in page_text(warned)
+    )
+    assert "alice cannot" not in page_text(warned) and smtp_server.messages == []
+    sent = admin_client.post(url, {"users": [alice.pk, bob.pk], "send_anyway": "1"}, follow=True)
+    assert sorted(m["To"] for m in smtp_server.messages) == ["alice@example.com", "bob@example.com"]
+    text = page_text(sent)
+    assert "Sent the switch link for UpdateAPP to 2 recipient(s)." in text
+    assert "Recipient bob cannot switch to UpdateAPP" in text  # the warning stays with the confirmation
+
+
+def test_email_link_to_people_who_can_switch_sends_at_once(admin_client: Client, smtp_server) -> None:  # noqa: ANN001
+    role = Role.objects.get(name="ViewAPP")
+    bob = User.objects.get(username="bob")
+    url = reverse("admin:accounts_role_email_link", args=[role.pk])
+    response = admin_client.post(url, {"users": [bob.pk], "addresses": "ops@example.com"})
+    assert response.status_code == 302
+    assert sorted(m["To"] for m in smtp_server.messages) == ["bob@example.com", "ops@example.com"]
+
+
+def test_a_groups_inline_policy_has_no_user_field(admin_client: Client) -> None:
+    group = Group.objects.get(name="Developers")
+    form = admin_client.get(reverse("admin:accounts_group_change", args=[group.pk])).context["adminform"]
+    inline = admin_client.get(reverse("admin:accounts_group_change", args=[group.pk])).context["inline_admin_formsets"]
+    [policies] = [f for f in inline if f.formset.model is InlinePolicy]
+    assert set(policies.formset.form.base_fields) == {"name", "document"}
+    assert form is not None
+    alice = User.objects.get(username="alice")
+    inline = admin_client.get(reverse("admin:accounts_user_change", args=[alice.pk])).context["inline_admin_formsets"]
+    [policies] = [f for f in inline if f.formset.model is InlinePolicy]
+    assert set(policies.formset.form.base_fields) == {"name", "document"}
+
+
+def test_policy_editors_are_sized_to_the_document(admin_client: Client) -> None:
+    role = Role.objects.get(name="UpdateAPP-MFA")
+    html = admin_client.get(reverse("admin:accounts_role_change", args=[role.pk])).content.decode()
+    editor = re.search(r'<textarea [^>]*name="trust_policy"[^>]*>', html).group(0)
+    assert 'class="policy-editor"' in editor and 'spellcheck="false"' in editor
+    assert f'rows="{min(40, role.trust_policy.count(chr(10)) + 2)}"' in editor
+    assert 'id="id_trust_policy_status"' in html  # where admin.js writes the JSON check
+    assert re.search(r'<script src="/static/js/admin\.js[^"]*" defer>', html)
+
+
+def test_read_only_role_sessions_offer_no_delete(admin_client: Client) -> None:
+    response = admin_client.get(reverse("admin:console_rolesession_changelist"))
+    assert response.status_code == 200
+    assert "Delete selected" not in page_text(response)
+    assert "delete_selected" not in response.context["cl"].model_admin.get_actions(response.wsgi_request)
+
+
+def test_role_tools_are_buttons_and_revoke_is_a_danger_button(admin_client: Client) -> None:
+    role = Role.objects.get(name="UpdateAPP")
+    html = admin_client.get(reverse("admin:accounts_role_change", args=[role.pk])).content.decode()
+    tools = re.search(r'<ul class="object-tools">(.*?)</ul>', html, re.S).group(1)
+    assert re.search(r'<li class="danger"><form method="post" action="[^"]+/revoke/"\s+data-confirm="End every', tools)
+    assert " on" not in re.sub(r"\s+", " ", tools).replace(" one ", " ")  # no onsubmit/onclick handlers
+    assert [page_text(t) for t in re.findall(r"<li[^>]*>(.*?)</li>", tools, re.S)] == [
+        "Who can switch",
+        "Email switch link",
+        "Sync to AWS",
+        "Revoke active sessions",
+        "History",
+    ]
+
+
+def test_admin_header_is_the_consoles(admin_client: Client) -> None:
+    response = admin_client.get(reverse("admin:index"))
+    header = re.search(r'<header id="header">(.*?)</header>', response.content.decode(), re.S).group(1)
+    assert "View site" not in header and "Console</a> /" not in header
+    assert [page_text(a) for a in re.findall(r"<a [^>]*>(.*?)</a>", header, re.S)] == [
+        "⇄ Switchrole Console",
+        "S3",
+        "Administration",
+        "Change password",
+    ]
+    assert "admin @ example-dev" in page_text(header)
+    assert re.search(r'<form method="post" action="/signout">', header)
+    assert "<style" not in response.content.decode()  # styles come from static/css/admin.css
+
+
+def test_arns_break_only_after_slash_and_colon(admin_client: Client) -> None:
+    role = Role.objects.get(name="UpdateAPP")
+    html = admin_client.get(reverse("admin:accounts_role_change", args=[role.pk])).content.decode()
+    assert '<span class="arn">arn:<wbr>aws:<wbr>iam::<wbr>123456789012:<wbr>role/<wbr>UpdateAPP</span>' in html

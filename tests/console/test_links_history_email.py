@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from console import links
 from console.models import AuditEvent, RoleHistoryEntry, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, sign_in
+from tests.pages import page_text
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -269,6 +270,14 @@ def test_admin_emails_a_link_to_chosen_users_and_groups(demo_world, smtp_server,
             "display_name": "",
             "color": "",
         },
+        HTTP_HOST="evil.example",
+    )
+    # bob cannot use the role: the page says why and sends nothing until told to send anyway.
+    assert response.status_code == 200 and smtp_server.messages == []
+    assert "Recipient bob cannot switch to UpdateAPP-MFA: bob's groups' policies do not allow" in page_text(response)
+    response = admin.post(
+        url,
+        {"users": [bob.pk], "groups": [Group.objects.get(name="Developers").pk], "send_anyway": "1"},
         HTTP_HOST="evil.example",
     )
     assert response.status_code == 302

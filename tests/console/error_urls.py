@@ -1,0 +1,17 @@
+"""The console's URLs plus views that fail on purpose, for the error-page tests."""
+
+from django.core.exceptions import PermissionDenied
+from django.urls import path
+
+from console.urls import urlpatterns as console_urlpatterns
+
+
+def boom(request):  # noqa: ANN001, ANN201
+    raise RuntimeError("a bug")
+
+
+def forbidden(request):  # noqa: ANN001, ANN201
+    raise PermissionDenied
+
+
+urlpatterns = [path("boom/", boom), path("forbidden/", forbidden), *console_urlpatterns]

@@ -1,0 +1,23 @@
+"""The `arn` template filter: escape, then allow line breaks only after / and :."""
+
+from __future__ import annotations
+
+from django.template import engines
+
+RENDER = engines["django"].from_string("{% load arns %}{{ value|arn }}")
+
+
+def test_breaks_follow_slashes_and_colons_only() -> None:
+    html = RENDER.render({"value": "arn:aws:s3:::productionapp/config/app.json"})
+    assert html == ('<span class="arn">arn:<wbr>aws:<wbr>s3:::<wbr>productionapp/<wbr>config/<wbr>app.json</span>')
+
+
+def test_text_is_escaped_before_breaks_are_added() -> None:
+    html = RENDER.render({"value": 'a/<script>"x"&y</script>'})
+    assert "<script>" not in html
+    assert html == '<span class="arn">a/<wbr>&lt;script&gt;&quot;x&quot;&amp;y&lt;/<wbr>script&gt;</span>'
+
+
+def test_empty_renders_nothing() -> None:
+    assert RENDER.render({"value": ""}) == ""
+    assert RENDER.render({"value": None}) == ""
