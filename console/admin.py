@@ -11,11 +11,19 @@ def _utc(moment) -> str:  # noqa: ANN001
     return f"{timezone.localtime(moment, UTC):%Y-%m-%d %H:%M:%S}" if moment else "-"
 
 
+class RoleArnFilter(admin.AllValuesFieldListFilter):
+    """Django's "all values" filter, with a name for events about no role (an empty ARN)."""
+
+    def choices(self, changelist):  # noqa: ANN001, ANN201
+        for choice in super().choices(changelist):
+            yield {**choice, "display": choice["display"] or "No role"}
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["when", "username", "kind", "role_arn_display", "detail", "source_ip"]
     list_display_links = ["when"]
-    list_filter = ["kind", "username", "role_arn"]
+    list_filter = ["kind", "username", ("role_arn", RoleArnFilter)]
     date_hierarchy = "time"
     search_fields = ["username", "role_arn", "detail"]
 

@@ -47,4 +47,12 @@
   else setUpAll();
   // "Add another inline policy" adds editors later.
   document.addEventListener("formset:added", setUpAll);
+
+  // Django's two-list selector (SelectFilter2.js, run on load) labels its search icon with
+  // aria-label on a plain <span>, which has no role to label: call it the image it is.
+  window.addEventListener("load", function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".help-tooltip[aria-label]:not([role])"), function (icon) {
+      icon.setAttribute("role", "img");
+    });
+  });
 })();
