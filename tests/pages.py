@@ -7,6 +7,51 @@ import re
 
 from django.http import HttpResponse
 
+# Elements that separate words; other tags (code, span, a, strong) sit inside a sentence.
+BLOCKS = "|".join(
+    [
+        "address",
+        "article",
+        "aside",
+        "br",
+        "button",
+        "caption",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "footer",
+        "form",
+        "h[1-6]",
+        "header",
+        "hr",
+        "input",
+        "label",
+        "legend",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "option",
+        "p",
+        "section",
+        "select",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "ul",
+    ]
+)
+
 
 def page_text(response: HttpResponse | str) -> str:
     """The page's visible text (tags dropped, entities decoded, whitespace collapsed). An ARN
@@ -14,7 +59,8 @@ def page_text(response: HttpResponse | str) -> str:
     raw = response if isinstance(response, str) else response.content.decode()
     raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S)
     raw = re.sub(r"<wbr>", "", raw)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw))).strip()
+    raw = re.sub(rf"</?(?:{BLOCKS})\b[^>]*>", " ", raw)  # blocks separate words, inline tags do not
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", raw))).strip()
 
 
 def table_rows(response: HttpResponse | str, table_id: str) -> list[list[str]]:

@@ -2,7 +2,8 @@
 
 The text is escaped first, then a <wbr> (an optional line break) follows each `/` and `:`; the
 `arn` class turns off the break-anywhere rule code elements have. Copying the text copies no
-extra characters.
+extra characters. `{{ sentence|breakable }}` does the same for prose that contains ARNs (a
+refusal's reason), without the span.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 
+@register.filter(name="breakable", is_safe=True)
 def breakable(value: object) -> SafeString:
     # Escaping never produces "/" or ":" (entities are &...;), so the breaks land only between
     # characters of the original text.

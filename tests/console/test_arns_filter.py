@@ -21,3 +21,8 @@ def test_text_is_escaped_before_breaks_are_added() -> None:
 def test_empty_renders_nothing() -> None:
     assert RENDER.render({"value": ""}) == ""
     assert RENDER.render({"value": None}) == ""
+
+
+def test_prose_with_arns_breaks_without_a_span() -> None:
+    html = engines["django"].from_string("{% load arns %}{{ value|breakable }}").render({"value": "on a:b/<c>"})
+    assert html == "on a:<wbr>b/<wbr>&lt;c&gt;"
