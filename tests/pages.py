@@ -8,48 +8,10 @@ import re
 from django.http import HttpResponse
 
 # Elements that separate words; other tags (code, span, a, strong) sit inside a sentence.
-BLOCKS = "|".join(
-    [
-        "address",
-        "article",
-        "aside",
-        "br",
-        "button",
-        "caption",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "footer",
-        "form",
-        "h[1-6]",
-        "header",
-        "hr",
-        "input",
-        "label",
-        "legend",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "option",
-        "p",
-        "section",
-        "select",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "textarea",
-        "tfoot",
-        "th",
-        "thead",
-        "title",
-        "tr",
-        "ul",
-    ]
+BLOCKS = (
+    "address|article|aside|br|button|caption|dd|details|div|dl|dt|fieldset|footer|form|h[1-6]|header|hr"
+    "|input|label|legend|li|main|nav|ol|option|p|section|select|summary|table|tbody|td|textarea|tfoot|th"
+    "|thead|title|tr|ul"
 )
 
 
