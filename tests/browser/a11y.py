@@ -8,10 +8,11 @@ tests that use it; `assert_accessible` fails with every problem of every page at
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 BLOCKING = ("serious", "critical")
 # WCAG 2.x A and AA (colour contrast included) and axe's best practices.
@@ -22,8 +23,23 @@ OPTIONS = {
 _axe = Axe()
 
 
+@pytest.fixture
+def axe_page(browser: Browser, live_server, demo_world) -> Iterator[Page]:  # noqa: ANN001
+    """A page for axe: like the `page` fixture, but in a context that bypasses the pages'
+    Content-Security-Policy, because axe-core applies inline styles while it measures (the CSP
+    would block them and make its results incomplete). The CSP itself is checked by every
+    other browser test. Use it with `from tests.browser.a11y import axe_page`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = live_server.url  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
 def check(page: Page) -> list[str]:
     """The page's serious and critical violations, as `rule (impact): help at [targets]`."""
+    page.wait_for_load_state("load")  # a click may have started a navigation
     results = _axe.run(page, options=OPTIONS).response
     problems = []
     for violation in results["violations"]:

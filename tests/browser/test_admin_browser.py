@@ -52,7 +52,7 @@ def test_admin_log_out_ends_the_role_session_and_revoke_asks_first(page: Page) -
     page.get_by_role("button", name="Revoke active sessions").click()
     expect(page.locator(".messagelist")).to_contain_text("Ended 0 console session(s) in UpdateAPP.")
 
-    # The admin's own "Log out" is a way out too: it writes the sign-out event.
-    page.get_by_role("button", name="Log out").click()
+    # The admin header's "Sign out" (the console's) is a way out too: it writes the sign-out event.
+    page.get_by_role("button", name="Sign out").click()
     assert AuditEvent.objects.filter(kind="signout", username="admin").exists()
     assert not RoleSession.objects.filter(ended_at=None).exists()
