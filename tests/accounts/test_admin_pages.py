@@ -207,6 +207,7 @@ def test_admin_header_is_the_consoles(admin_client: Client) -> None:
     ]
     assert "admin @ example-dev" in page_text(header)
     assert re.search(r'<form method="post" action="/signout">', header)
+    assert '<a href="/password">Change password</a>' in header  # the console's page, with re-authentication
     assert "<style" not in response.content.decode()  # styles come from static/css/admin.css
 
 
