@@ -1,19 +1,26 @@
-# The two commands (see README.md):
+# The commands (see README.md):
 #   make demo   run the console on the embedded AWS emulator with the demo world
-#   make test   run the whole test suite (installs what it needs, Chromium included)
+#   make serve  run the console in production: migrate, collect static files, gunicorn (no emulator)
+#   make test   run the whole test suite (installs what it needs, Chromium and PostgreSQL included)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint chromium
+.PHONY: demo serve test lint chromium postgresql
 
 demo: $(VENV)/.installed
 	@$(PY) manage.py demo
 
-test: $(VENV)/.installed-dev chromium
+serve: $(VENV)/.installed
+	@$(PY) manage.py serve
+
+# The whole suite on SQLite, then the integration and concurrency tests again on PostgreSQL:
+# TEST_POSTGRES_URL's server when set, else a throwaway cluster (scripts/with_postgres.py).
+test: $(VENV)/.installed-dev chromium postgresql
 	$(PY) -m pytest
+	$(PY) scripts/with_postgres.py $(PY) -m pytest -m "(integration or concurrency) and not browser"
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
@@ -35,3 +42,9 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests..."; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's PostgreSQL for the throwaway test cluster, unless TEST_POSTGRES_URL names a server.
+postgresql:
+	@[ -n "$$TEST_POSTGRES_URL" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "Installing Debian's postgresql for the database tests..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }

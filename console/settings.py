@@ -15,8 +15,12 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from console import private_files
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+# var/ and everything the console creates in it: owner only (0700/0600), whatever the umask.
+private_files.secure(VAR_DIR)
 
 env = environ.FileAwareEnv()
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
@@ -57,7 +61,6 @@ def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if key:
         return key
-    VAR_DIR.mkdir(exist_ok=True)
     path = VAR_DIR / "secret_key"
     if not path.exists():
         path.touch(mode=0o600)
@@ -82,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself, before sessions and auth touch the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response that does not set its own (downloads do).
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -123,14 +128,48 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {"default": env.db_url_config(env_str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'console.sqlite3'}"))}
+# SQLite (the embedded default) or PostgreSQL (postgres://..., psycopg 3) for a team.
+_DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'console.sqlite3'}"
+DATABASES = {"default": env.db_url_config(env_str("DATABASE_URL", default=_DEFAULT_DATABASE_URL))}
+
+
+def tune_database(db: dict) -> dict:
+    """Settings that make either backend hold concurrent users (README: Serving a team)."""
+    # One connection per server thread, kept between requests; checked before reuse.
+    db.setdefault("CONN_MAX_AGE", 60)
+    db.setdefault("CONN_HEALTH_CHECKS", True)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("OPTIONS", {}).update(
+            {
+                # Writers queue for the lock (up to 20 s) instead of failing "database is locked".
+                "timeout": 20,
+                # Take the write lock when a transaction starts: a transaction that read first
+                # and then tries to write cannot wait for the lock (SQLite would deadlock), so it
+                # fails at once under load. IMMEDIATE transactions queue instead.
+                "transaction_mode": "IMMEDIATE",
+                # WAL: readers run beside the one writer; NORMAL sync is durable in WAL mode
+                # except for the last transactions on power loss.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            }
+        )
+    return db
+
+
+tune_database(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.AccountUserBackend"]
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "console:home"
+# Argon2 first (Django's recommendation); hashes made with the others are upgraded to Argon2
+# at the user's next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -177,9 +216,16 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+# Absolute, so that pages served under a script prefix still point at /static/.
+STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = VAR_DIR / "static"  # filled by collectstatic (make demo, make serve)
+# WhiteNoise serves STATIC_ROOT: content-hashed names (cached for a year, immutable) and
+# pre-compressed gzip variants, from the same process as the console.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- AWS --------------------------------------------------------------------------------
 # Unset AWS_ENDPOINT_URL means real AWS. The run command points it at the embedded emulator.

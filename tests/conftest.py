@@ -188,3 +188,32 @@ def smtp_server(settings):  # noqa: ANN001, ANN201
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield handler
     controller.stop()
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):  # noqa: ANN001, ANN201
+    """Static files collected once per run with the production storage, for server processes."""
+    from tests import servers
+
+    folder = tmp_path_factory.mktemp("static")
+    servers.collect_static(folder)
+    return folder
+
+
+@pytest.fixture
+def console_server(transactional_db, demo_world, collected_static, tmp_path):  # noqa: ANN001, ANN201
+    """Start real console server processes on the test database: `console_server(workers=,
+    threads=, **env)` returns a tests.servers.ConsoleServer; all are stopped after the test.
+    Transactional, so the servers see what the test writes (and the test what they write)."""
+    from tests import servers
+
+    started: list[servers.ConsoleServer] = []
+
+    def start(**kwargs):  # noqa: ANN003, ANN202
+        server = servers.start(collected_static, tmp_path / f"server-{len(started)}.log", **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

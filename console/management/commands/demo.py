@@ -1,11 +1,12 @@
 """`make demo`: the console on the embedded AWS emulator, seeded with the demo world.
 
-Runs two child processes (the moto server and the console's web server) and supervises them:
-Ctrl-C stops both; when the web server exits, the emulator is stopped too; when the emulator
-dies, it is started again on the same port and seeded again from the database while the console
-keeps serving. Each seeding creates new broker keys, so they reach the web server through a
-file (mode 0600, AWS_BROKER_CREDENTIALS_FILE) that the console re-reads when it changes; role
-sessions holding credentials of the old emulator are ended when the backend rejects them.
+Runs two child processes (the moto server and the console's web server, gunicorn as in
+production: console/webserver.py) and supervises them: Ctrl-C stops both; when the web server
+exits, the emulator is stopped too; when the emulator dies, it is started again on the same port
+and seeded again from the database while the console keeps serving. Each seeding creates new
+broker keys, so they reach the web server through a file (mode 0600,
+AWS_BROKER_CREDENTIALS_FILE) that the console re-reads when it changes; role sessions holding
+credentials of the old emulator are ended when the backend rejects them.
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from console import aws
+from console import aws, webserver
 from console.emulator import world
 from console.emulator.server import Emulator, EmulatorError, port_is_free
 
@@ -94,7 +93,7 @@ class Command(BaseCommand):
         if not port_is_free(port):
             raise CommandError(f"Port {port} is already in use; run with another port, e.g. PORT={port + 1} make demo")
 
-        call_command("migrate", verbosity=0, interactive=False)
+        webserver.prepare()  # migrate, collect static files
         given = settings.DEMO_PASSWORD
         remembered = remembered_password()
         result = world.seed_database(given, initial_password=remembered)
@@ -124,18 +123,8 @@ class Command(BaseCommand):
         }
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
             env.pop(name, None)  # the broker's keys come from the file, and change with each seeding
-        web = subprocess.Popen(
-            [
-                sys.executable,
-                str(settings.BASE_DIR / "manage.py"),
-                "runserver",
-                "--noreload",
-                "--insecure",
-                f"127.0.0.1:{port}",
-            ],
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
+        env["HOST"] = "127.0.0.1"  # plain HTTP, insecure cookies: loopback only
+        web = subprocess.Popen(webserver.command(), env=webserver.environment(port, env), stdin=subprocess.DEVNULL)
         aws_config = write_aws_config(env["CONSOLE_BASE_URL"], emulator.url)
         self._banner(port, emulator.url, password, changed=not result.password and not given, aws_config=aws_config)
         self._wait(web, emulator)
