@@ -10,6 +10,7 @@ import re
 import secrets
 import string
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -168,6 +169,24 @@ class User(AbstractUser):
         if not self.unique_id:
             self.unique_id = _unique_id("AIDA")
         super().save(*args, **kwargs)
+
+    def check_password(self, raw_password: str) -> bool:
+        """Django's check, with the hash upgrade (e.g. PBKDF2 to Argon2) done once.
+
+        Django re-hashes an outdated hash on every successful check and saves it. Concurrent
+        sign-ins of one user would each save a different hash (new salt), and since sessions
+        are bound to the hash, every session but the last writer's would be signed out. Here
+        the upgrade is a compare-and-set on the old hash; the losers adopt the winner's.
+        """
+
+        def upgrade(raw: str) -> None:
+            old = self.password
+            self.set_password(raw)
+            self._password = None
+            if not type(self).objects.filter(pk=self.pk, password=old).update(password=self.password):
+                self.refresh_from_db(fields=["password"])
+
+        return check_password(raw_password, self.password, upgrade)
 
     @property
     def arn(self) -> str:

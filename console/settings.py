@@ -162,10 +162,10 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.AccountUserBackend"]
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "console:home"
-# Argon2 first (Django's recommendation); hashes made with the others are upgraded to Argon2
-# at the user's next successful sign-in.
+# Argon2 first (Django's recommendation; parameters in accounts/hashers.py); hashes made with
+# the others are upgraded to Argon2 at the user's next successful sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -179,7 +179,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Server-side sessions: the browser holds only an opaque key. Role credentials live in the
 # database (encrypted), never in the session cookie.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "console.sessions"  # Django's database sessions, errors reported truthfully
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,6 +4,7 @@ do is enforced by S3 itself, and whatever it refuses is shown as a 403 naming ac
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import content_disposition_header, http_date, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -167,21 +168,63 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
     )
 
 
+# One range (bytes=first-last, first-, or -suffix); several ranges are served as the whole object,
+# which HTTP allows.
+SINGLE_RANGE = re.compile(r"^bytes=(\d+-\d*|-\d+)$")
+
+
 @with_role
-@require_GET
+@require_http_methods(["GET", "HEAD"])
 def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    """Stream an object from S3. A single Range and If-None-Match are passed to S3 (206 with
+    Content-Range, or 304); HEAD answers with the headers only."""
     key = request.GET.get("key", "")
     if not key:
         return _bad_request(request, "Nothing to download", "No object key was given.")
+    byte_range = request.headers.get("Range", "").strip()
     role_arn = request.role_session.role_arn
-    with audit.action(request, AuditEvent.Kind.S3_GET, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
-        stream = aws.open_object(creds, bucket, key)
-    response = StreamingHttpResponse(stream.chunks, content_type="application/octet-stream")
+    try:
+        with audit.action(request, AuditEvent.Kind.S3_GET, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
+            stream = aws.open_object(
+                creds,
+                bucket,
+                key,
+                byte_range=byte_range if SINGLE_RANGE.match(byte_range) else None,
+                if_none_match=request.headers.get("If-None-Match", "").strip()[:1024] or None,
+                head=request.method == "HEAD",
+            )
+    except aws.RangeNotSatisfiable as exc:
+        response = HttpResponse(status=416)
+        if exc.object_size is not None:
+            response["Content-Range"] = f"bytes */{exc.object_size}"
+        return _private(response, key)
+    if stream.not_modified:
+        response = HttpResponse(status=304)
+        response["ETag"] = stream.etag
+        return _private(response, key)
+    if request.method == "HEAD":
+        response = HttpResponse(content_type="application/octet-stream")
+    else:
+        response = StreamingHttpResponse(stream.chunks, content_type="application/octet-stream")
+    if stream.content_range:
+        response.status_code = 206
+        response["Content-Range"] = stream.content_range
     response["Content-Length"] = str(stream.content_length)
+    response["Accept-Ranges"] = "bytes"
+    if stream.etag:
+        response["ETag"] = stream.etag
+    if stream.last_modified:
+        response["Last-Modified"] = http_date(stream.last_modified.timestamp())
+    return _private(response, key)
+
+
+def _private(response: HttpResponse, key: str) -> HttpResponse:
     # The object is the user's content, not ours: never let the browser render it here.
     response["Content-Disposition"] = content_disposition_header(True, download_name(key))
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Role-scoped data: no shared or on-disk caches (a download manager may still revalidate
+    # with If-None-Match).
     response["Cache-Control"] = "private, no-store"
     return response
 

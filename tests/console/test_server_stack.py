@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.conftest import SWITCH_TO_UPDATEAPP
 from tests.servers import Browser
 
 pytestmark = pytest.mark.integration
@@ -32,3 +33,21 @@ def test_static_files_are_hashed_compressed_and_cached_for_a_year(console_server
     plain = browser.get("/static/css/console.css")
     assert plain.status_code == 200 and "immutable" not in plain.headers["Cache-Control"]
     assert browser.get("/static/css/missing.css").status_code == 404
+
+
+def test_range_head_and_304_through_the_server(console_server) -> None:  # noqa: ANN001
+    server = console_server()
+    browser = Browser(server.url)
+    assert browser.sign_in("alice").status_code == 302
+    assert browser.post("/switchrole", SWITCH_TO_UPDATEAPP).status_code == 302
+    url = "/s3/buckets/productionapp/download?key=config/limits.json"
+    body = b'{"max_upload_mb": 25}\n'
+
+    whole = browser.get(url)
+    assert whole.status_code == 200 and whole.content == body
+    part = browser.get(url, headers={"Range": "bytes=1-5"})
+    assert (part.status_code, part.headers["Content-Range"], part.content) == (206, f"bytes 1-5/{len(body)}", body[1:6])
+    head = browser.http.head(server.url + url, allow_redirects=False, timeout=30)
+    assert head.status_code == 200 and head.headers["Content-Length"] == str(len(body)) and head.content == b""
+    again = browser.get(url, headers={"If-None-Match": whole.headers["ETag"]})
+    assert again.status_code == 304 and again.content == b""
