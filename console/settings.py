@@ -222,6 +222,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"  # filled by collectstatic (make demo, make serve)
 # WhiteNoise serves STATIC_ROOT: content-hashed names (cached for a year, immutable) and
 # pre-compressed gzip variants, from the same process as the console.
+# Django's file storage chmods what it writes (0644 by default); collected static files live
+# under var/ too.
+FILE_UPLOAD_PERMISSIONS = private_files.FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = private_files.DIR_MODE
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -62,10 +62,13 @@ def test_demo_runs_both_processes_and_ctrl_c_stops_them(tmp_path: Path) -> None:
         emulator_url = re.search(r"AWS emulator:\s+(\S+)", text).group(1)
 
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):  # the web server may still be binding
-            if not _refused(base + "/signin"):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # gunicorn's workers may still be starting
+            try:
+                requests.get(base + "/signin", timeout=10)
                 break
-            time.sleep(0.1)
+            except requests.RequestException:
+                time.sleep(0.1)
         session = requests.Session()
         page = session.get(base + "/signin")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
