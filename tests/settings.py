@@ -27,6 +27,9 @@ if os.environ.get("TEST_DATABASE_URL"):
     DATABASES = {"default": tune_database(env.db_url_config(os.environ["TEST_DATABASE_URL"]))}  # noqa: F405
     checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": f"test_console_{checkout}_{os.getpid()}"}
+    # The live server's request threads must not keep connections: PostgreSQL refuses to drop
+    # a database that is still in use when the run ends.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     # A file, not SQLite's shared in-memory database: the live server's request threads then
     # open their own connections instead of sharing the test thread's (which raced at teardown),

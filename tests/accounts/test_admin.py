@@ -14,6 +14,8 @@ from console.models import AuditEvent, RoleSession
 from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, sign_in
 from tests.pages import page_text, table_rows
 
+pytestmark = pytest.mark.integration
+
 UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.test import Client
 
 from accounts import mfa
 from accounts.models import MFADevice, User
 from console.models import AuditEvent, RoleSession
 from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, Authenticator, enrol, sign_in
+
+pytestmark = pytest.mark.integration
 
 MFA_ROLE = {**SWITCH_TO_UPDATEAPP, "roleName": "UpdateAPP-MFA", "displayName": "Prod MFA"}
 

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Group, InlinePolicy, Policy, Role
 
+pytestmark = pytest.mark.integration
+
 
 def test_managed_policy_error_names_the_statement(demo_world) -> None:  # noqa: ANN001
     policy = Policy(

@@ -11,6 +11,8 @@ from django.test import Client
 from console.models import AuditEvent
 from tests.conftest import PASSWORD, sign_in
 
+pytestmark = pytest.mark.integration
+
 GENERIC = "Sign-in failed. Check your account ID or alias, IAM username and password."
 
 

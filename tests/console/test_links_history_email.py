@@ -17,6 +17,8 @@ from console.models import AuditEvent, RoleHistoryEntry, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, sign_in
 from tests.pages import page_text
 
+pytestmark = pytest.mark.integration
+
 HOSTILE = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',

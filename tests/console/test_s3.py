@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
@@ -15,6 +16,8 @@ from console import aws, switching
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP
 from tests.pages import page_text
+
+pytestmark = pytest.mark.integration
 
 FOLDER = '<span class="icon folder" aria-hidden="true"></span>'
 FILE = '<span class="icon file" aria-hidden="true"></span>'

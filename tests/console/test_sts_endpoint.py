@@ -19,6 +19,8 @@ from accounts.models import AccessKey, User
 from console.models import AuditEvent
 from tests.conftest import enrol, sign_in
 
+pytestmark = pytest.mark.integration
+
 UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
 

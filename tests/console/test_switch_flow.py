@@ -14,6 +14,8 @@ from console import aws, switching
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, csrf_token
 
+pytestmark = pytest.mark.integration
+
 UPDATEAPP_ARN = "arn:aws:iam::123456789012:role/UpdateAPP"
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from accounts.models import Account, Group, InlinePolicy, Role, User
 from console.emulator import world
+
+pytestmark = pytest.mark.integration
 
 
 def test_seeding_twice_changes_nothing_people_changed(demo_world) -> None:  # noqa: ANN001
