@@ -1,0 +1,142 @@
+"""Download throughput through the console vs. boto3 get_object on the same endpoint.
+
+    .venv/bin/python benchmarks/download.py [--mib 256] [--rounds 3] [--port 8210]
+
+Starts its own moto server and the console's production stack (gunicorn, console/gunicorn.conf.py)
+on a throwaway SQLite database, puts one object of --mib MiB into `productionapp`, signs in as
+alice and switches to UpdateAPP. Then, alternating, reads the object with boto3 get_object in
+1 MiB chunks using UpdateAPP's credentials (direct) and downloads it through the console with
+requests in 1 MiB chunks. Prints the best time of each, the ratio of the console's throughput
+to boto3's (target >= 0.8) and the console's RSS growth while serving (target < 64 MiB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+_db_folder = tempfile.mkdtemp(prefix="console-download-bench-")
+os.environ["DATABASE_URL"] = f"sqlite:///{_db_folder}/bench.sqlite3"
+os.environ["DJANGO_SETTINGS_MODULE"] = "console.settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from load import RssSampler  # noqa: E402
+
+from console import aws, webserver  # noqa: E402
+from console.emulator import world  # noqa: E402
+from console.emulator.server import Emulator  # noqa: E402
+
+CHUNK = 1024 * 1024
+PASSWORD = "download-benchmark-password"
+KEY = "bench/big.bin"
+
+
+def direct_read(creds: aws.TemporaryCredentials, size: int) -> float:
+    """boto3 get_object read in chunks, through the console's own cached client and config."""
+    started = time.perf_counter()
+    body = aws._with(creds).get_object(Bucket="productionapp", Key=KEY)["Body"]
+    got = sum(len(chunk) for chunk in body.iter_chunks(CHUNK))
+    seconds = time.perf_counter() - started
+    assert got == size, got
+    return seconds
+
+
+def console_read(http: requests.Session, url: str, size: int) -> float:
+    started = time.perf_counter()
+    with http.get(f"{url}/s3/buckets/productionapp/download", params={"key": KEY}, stream=True, timeout=300) as r:
+        r.raise_for_status()
+        got = sum(len(chunk) for chunk in r.iter_content(CHUNK))
+    seconds = time.perf_counter() - started
+    assert got == size, got
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mib", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8210, help="the console's port")
+    parser.add_argument("--emulator-port", type=int, default=8211)
+    args = parser.parse_args()
+    size = args.mib * 2**20
+
+    webserver.prepare()  # migrate the throwaway database, collect static files
+    world.seed_database(PASSWORD)
+    emulator = Emulator(port=args.emulator_port).start()
+    web = None
+    try:
+        key_id, secret = world.seed_emulator(emulator.url)
+        aws.AccountAdmin(emulator_account=world.PROD_ACCOUNT, endpoint=emulator.url).ensure_bucket(
+            "productionapp", {KEY: os.urandom(1024) * (size // 1024)}
+        )
+        emulator.enable_auth()
+        settings.AWS_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = (
+            emulator.url,
+            key_id,
+            secret,
+        )
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ENDPOINT_URL=emulator.url,
+            AWS_ACCESS_KEY_ID=key_id,
+            AWS_SECRET_ACCESS_KEY=secret,
+            SECRET_KEY=settings.SECRET_KEY,
+            SECURE_COOKIES="false",
+            HOST="127.0.0.1",
+        )
+        web = subprocess.Popen(webserver.command(), env=webserver.environment(args.port, env), cwd=ROOT)
+        url = f"http://127.0.0.1:{args.port}"
+        http = requests.Session()
+        for _ in range(600):
+            try:
+                http.get(url + "/signin", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
+        http.post(url + "/signin", data={**form, "csrfmiddlewaretoken": http.cookies["csrftoken"]}).raise_for_status()
+        switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http.cookies["csrftoken"]}
+        assert http.post(url + "/switchrole", data=switch, allow_redirects=False).status_code == 302
+        creds = aws.assume_role(f"arn:aws:iam::{world.PROD_ACCOUNT}:role/UpdateAPP", "alice", "alice", 900)
+
+        sampler = RssSampler([args.port])
+        sampler.start()
+        direct, console = [], []
+        for _ in range(args.rounds):
+            direct.append(direct_read(creds, size))
+            console.append(console_read(http, url, size))
+        sampler.stop_event.set()
+        sampler.join()
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(timeout=30)
+        emulator.stop()
+
+    best_direct, best_console = min(direct), min(console)
+    print(f"{args.mib} MiB object, {args.rounds} rounds, moto at {emulator.url}, console at {url} (gunicorn)")
+    for name, best, all_ in (("boto3 get_object", best_direct, direct), ("console download", best_console, console)):
+        rounds = ", ".join(f"{s:.2f}" for s in all_)
+        print(f"{name:<17} 1 MiB chunks: best {best:.2f} s ({args.mib / best:.0f} MiB/s); rounds {rounds} s")
+    print(f"throughput ratio console/boto3: {best_direct / best_console:.2f} (target >= 0.8)")
+    growth = (sampler.peak_kib - sampler.start_kib) / 1024
+    print(f"console RSS: {sampler.start_kib / 1024:.0f} MiB before, peak {sampler.peak_kib / 1024:.0f} MiB, ", end="")
+    print(f"growth {growth:.0f} MiB (target < 64)")
+
+
+if __name__ == "__main__":
+    main()
