@@ -5,11 +5,25 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from console import aws, switching
+from console.models import RoleSession
+
 pytestmark = pytest.mark.integration
 
 URL = "/s3/buckets/productionapp/download"
-KEY = "config/app.json"
-BODY = b'{"feature_flags": {"new_checkout": true}, "version": "1.1.0"}\n'  # the demo world's
+KEY = "downloads/app.json"
+BODY = b'{"feature_flags": {"new_checkout": true}, "version": "1.1.0"}\n'
+
+
+@pytest.fixture
+def alice_in_role(alice_in_role: Client) -> Client:
+    """Alice in UpdateAPP, with an object of this module's own (other tests change the demo's)."""
+    upload = aws.StreamingUpload(
+        switching.credentials(RoleSession.objects.get(ended_at=None)), "productionapp", KEY, "application/json"
+    )
+    upload.write(BODY)
+    upload.complete()
+    return alice_in_role
 
 
 def _body(response) -> bytes:  # noqa: ANN001
@@ -52,5 +66,5 @@ def test_head_gives_the_headers_of_the_download(alice_in_role: Client) -> None:
     assert head["Content-Length"] == str(len(BODY))
     assert head["ETag"] == alice_in_role.get(URL, {"key": KEY})["ETag"]
     assert head["Content-Disposition"] == 'attachment; filename="app.json"'
-    assert alice_in_role.head(URL, {"key": "config/missing.json"}).status_code == 404
+    assert alice_in_role.head(URL, {"key": "downloads/missing.json"}).status_code == 404
     assert alice_in_role.post(URL, {"key": KEY}).status_code == 405

@@ -40,8 +40,10 @@ def test_range_head_and_304_through_the_server(console_server) -> None:  # noqa:
     browser = Browser(server.url)
     assert browser.sign_in("alice").status_code == 302
     assert browser.post("/switchrole", SWITCH_TO_UPDATEAPP).status_code == 302
-    url = "/s3/buckets/productionapp/download?key=config/limits.json"
-    body = b'{"max_upload_mb": 25}\n'
+    body = b"0123456789 served through gunicorn\n"  # its own object: other tests change the demo's
+    upload = browser.post("/s3/buckets/productionapp/upload?prefix=stack/", files={"file": ("range.txt", body)})
+    assert upload.status_code == 302
+    url = "/s3/buckets/productionapp/download?key=stack/range.txt"
 
     whole = browser.get(url)
     assert whole.status_code == 200 and whole.content == body
