@@ -11,6 +11,12 @@ the server's peak RSS (the processes listening on the URLs' ports and their chil
 Several --url values are several instances of one deployment: requests go round-robin across
 them, like a load balancer without sticky sessions. The demo users' password comes from
 --password, DEMO_PASSWORD or var/demo_password. Only loopback URLs are accepted.
+
+By default every simulated person signs in as --user (alice). With --provision, person i signs
+in as its own IAM user load-NNNN (a member of Developers, so it may switch), created or reset
+first in the console's database (DATABASE_URL, default var/console.sqlite3, as the running
+console uses): a team of distinct people, as the sign-in throttles expect (they count attempts
+per user before checking them, so 50 people sharing one user trip them).
 """
 
 from __future__ import annotations
@@ -56,9 +62,11 @@ def _what(response: requests.Response) -> str:
 
 
 class Person(threading.Thread):
-    def __init__(self, urls: itertools.cycle, lock: threading.Lock, args: argparse.Namespace, stats: Stats) -> None:
+    def __init__(
+        self, urls: itertools.cycle, lock: threading.Lock, args: argparse.Namespace, stats: Stats, username: str
+    ) -> None:
         super().__init__(daemon=True)
-        self.urls, self.url_lock, self.args, self.stats = urls, lock, args, stats
+        self.urls, self.url_lock, self.args, self.stats, self.username = urls, lock, args, stats, username
         self.http = requests.Session()
 
     def _base(self) -> str:
@@ -88,7 +96,8 @@ class Person(threading.Thread):
 
     def flow(self) -> None:
         a = self.args
-        r = self._call("sign in", "POST", "/signin", {"account": a.account, "username": a.user, "password": a.password})
+        form = {"account": a.account, "username": self.username, "password": a.password}
+        r = self._call("sign in", "POST", "/signin", form)
         self._expect_redirect("sign in", r, "/")
         r = self._call("switch", "POST", "/switchrole", SWITCH)
         self._expect_redirect("switch", r, "/s3/")
@@ -212,6 +221,28 @@ class RssSampler(threading.Thread):
 # --- Main ----------------------------------------------------------------------------------
 
 
+def provision(count: int, password: str) -> list[str]:
+    """Users load-0001.. in the home account's Developers group, with `password`."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from accounts.models import Account, Group, User
+
+    account = Account.objects.get(account_id=settings.CONSOLE_HOME_ACCOUNT_ID)
+    developers = Group.objects.get(account=account, name="Developers")
+    names = [f"load-{i:04d}" for i in range(1, count + 1)]
+    for name in names:
+        user, _ = User.objects.get_or_create(username=name, defaults={"account": account})
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        developers.members.add(user)
+    return names
+
+
 def _password(given: str | None) -> str:
     if given:
         return given
@@ -236,17 +267,19 @@ def main() -> None:
     parser.add_argument("--account", default="example-dev")
     parser.add_argument("--password")
     parser.add_argument("--timeout", type=float, default=120, help="per request, seconds")
+    parser.add_argument("--provision", action="store_true", help="one IAM user per simulated person (load-NNNN)")
     args = parser.parse_args()
     urls = [u.rstrip("/") for u in (args.url or ["http://127.0.0.1:8000"])]
     for url in urls:
         if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
             sys.exit(f"{url}: only loopback URLs (this benchmark runs against a console on this machine).")
     args.password = _password(args.password)
+    usernames = provision(args.users, args.password) if args.provision else [args.user] * args.users
 
     sampler = RssSampler([urlsplit(u).port or 80 for u in urls])
     sampler.start()
     stats = Stats()
-    people = [Person(itertools.cycle(urls), threading.Lock(), args, stats) for _ in range(args.users)]
+    people = [Person(itertools.cycle(urls), threading.Lock(), args, stats, name) for name in usernames]
     # Spread the instances: person i starts at instance i (a shared cycle would serialise them).
     for i, person in enumerate(people):
         for _ in range(i % len(urls)):
@@ -259,7 +292,9 @@ def main() -> None:
     sampler.stop_event.set()
     sampler.join()
 
-    print(f"{args.users} users, {args.seconds:.0f} s (ran {elapsed:.1f} s), {len(urls)} instance(s): {', '.join(urls)}")
+    who = f"each its own user (load-0001..load-{args.users:04d})" if args.provision else f"all as {args.user}"
+    print(f"{args.users} users {who}, {args.seconds:.0f} s (ran {elapsed:.1f} s)")
+    print(f"{len(urls)} instance(s): {', '.join(urls)}")
     print(f"{'step':<12} {'count':>7} {'p50 ms':>9} {'p95 ms':>9}")
     for step in STEPS:
         values = stats.times.get(step)

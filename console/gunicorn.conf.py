@@ -12,6 +12,7 @@ queue. Idle keep-alive connections do not hold a thread in gthread.
 import ctypes
 import ctypes.util
 import os
+import signal
 
 wsgi_app = "console.wsgi:application"
 
@@ -61,3 +62,15 @@ def _release_large_allocations() -> None:
 
 
 _release_large_allocations()
+
+
+def post_fork(server, worker) -> None:  # noqa: ANN001
+    """A worker never outlives its master. Seen here: the master killed while a worker was stuck
+    in its own shutdown left that worker (and the database files it held open) behind for good;
+    the kernel now kills a worker when its master dies."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is not None and hasattr(libc, "prctl"):
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != worker.ppid:  # the master died before the line above
+            os._exit(1)
