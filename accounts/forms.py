@@ -69,21 +69,21 @@ def check_password(request, form: ThrottledForm, account: str, username: str, pa
     """The password check behind sign-in and re-authentication. The attempt is counted against the
     person's budget and the client address's budget *before* the hasher runs (all spellings of
     the account and username share one budget), so concurrent guesses cannot overtake the count.
-    Success clears the person's budget and gives the address its attempt back."""
+    Success clears the person's budget and gives the address its attempt back (throttle.Rule)."""
     identity = throttle.signin_identity(account, username)
     address = audit.client_ip(request) or "unknown"
     try:
-        throttle.attempt((throttle.SIGNIN_USER, identity), (throttle.SIGNIN_ADDRESS, address))
+        attempt = throttle.attempt((throttle.SIGNIN_USER, identity), (throttle.SIGNIN_ADDRESS, address))
     except throttle.Throttled as exc:
         form.throttled = exc
         raise forms.ValidationError(
             f"Too many failed sign-in attempts. Wait {exc.minutes} minute(s), then try again.", code="throttled"
         ) from None
-    user = authenticate(request, account=account, username=username, password=password)
-    if user is None:
-        raise forms.ValidationError(form.error_messages[code], code=code)
-    throttle.clear(throttle.SIGNIN_USER, identity)
-    throttle.refund(throttle.SIGNIN_ADDRESS, address)
+    with attempt:  # leaving without success counts the attempt as a failure
+        user = authenticate(request, account=account, username=username, password=password)
+        if user is None:
+            raise forms.ValidationError(form.error_messages[code], code=code)
+        attempt.succeeded()
     return user
 
 

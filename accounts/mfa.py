@@ -109,20 +109,21 @@ def verify(device: MFADevice, code: str) -> Result:
         return Result.WRONG
     identity = str(device.user_id)
     try:
-        throttle.attempt((throttle.MFA, identity))
+        attempt = throttle.attempt((throttle.MFA, identity))
     except throttle.Throttled:
         return Result.LOCKED
-    code = _normalise(code)
-    if not code.isascii():  # compare_digest refuses non-ASCII text; such a code is wrong anyway
-        return Result.WRONG
-    totp = pyotp.TOTP(secret_of(device))
-    now_step = current_step()
-    for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
-        if secrets.compare_digest(_code_at(totp, step), code):
-            if MFADevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(last_used_step=step):
-                throttle.clear(throttle.MFA, identity)
-                return Result.OK
-            return Result.REPLAYED
+    with attempt:  # leaving without success counts the attempt as a failure
+        code = _normalise(code)
+        if not code.isascii():  # compare_digest refuses non-ASCII text; such a code is wrong anyway
+            return Result.WRONG
+        totp = pyotp.TOTP(secret_of(device))
+        now_step = current_step()
+        for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
+            if secrets.compare_digest(_code_at(totp, step), code):
+                if MFADevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(last_used_step=step):
+                    attempt.succeeded()
+                    return Result.OK
+                return Result.REPLAYED
     return Result.WRONG
 
 

@@ -388,5 +388,6 @@ class Throttle(models.Model):
     `expires_at`. The key is a hash of the rule and the identity, so no typed text is stored."""
 
     key = models.CharField(max_length=64, unique=True)
-    count = models.PositiveIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)  # failures, plus the attempts still in flight
+    in_flight = models.PositiveIntegerField(default=0)  # counted attempts whose outcome is not known yet
     expires_at = models.DateTimeField(db_index=True)

@@ -261,6 +261,10 @@ THROTTLE_RULES = {
     "sts_address": (50, 15 * 60),  # bad signatures at /sts/ per client address
 }
 
+# A budget full only of attempts still being checked makes a new attempt wait for their outcome
+# (at most this long) rather than refuse it: simultaneous sign-ins behind one proxy all succeed.
+THROTTLE_MAX_WAIT_SECONDS = 5
+
 # How often the running server ends expired and orphaned role sessions and prunes old rows
 # (`python manage.py cleanup` does the same at once). 0 turns the periodic run off.
 CLEANUP_INTERVAL_SECONDS = env_int("CLEANUP_INTERVAL_SECONDS", default=300)

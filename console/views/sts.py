@@ -115,28 +115,27 @@ def sts(request: HttpRequest) -> HttpResponse:
     if presented:
         budgets.append((throttle.STS_KEY, presented.group(1)))
     try:
-        throttle.attempt(*budgets)
+        attempt = throttle.attempt(*budgets)
     except throttle.Throttled as exc:
         return _throttled(exc, request_id)
-    try:
-        sigv4.verify(
-            method=request.method,
-            path=request.path,
-            query_string=request.META.get("QUERY_STRING", ""),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            body=body,
-            secret_for=secret_for,
-            now=clock.now(),
-            region=settings.AWS_REGION,
-        )
-    except sigv4.SigV4Error as exc:
-        status = 400 if exc.code in ("RequestExpired", "IncompleteSignature") else 403
-        return _error(exc.code, exc.message, status, request_id)
-    except sts_api.StsError as exc:  # ExpiredToken
-        return _error(exc.code, exc.message, exc.status, request_id)
-    throttle.refund(throttle.STS_ADDRESS, address)
-    if presented:
-        throttle.clear(throttle.STS_KEY, presented.group(1))
+    with attempt:  # leaving without success counts the attempt as a failure
+        try:
+            sigv4.verify(
+                method=request.method,
+                path=request.path,
+                query_string=request.META.get("QUERY_STRING", ""),
+                headers={k.lower(): v for k, v in request.headers.items()},
+                body=body,
+                secret_for=secret_for,
+                now=clock.now(),
+                region=settings.AWS_REGION,
+            )
+        except sigv4.SigV4Error as exc:
+            status = 400 if exc.code in ("RequestExpired", "IncompleteSignature") else 403
+            return _error(exc.code, exc.message, status, request_id)
+        except sts_api.StsError as exc:  # ExpiredToken
+            return _error(exc.code, exc.message, exc.status, request_id)
+        attempt.succeeded()
 
     issued = found.get("issued")
     key = found["key"] if issued is None else issued.issued_via

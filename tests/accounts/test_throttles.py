@@ -7,6 +7,7 @@ database connection, as under gunicorn's threaded workers."""
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -126,3 +127,113 @@ def test_concurrent_wrong_mfa_codes_are_evaluated_at_most_limit_times(live_serve
     # Refused attempts say so with 429 and Retry-After; while budget was left, none was refused.
     assert statuses.count(429) == 60 - len(evaluated) and len(evaluated) == mfa.max_failures()
     assert set(statuses) <= {200, 302, 429}
+
+
+# --- Attempts in flight: a budget full of unknown outcomes waits, it does not refuse -----------
+
+RULE = throttle.Rule("signin_user", "clear")
+
+
+def _row() -> tuple[int, int]:
+    return Throttle.objects.values_list("count", "in_flight").get()
+
+
+def test_an_attempt_is_in_flight_until_it_is_settled(db, settings) -> None:  # noqa: ANN001
+    settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (3, 900)}
+    first = throttle.attempt((RULE, "x"))
+    second = throttle.attempt((RULE, "x"))
+    assert _row() == (2, 2)
+    first.failed()
+    assert _row() == (2, 1)  # the failure stays counted
+    second.failed()
+    second.succeeded()  # settled once only: a second report changes nothing
+    assert _row() == (2, 0)
+    with throttle.attempt((RULE, "x")):
+        pass  # leaving the block without success is a failure
+    assert _row() == (3, 0)
+    with pytest.raises(throttle.Throttled):
+        throttle.attempt((RULE, "x"))  # full of failures: refused at once
+
+
+def test_success_clears_the_failures_but_keeps_other_attempts_in_flight(db, settings) -> None:  # noqa: ANN001
+    settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (5, 900)}
+    for _ in range(3):
+        throttle.attempt((RULE, "x")).failed()
+    other = throttle.attempt((RULE, "x"))
+    throttle.attempt((RULE, "x")).succeeded()
+    assert _row() == (1, 1)  # three failures forgotten; `other` still counted
+    other.failed()
+    assert _row() == (1, 0)
+
+
+def test_a_refund_rule_gives_back_only_the_successful_attempt(db) -> None:  # noqa: ANN001
+    for _ in range(2):
+        throttle.attempt((throttle.SIGNIN_ADDRESS, "192.0.2.1")).failed()
+    throttle.attempt((throttle.SIGNIN_ADDRESS, "192.0.2.1")).succeeded()
+    assert _row() == (2, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_budget_full_of_attempts_in_flight_waits_for_their_outcome(settings) -> None:  # noqa: ANN001
+    settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (2, 900)}
+    settings.THROTTLE_MAX_WAIT_SECONDS = 10
+    in_flight = [throttle.attempt((RULE, "x")), throttle.attempt((RULE, "x"))]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiter = pool.submit(throttle.attempt, (RULE, "x"))
+        time.sleep(0.3)
+        assert not waiter.done()  # neither counted nor refused while the outcomes are unknown
+        in_flight[0].succeeded()
+        assert isinstance(waiter.result(timeout=5), throttle.Attempt)
+    assert _row() == (2, 2)  # the cleared row counts the other one in flight and the waiter
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiter_is_refused_when_the_attempts_in_flight_fail(settings) -> None:  # noqa: ANN001
+    settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (2, 900)}
+    settings.THROTTLE_MAX_WAIT_SECONDS = 10
+    in_flight = [throttle.attempt((RULE, "x")), throttle.attempt((RULE, "x"))]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiter = pool.submit(throttle.attempt, (RULE, "x"))
+        time.sleep(0.2)
+        for attempt in in_flight:
+            attempt.failed()
+        with pytest.raises(throttle.Throttled) as refused:
+            waiter.result(timeout=5)
+    assert refused.value.retry_after > 0
+    assert _row() == (2, 0)
+
+
+def test_waiting_is_bounded(db, settings) -> None:  # noqa: ANN001
+    settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (1, 900)}
+    settings.THROTTLE_MAX_WAIT_SECONDS = 0.3
+    throttle.attempt((RULE, "x"))  # never settled, as when a worker dies mid-check
+    started = time.monotonic()
+    with pytest.raises(throttle.Throttled):
+        throttle.attempt((RULE, "x"))
+    assert 0.3 <= time.monotonic() - started < 3
+
+
+def test_a_refused_budget_takes_back_what_the_others_counted(db, settings) -> None:  # noqa: ANN001
+    settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_address": (1, 900)}
+    throttle.attempt((throttle.SIGNIN_ADDRESS, "a")).failed()
+    with pytest.raises(throttle.Throttled):
+        throttle.attempt((RULE, "x"), (throttle.SIGNIN_ADDRESS, "a"))
+    key = throttle._key(RULE, "x")
+    assert Throttle.objects.filter(key=key).values_list("count", "in_flight").get() == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_right_passwords_from_one_address_all_sign_in(live_server, demo_world, settings) -> None:  # noqa: ANN001
+    """More sign-ins in flight at once than either budget allows (a team behind one proxy, or one
+    person's many tabs): none is a failure, so none may be refused."""
+    settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (2, 900), "signin_address": (2, 900)}
+
+    def send(i: int) -> requests.Response:
+        browser = requests.Session()
+        token = _csrf(browser, live_server.url + "/signin")
+        data = {"csrfmiddlewaretoken": token, "account": "example-dev", "username": "alice", "password": PASSWORD}
+        return browser.post(live_server.url + "/signin", data=data, allow_redirects=False, timeout=60)
+
+    statuses = [r.status_code for r in _concurrently(16, send)]
+    assert statuses == [302] * 16
+    assert not Throttle.objects.filter(in_flight__gt=0).exists()
