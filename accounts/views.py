@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from console import audit, switching
+from console import audit, role_sessions, switching
 from console.models import AuditEvent
 
 from . import mfa, pending
@@ -139,7 +139,9 @@ def new_password(request: HttpRequest) -> HttpResponse:
         user = form.save(commit=False)
         user.must_change_password = False
         user.save()
+        key = request.session.session_key
         update_session_auth_hash(request, user)  # this session stays; the others no longer verify
+        role_sessions.follow_browser_key(request, key)  # so do its role sessions (a new key)
         ended = switching.end_other_sessions(request, "password changed")
         audit.record(
             request, AuditEvent.Kind.PASSWORD_CHANGED, detail=f"ended {ended} role session(s) in other browsers"

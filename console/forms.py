@@ -4,7 +4,7 @@ from django import forms
 
 from accounts.models import ASCII_DIGITS, ROLE_COLORS, Account, single_line_text
 
-from . import switching
+from . import switching, url_space
 from .converters import BucketNameConverter
 
 
@@ -23,6 +23,12 @@ class SwitchRoleForm(forms.Form):
         choices=[("", "None")] + [(hex_, name) for hex_, name in ROLE_COLORS.items()],
         widget=forms.RadioSelect,
     )
+    redirect_uri = forms.CharField(
+        label="Page to open after switching",
+        required=False,
+        max_length=url_space.MAX_REDIRECT_LENGTH,
+        help_text="Optional: a page of this console, such as /s3/buckets/productionapp/?prefix=config/",
+    )
 
     def clean_account(self) -> Account:
         value = self.cleaned_data["account"].strip()
@@ -40,6 +46,17 @@ class SwitchRoleForm(forms.Form):
                 "A role name is up to 64 letters, digits and +=,.@_- characters, optionally after a path (team/Role)."
             )
         return parsed
+
+    def clean_redirect_uri(self) -> str:
+        value = self.cleaned_data["redirect_uri"].strip()
+        if not value:
+            return ""
+        landing = url_space.console_path(value)
+        if landing is None:
+            raise forms.ValidationError(
+                "Enter a page of this console as a path, such as /s3/buckets/productionapp/ (no other sites)."
+            )
+        return landing
 
     def target(self) -> switching.SwitchTarget:
         path, name = self.cleaned_data["roleName"]
@@ -62,6 +79,8 @@ class SwitchRoleForm(forms.Form):
             "roleName": params.get("roleName", "").strip()[:576],
             "displayName": "".join(c for c in params.get("displayName", "") if ord(c) >= 32).strip()[:64].rstrip(),
             "color": switching.normalize_color(params.get("color")),
+            # Anything but a page of this console is ignored (absolute URLs, other hosts, tricks).
+            "redirect_uri": url_space.console_path(params.get("redirect_uri", "").strip()) or "",
         }
 
 

@@ -1,51 +1,42 @@
-"""Request middleware: the active role session on each request (ending an expired one), and
-503 pages for a database that cannot take writes."""
+"""Request middleware: the tab's role session (named by the URL's `/r/<slug>/`) on each request,
+no-store for signed-in pages, and 503 pages for a database that cannot take writes."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.utils import timezone
+from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
-from . import switching
-from .models import RoleSession
+from . import role_sessions, url_space
 
 
 class RoleSessionMiddleware:
+    """After auth and messages. `request.role_session` is the session the URL names, or None.
+
+    A URL naming a session that cannot be used (unknown, another person's, ended, expired,
+    renewal refused) never falls through to another role: the tab goes to the unprefixed home
+    with a message naming what ended, and the request does nothing else.
+    """
+
     def __init__(self, get_response) -> None:  # noqa: ANN001
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001
-        lookup = switching.current(request)
-        request.role_session = lookup.session
-        if lookup.ended is not None:
-            ended = lookup.ended
-            if ended.end_reason == "expired":
-                at = timezone.localtime(ended.expiration).strftime("%H:%M:%S %Z")
-                text = f"Your session in {ended.display_name} expired at {at}. You are back to your own identity."
-            else:
-                text = (
-                    f"Your session in {ended.display_name} was ended ({ended.end_reason}). "
-                    "You are back to your own identity."
-                )
-            messages.warning(request, text)
-        response = self.get_response(request)
-        _follow_session_key(request)
-        return response
-
-
-def _follow_session_key(request) -> None:  # noqa: ANN001
-    """Keep the role session tied to its browser session when the key changed (sign-in hash
-    update, cycle_key): cleanup ends stays whose browser session is gone."""
-    role_session = getattr(request, "role_session", None)
-    key = getattr(request, "session", None) and request.session.session_key
-    if (
-        role_session is not None
-        and key
-        and role_session.browser_session_key != key
-        and request.session.get(switching.SESSION_KEY) == role_session.pk
-    ):
-        RoleSession.objects.filter(pk=role_session.pk, ended_at=None).update(browser_session_key=key)
+    def __call__(self, request):  # noqa: ANN001, ANN204
+        request.role_session = None
+        request.role_session_needs_mfa = False
+        slug = getattr(request, "url_space_slug", None)
+        if slug is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            # A role session belongs to a sign-in; without one, the prefix means nothing.
+            return redirect(url_space.base_prefix(request) + url_space.current_console_path(request).lstrip("/"))
+        found = role_sessions.resolve(request, slug)
+        if found.session is None:
+            messages.warning(request, found.problem)
+            return redirect(url_space.outside(request, "console:home"))
+        request.role_session = found.session
+        request.role_session_needs_mfa = found.needs_mfa
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -15,9 +15,12 @@ class RoleSessionQuerySet(models.QuerySet):
 
 
 class RoleSession(models.Model):
-    """One stay inside a role. The browser's session holds only this row's id.
+    """One stay inside a role. A person may have several at once (`MAX_ROLE_SESSIONS`), each in
+    its own URL space `/r/<slug>/` (see `console.url_space` and `console.role_sessions`).
 
-    The temporary credentials are sealed with `console.crypto` and never leave the server.
+    The temporary credentials are sealed with `console.crypto` and never leave the server. The
+    browser holds nothing but its session cookie; a role session is usable only by its user in
+    the browser session that started it (`browser_session_key`, kept in step when the key changes).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_sessions")
@@ -34,6 +37,12 @@ class RoleSession(models.Model):
     # The browser session (django.contrib.sessions key) the stay belongs to: when that session is
     # gone (signed out elsewhere, expired, flushed), cleanup ends the stay.
     browser_session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    # The URL space: short, random, not the primary key (a tab's URL says nothing about others).
+    slug = models.CharField(max_length=16, unique=True)
+    # "Most recently used", for URLs that carry no session; written at most about once a minute.
+    last_used_at = models.DateTimeField()
+    # Set while one request renews the credentials, so that concurrent requests renew once.
+    renewing_since = models.DateTimeField(null=True, blank=True)
 
     objects = RoleSessionQuerySet.as_manager()
 
@@ -60,6 +69,8 @@ class AuditEvent(models.Model):
         SWITCH_REFUSED = "switch_refused", "Switch refused"
         SWITCH_BACK = "switch_back", "Switched back"
         SESSION_EXPIRED = "session_expired", "Role session expired"
+        SESSION_RENEWED = "session_renewed", "Role session renewed"
+        SESSION_RENEWAL_REFUSED = "session_renewal_refused", "Role session renewal refused"
         S3_PUT = "s3_put", "S3 object uploaded"
         S3_DELETE = "s3_delete", "S3 object deleted"
         MFA_ENABLED = "mfa_enabled", "MFA device assigned"

@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response that does not set its own (downloads do).
     "csp.middleware.CSPMiddleware",
+    # Early: strips a tab's /r/<slug>/ from the path and makes it the script prefix, so every
+    # URL the request builds stays in that role session (see console/url_space.py).
+    "console.url_space.UrlSpaceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,7 +101,7 @@ MIDDLEWARE = [
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # After auth and messages: ends an expired role session before any view runs.
+    # After auth and messages: the tab's role session (renewed, or ended with a message).
     "console.middleware.RoleSessionMiddleware",
     # After the response: every CLEANUP_INTERVAL_SECONDS, one process runs the housekeeping.
     "console.maintenance.PeriodicCleanupMiddleware",
@@ -216,7 +219,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# Absolute, so that pages served under a script prefix still point at /static/.
+# Absolute, so that pages served under a script prefix (a role session's /r/<slug>/ too) still
+# point at /static/: a relative STATIC_URL is cached with the first request's prefix.
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"  # filled by collectstatic (make demo, make serve)
@@ -247,6 +251,10 @@ CONSOLE_HOME_ACCOUNT_ID = env_str("CONSOLE_HOME_ACCOUNT_ID", default="1111222233
 # Requested role session length; clipped to each role's MaxSessionDuration.
 ROLE_SESSION_SECONDS = env_int("ROLE_SESSION_SECONDS", default=3600)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default=None)
+# Role sessions a person may have open at once in one browser sign-in (one per tab, say).
+MAX_ROLE_SESSIONS = max(1, env_int("MAX_ROLE_SESSIONS", default=5))
+# Renew a role session in use within 5 minutes of its expiry (decided again, brokered again).
+ROLE_SESSION_RENEW = env_bool("ROLE_SESSION_RENEW", default=True)
 # Uploads one web process streams at once; each holds at most one 8 MiB part in memory. Past
 # this, an upload is answered 503 with Retry-After instead of growing the process.
 MAX_CONCURRENT_UPLOADS = env_int("MAX_CONCURRENT_UPLOADS", default=8)

@@ -20,10 +20,9 @@ from django.views.decorators.debug import sensitive_variables
 from accounts import clock, iam, mfa
 from accounts.models import ROLE_COLORS, Account, Role, User
 
-from . import audit, aws, crypto, history
+from . import audit, aws, crypto, history, role_sessions
 from .models import AuditEvent, RoleSession
 
-SESSION_KEY = "role_session_id"
 MIN_DURATION = 900
 ROLE_PATH_AND_NAME = re.compile(r"^(?:(?P<path>[\x21-\x7e]+)/)?(?P<name>[\w+=,.@-]{1,64})$")
 
@@ -201,22 +200,44 @@ def _refuse(request: HttpRequest, target: SwitchTarget, reason: str, **help_link
     return SwitchRefused(reason, **help_link)
 
 
+def only_mfa_missing(
+    user: User,
+    role_arn: str,
+    role: Role | None,
+    decision: iam.AssumeRoleDecision,
+    context: dict,
+    **loaded,  # noqa: ANN003
+) -> bool:
+    """Refused by the trust policy, but a fresh MFA check would allow it: only MFA is missing
+    (or too old). The caller passed the identity side, so saying so reveals nothing new."""
+    if role is None or decision.allowed or decision.refused_by != "trust":
+        return False
+    fresh_mfa = context | {"aws:MultiFactorAuthPresent": True, "aws:MultiFactorAuthAge": "0"}
+    return evaluate(user, role_arn, role, fresh_mfa, **loaded).allowed
+
+
+def mfa_missing_message(role_arn: str) -> str:
+    return f"Role {role_arn} requires MFA. Assign an MFA device to your user, sign in with it, and switch again."
+
+
+def broker(role: Role, user: User) -> aws.TemporaryCredentials:
+    """AssumeRole with the broker's credentials, for as long as the settings and the role allow."""
+    duration = max(MIN_DURATION, min(settings.ROLE_SESSION_SECONDS, role.max_session_duration))
+    name = session_name(user.username)
+    return aws.assume_role(role.arn, name, name, duration)
+
+
 def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
-    """Decide, then AssumeRole with the broker, then enter the role. Raises SwitchRefused."""
+    """Decide, then AssumeRole with the broker, then enter the role in a new role session (other
+    role sessions, in other tabs, are left alone). Raises SwitchRefused, StepUpRequired, or
+    role_sessions.LimitReached when the person already has MAX_ROLE_SESSIONS."""
     user: User = request.user
     role = find_role(target)
     context = request_context(request, user)
     loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
     decision = evaluate(user, target.role_arn, role, context, **loaded)
     if not decision.allowed or role is None:
-        fresh_mfa = context | {"aws:MultiFactorAuthPresent": True, "aws:MultiFactorAuthAge": "0"}
-        if (
-            role is not None
-            and decision.refused_by == "trust"
-            and evaluate(user, target.role_arn, role, fresh_mfa, **loaded).allowed
-        ):
-            # Only MFA is missing (or too old). The caller passed the identity side, so saying
-            # so reveals nothing they may not know.
+        if only_mfa_missing(user, target.role_arn, role, decision, context, **loaded):
             device = mfa.active_device(user)
             if device and mfa.enrolled_in_session(request, device):
                 # As in AWS: assigning a device does not make this session MFA-authenticated.
@@ -231,37 +252,29 @@ def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
             raise _refuse(
                 request,
                 target,
-                f"Role {target.role_arn} requires MFA. Assign an MFA device to your user, sign in with it, "
-                "and switch again.",
+                mfa_missing_message(target.role_arn),
                 help_url=reverse("accounts:security"),
                 help_text="Set up MFA",
             )
         raise _refuse(request, target, explain(decision, user, target.role_arn))
+    role_sessions.ensure_room(request)  # before AssumeRole: no credentials brokered for nothing
 
-    duration = max(MIN_DURATION, min(settings.ROLE_SESSION_SECONDS, role.max_session_duration))
-    name = session_name(user.username)
     matched = ", ".join(str(m) for m in decision.matched)
     try:
         # Audit before action: no AssumeRole unless the intent is on record.
         with audit.action(request, AuditEvent.Kind.SWITCH_ALLOWED, role_arn=role.arn, detail=f"Allowed by {matched}"):
-            creds = aws.assume_role(role.arn, name, name, duration)
+            creds = broker(role, user)
             with transaction.atomic():
-                _end_current(request, "switched")
-                session = RoleSession.objects.create(
-                    user=user,
+                session = role_sessions.start(
+                    request,
                     role=role,
-                    role_arn=role.arn,
                     account_id=target.account.account_id,
                     display_name=target.display_name or default_display_name(target),
                     color=target.color,
-                    sealed_credentials=crypto.seal(creds.as_dict()),
-                    expiration=creds.expiration,
+                    creds=creds,
                 )
                 # A new session key on every change of identity (session fixation).
-                request.session.cycle_key()
-                request.session[SESSION_KEY] = session.pk
-                session.browser_session_key = request.session.session_key or ""
-                session.save(update_fields=["browser_session_key"])
+                role_sessions.cycle_browser_key(request)
                 history.record(user, target.account_input, target.role_input, session.display_name, session.color)
     except aws.AwsError as exc:
         detail = f"AWS refused AssumeRole: {exc.code or exc.message}"
@@ -275,88 +288,51 @@ def default_display_name(target: SwitchTarget) -> str:
     return f"{target.role_name} @ {label}"[:64]
 
 
-def _end(session: RoleSession, reason: str) -> None:
+def end(session: RoleSession, reason: str) -> None:
     if session.ended_at is None:
         RoleSession.objects.filter(pk=session.pk).end(reason)  # wipes the sealed credentials too
         session.refresh_from_db(fields=["ended_at", "end_reason", "sealed_credentials"])
 
 
-def _end_current(request: HttpRequest, reason: str) -> RoleSession | None:
-    session_id = request.session.pop(SESSION_KEY, None)
-    session = RoleSession.objects.filter(pk=session_id, user=request.user).first() if session_id else None
-    if session:
-        _end(session, reason)
-    return session
-
-
 def switch_back(request: HttpRequest) -> RoleSession | None:
-    """Leave the role: drop the credentials, cycle the session key, back to the user's identity."""
-    session = _end_current(request, "switched back")
-    request.session.cycle_key()
-    if session:
-        audit.record(request, AuditEvent.Kind.SWITCH_BACK, role_arn=session.role_arn)
-    return session
-
-
-@dataclass(frozen=True)
-class Lookup:
-    session: RoleSession | None
-    ended: RoleSession | None = None  # set when the session just ended (expired or revoked)
-
-
-def current(request: HttpRequest) -> Lookup:
-    """The active role session, ending it when its credentials have expired."""
-    session_id = request.session.get(SESSION_KEY)
-    if not session_id or not request.user.is_authenticated:
-        return Lookup(None)
-    session = RoleSession.objects.select_related("role").filter(pk=session_id, user=request.user).first()
+    """Leave the role of this tab (its URL space): drop that session's credentials and cycle the
+    session key. The person's other role sessions, in other tabs, go on."""
+    session = getattr(request, "role_session", None)
     if session is None:
-        request.session.pop(SESSION_KEY, None)
-        return Lookup(None)
-    if session.ended_at is None and session.expiration <= now():
-        _end(session, "expired")
-        audit.record(request, AuditEvent.Kind.SESSION_EXPIRED, role_arn=session.role_arn)
-    if session.ended_at is not None:
-        request.session.pop(SESSION_KEY, None)
-        request.session.cycle_key()
-        return Lookup(None, ended=session)
-    return Lookup(session)
+        return None
+    end(session, "switched back")
+    role_sessions.cycle_browser_key(request)
+    audit.record(request, AuditEvent.Kind.SWITCH_BACK, role_arn=session.role_arn)
+    return session
 
 
 def end_expired(session: RoleSession, request: HttpRequest) -> None:
     """AWS said the credentials expired before our clock did: end the stay now."""
-    _end(session, "expired")
-    request.session.pop(SESSION_KEY, None)
+    end(session, "expired")
     audit.record(request, AuditEvent.Kind.SESSION_EXPIRED, role_arn=session.role_arn)
 
 
 def end_rejected(session: RoleSession, request: HttpRequest, code: str) -> None:
     """The backend no longer knows the credentials (e.g. the emulator was restarted, or the
     keys were revoked): the stay cannot continue, so end it and wipe them."""
-    _end(session, "credentials rejected")
-    request.session.pop(SESSION_KEY, None)
+    end(session, "credentials rejected")
     detail = f"AWS rejected the credentials: {code}"
     audit.record(request, AuditEvent.Kind.SESSION_ENDED, role_arn=session.role_arn, detail=detail)
 
 
 def end_other_sessions(request: HttpRequest, reason: str) -> int:
     """End the user's stays in roles from every other browser session (e.g. after a password
-    change, which also voids those sessions' sign-in)."""
-    others = RoleSession.objects.filter(user=request.user, ended_at=None).exclude(pk=request.session.get(SESSION_KEY))
-    return others.end(reason)
+    change, which also voids those sessions' sign-in). This browser's role sessions go on."""
+    others = RoleSession.objects.filter(user=request.user, ended_at=None)
+    return others.exclude(browser_session_key=request.session.session_key or "").end(reason)
 
 
 def on_signed_out(request: HttpRequest | None, user: User | None) -> None:
     """Whatever signed the person out (the console's Sign out, the admin's Log out, a future
-    view): end the role session of this browser and record the sign-out."""
+    view): end every role session of this browser (all its tabs') and record the sign-out."""
     if request is None or user is None:
         return
-    session_id = request.session.get(SESSION_KEY)
-    session = RoleSession.objects.filter(pk=session_id, user=user).first() if session_id else None
-    if session is not None and session.ended_at is None:
-        _end(session, "signed out")
-        audit.record(request, AuditEvent.Kind.SWITCH_BACK, user=user, role_arn=session.role_arn, detail="signed out")
-    request.session.pop(SESSION_KEY, None)
+    role_sessions.end_all(request, "signed out", user=user)
     audit.record(request, AuditEvent.Kind.SIGNOUT, user=user)
 
 

@@ -110,10 +110,25 @@ def bob_client(demo_world) -> Client:  # noqa: ANN001
 SWITCH_TO_UPDATEAPP = {"account": "example-prod", "roleName": "UpdateAPP", "displayName": "Prod", "color": "F2B0A9"}
 
 
+ROLE_PREFIX = re.compile(r"^/r/[a-z0-9]{10}(?=/)")
+
+
+def in_new_session(url: str, page: str = "/s3/") -> bool:
+    """Is `url` the page `page` inside some role session's URL space?"""
+    return re.fullmatch(r"/r/[a-z0-9]{10}" + re.escape(page), url) is not None
+
+
+def switch(client: Client, fields: dict) -> str:
+    """Switch (a POST, as the form does) and return the new role session's URL space, `/r/<slug>`."""
+    response = client.post("/switchrole", fields)
+    assert response.status_code == 302, response.content
+    return ROLE_PREFIX.match(response.url).group(0)
+
+
 @pytest.fixture
 def alice_in_role(alice_client) -> Client:  # noqa: ANN001
-    response = alice_client.post("/switchrole", SWITCH_TO_UPDATEAPP)
-    assert response.status_code == 302, response.content
+    """alice in UpdateAPP; `.prefix` is that role session's URL space (`/r/<slug>`)."""
+    alice_client.prefix = switch(alice_client, SWITCH_TO_UPDATEAPP)
     return alice_client
 
 

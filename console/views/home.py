@@ -1,10 +1,40 @@
+"""The home page (the catalogue of roles you may use) and its JSON form, /api/roles."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .. import catalogue, role_sessions, url_space
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/home.html")
+    open_by_arn: dict[str, list] = {}
+    for session in role_sessions.active(request):
+        url = url_space.reverse_in(request, session.slug, "console:s3_buckets")
+        open_by_arn.setdefault(session.role_arn, []).append((session, url))
+    groups = [
+        (group, [(role, open_by_arn.get(role.arn, [])) for role in group.roles])
+        for group in catalogue.roles_for(request)
+    ]
+    return render(request, "console/home.html", {"catalogue": groups})
+
+
+@require_GET
+def api_roles(request: HttpRequest) -> HttpResponse:
+    """For scripts, with the browser's session: the same list as the home page."""
+    if not request.user.is_authenticated:
+        response = JsonResponse({"error": "Sign in to the console first (this API uses its session)."}, status=401)
+    else:
+        user = request.user
+        response = JsonResponse(
+            {
+                "user": {"arn": user.arn, "username": user.username, "account_id": user.account.account_id},
+                "accounts": catalogue.as_json(catalogue.roles_for(request)),
+            }
+        )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -19,23 +19,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.iam import PolicyError
 
-from .. import audit, aws, links, permissions, switching, text, uploads
+from .. import audit, aws, links, permissions, role_sessions, switching, text, uploads
 from ..forms import OpenBucketForm
 from ..models import AuditEvent
 from . import errors
 
 
 def with_role(view):  # noqa: ANN001, ANN201
-    """Requires an active role session; turns AWS refusals into clear pages, never a 500.
-    Credentials the backend rejects (expired, unknown after an emulator restart, revoked) end
-    the role session, with a message and the Switch Role form filled in to switch again."""
+    """Requires the tab's role session (reached without one: see `role_sessions.open_in_recent`);
+    turns AWS refusals into clear pages, never a 500. Credentials the backend rejects (expired,
+    unknown after an emulator restart, revoked) end the role session, with a message and the
+    Switch Role form filled in to switch again."""
 
     @login_required
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.role_session is None:
-            messages.info(request, "S3 is browsed with a role's credentials. Switch to a role first.")
-            return redirect("console:switchrole")
+            return role_sessions.open_in_recent(request)
         creds = switching.credentials(request.role_session)
         try:
             return view(request, creds, *args, **kwargs)
@@ -58,7 +58,7 @@ def _credentials_rejected(request: HttpRequest, exc: aws.CredentialsRejected) ->
             f"AWS no longer accepts the credentials of {session.display_name} ({exc.code}), so the role session "
             "was ended. Switch again to get new ones."
         )
-    messages.warning(request, f"{note} You are back to your own identity.")
+    messages.warning(request, f"{note} This tab is back to your own identity.")
     return redirect(links.switch_form_for_session(session))
 
 

@@ -22,6 +22,36 @@
     }
   });
 
+  // Time left in a role session: the server renders the seconds left, this counts them down
+  // (from the page's own load time, so the browser's clock being off does not matter).
+  var loaded = Date.now();
+  var timers = document.querySelectorAll("[data-seconds-left]");
+  function format(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+  }
+  function tick() {
+    var elapsed = Math.floor((Date.now() - loaded) / 1000);
+    timers.forEach(function (el) {
+      var left = Math.max(0, parseInt(el.dataset.secondsLeft, 10) - elapsed);
+      el.textContent = left > 0 ? format(left) : "expired";
+      el.classList.toggle("ending", left <= 300);
+    });
+  }
+  if (timers.length) {
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  // Copy link in the navbar: optionally the link that also opens the current page.
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest("[data-link-page]");
+    if (!box) return;
+    var input = document.getElementById(box.dataset.linkPage);
+    if (input) input.value = box.checked ? input.dataset.pageLink : input.dataset.plainLink;
+  });
+
   // The Switch Role page: keep the shareable link in step with the fields. The base URL comes
   // from the server's CONSOLE_BASE_URL, never from location.host.
   var form = document.getElementById("switch-form");
@@ -36,6 +66,9 @@
     if (display) params.set("displayName", display);
     var checked = form.querySelector("input[name=color]:checked");
     if (checked && colors.indexOf(checked.value) >= 0) params.set("color", checked.value);
+    // The server checks it again when the link is opened; here only obvious non-paths are left out.
+    var landing = form.elements.redirect_uri ? form.elements.redirect_uri.value.trim() : "";
+    if (landing.charAt(0) === "/" && landing.charAt(1) !== "/") params.set("redirect_uri", landing);
     link.value = form.dataset.baseUrl + "/switchrole?" + params.toString();
   }
   form.addEventListener("input", update);

@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import Account, Group, InlinePolicy, Policy, Role, User
 from console import aws, managed, switching
 from console.models import AuditEvent, RoleSession
-from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, sign_in
+from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, sign_in, switch
 from tests.pages import page_text, table_rows
 
 pytestmark = pytest.mark.integration
@@ -427,16 +427,16 @@ def test_revoke_active_sessions_in_console_and_aws(admin_client: Client) -> None
     )
     alice = Client()
     sign_in(alice, "alice")
-    assert alice.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "roleName": "RevokeMe"}).status_code == 302
-    assert alice.get("/s3/buckets/productionapp/").status_code == 200
+    prefix = switch(alice, {**SWITCH_TO_UPDATEAPP, "roleName": "RevokeMe"})
+    assert alice.get(prefix + "/s3/buckets/productionapp/").status_code == 200
 
     assert admin_client.get(f"/admin/accounts/role/{role.pk}/revoke/").status_code == 405
     follow = admin_client.post(f"/admin/accounts/role/{role.pk}/revoke/", follow=True).content.decode()
     assert "Ended 1 console session(s) in RevokeMe." in follow and "are denied in AWS" in follow
     session = RoleSession.objects.get()
     assert session.ended_at and session.sealed_credentials == ""
-    page = alice.get("/s3/", follow=True).content.decode()
-    assert "was ended (revoked by an administrator)" in page
+    page = alice.get(prefix + "/s3/", follow=True).content.decode()
+    assert "Your session in Prod was ended (revoked by an administrator)" in page
     assert "alice @ example-dev" in page
     state = managed.admin_for(role.account).role_state("RevokeMe")
     assert aws.REVOKE_POLICY_NAME in state.inline_policy_names

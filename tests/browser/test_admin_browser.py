@@ -31,7 +31,7 @@ def test_admin_adds_bob_to_developers_and_bob_switches(page: Page, browser) -> N
     _sign_in(bob, "bob")
     bob.goto(bob.base_url + "/switchrole?account=example-prod&roleName=UpdateAPP&displayName=Prod")
     bob.get_by_role("button", name="Switch Role").click()
-    expect(bob.get_by_test_id("identity")).to_have_text("Prod")
+    expect(bob.get_by_test_id("role-name")).to_have_text("Prod")
     bob.get_by_role("link", name="productionapp").click()
     expect(bob.get_by_test_id("objects")).to_contain_text("config/")
     bob_context.close()

@@ -83,6 +83,6 @@ def test_switch_into_the_mfa_role_from_an_emailed_link(page: Page, clock, smtp_s
     expect(page.get_by_label("Blue")).to_be_checked()
     page.get_by_role("button", name="Switch Role").click()
     identity = page.get_by_test_id("identity")
-    expect(identity).to_have_text("Prod with MFA")
+    expect(identity.get_by_test_id("role-name")).to_have_text("Prod with MFA")
     expect(identity).to_have_css("background-color", "rgb(131, 212, 232)")
     expect(page.get_by_test_id("role-history")).to_contain_text("Prod with MFA")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
@@ -32,9 +34,10 @@ def test_signin_switch_by_link_list_upload_download_switch_back(page: Page, tmp_
 
     # Inside the role: the navbar shows the display name on the role's colour.
     identity = page.get_by_test_id("identity")
-    expect(identity).to_have_text("Production app")
+    expect(identity.get_by_test_id("role-name")).to_have_text("Production app")
+    expect(identity).to_contain_text("123456789012")
     expect(identity).to_have_css("background-color", "rgb(183, 202, 157)")
-    expect(page).to_have_url(base + "/s3/")
+    expect(page).to_have_url(re.compile(re.escape(base) + r"/r/[a-z0-9]{10}/s3/$"))
     page.get_by_role("link", name="productionapp").click()
     expect(page.get_by_test_id("objects")).to_contain_text("config/")
     page.get_by_role("link", name="config/").click()

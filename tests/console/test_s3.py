@@ -14,7 +14,7 @@ from django.test import Client
 from accounts.models import User
 from console import aws, switching
 from console.models import AuditEvent, RoleSession
-from tests.conftest import SWITCH_TO_UPDATEAPP
+from tests.conftest import SWITCH_TO_UPDATEAPP, switch
 from tests.pages import page_text
 
 pytestmark = pytest.mark.integration
@@ -28,10 +28,10 @@ def _creds() -> aws.TemporaryCredentials:
 
 
 def test_list_denied_offers_the_buckets_the_policy_names(alice_in_role: Client) -> None:
-    html = alice_in_role.get("/s3/").content.decode()
+    html = alice_in_role.get(alice_in_role.prefix + "/s3/").content.decode()
     assert 'data-testid="list-denied"' in html
     assert "s3:ListAllMyBuckets" in html
-    assert 'href="/s3/buckets/productionapp/"' in html
+    assert f'href="{alice_in_role.prefix}/s3/buckets/productionapp/"' in html
     assert "finance-reports" not in html
     assert 'name="bucket"' in html  # open-by-name field
 
@@ -53,39 +53,50 @@ def test_role_allowed_to_list_sees_all_buckets(alice_client: Client) -> None:
             }
         ),
     )
-    assert alice_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "roleName": "BucketLister"}).status_code == 302
-    html = alice_client.get("/s3/").content.decode()
+    prefix = switch(alice_client, {**SWITCH_TO_UPDATEAPP, "roleName": "BucketLister"})
+    html = alice_client.get(prefix + "/s3/").content.decode()
     assert 'data-testid="list-denied"' not in html
-    assert 'href="/s3/buckets/productionapp/"' in html and 'href="/s3/buckets/finance-reports/"' in html
+    assert (
+        f'href="{prefix}/s3/buckets/productionapp/"' in html and f'href="{prefix}/s3/buckets/finance-reports/"' in html
+    )
 
 
 def test_open_bucket_by_name(alice_in_role: Client) -> None:
-    response = alice_in_role.get("/s3/", {"bucket": "productionapp"})
-    assert response.status_code == 302 and response.url == "/s3/buckets/productionapp/"
-    bad = alice_in_role.get("/s3/", {"bucket": "Not_A_Bucket"})
+    response = alice_in_role.get(alice_in_role.prefix + "/s3/", {"bucket": "productionapp"})
+    assert response.status_code == 302 and response.url == alice_in_role.prefix + "/s3/buckets/productionapp/"
+    bad = alice_in_role.get(alice_in_role.prefix + "/s3/", {"bucket": "Not_A_Bucket"})
     assert bad.status_code == 200
     assert "A bucket name is 3-63 lowercase letters, digits, dots and hyphens." in bad.content.decode()
 
 
 def test_folders_and_breadcrumb(alice_in_role: Client) -> None:
-    root = alice_in_role.get("/s3/buckets/productionapp/").content.decode()
+    root = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/").content.decode()
     assert FOLDER + "config/" in root and FOLDER + "releases/" in root and FILE + "index.html" in root
-    nested = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "releases/"}).content.decode()
+    nested = alice_in_role.get(
+        alice_in_role.prefix + "/s3/buckets/productionapp/", {"prefix": "releases/"}
+    ).content.decode()
     assert FOLDER + "v1.0.0/" in nested and FOLDER + "v1.1.0/" in nested
-    assert 'href="/s3/buckets/productionapp/?prefix=releases%2F">releases</a>' in nested
+    assert f'href="{alice_in_role.prefix}/s3/buckets/productionapp/?prefix=releases%2F">releases</a>' in nested
     assert FILE + "index.html" not in nested
 
 
 def test_upload_download_delete_round_trip(alice_in_role: Client) -> None:
     payload = b"release notes\x00\xff binary-safe"
     upload = SimpleUploadedFile("notes.bin", payload, content_type="application/octet-stream")
-    response = alice_in_role.post("/s3/buckets/productionapp/upload?prefix=releases/", {"file": upload})
-    assert response.status_code == 302 and response.url == "/s3/buckets/productionapp/?prefix=releases%2F"
+    response = alice_in_role.post(
+        alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=releases/", {"file": upload}
+    )
+    assert (
+        response.status_code == 302
+        and response.url == alice_in_role.prefix + "/s3/buckets/productionapp/?prefix=releases%2F"
+    )
     listing = alice_in_role.get(response.url).content.decode()
     assert FILE + "notes.bin" in listing
     assert AuditEvent.objects.filter(kind="s3_put", detail="arn:aws:s3:::productionapp/releases/notes.bin").exists()
 
-    download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "releases/notes.bin"})
+    download = alice_in_role.get(
+        alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "releases/notes.bin"}
+    )
     assert isinstance(download, StreamingHttpResponse)
     assert b"".join(download.streaming_content) == payload
     assert download["Content-Length"] == str(len(payload))
@@ -93,42 +104,52 @@ def test_upload_download_delete_round_trip(alice_in_role: Client) -> None:
     assert download["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in download["Content-Security-Policy"]
 
-    confirm = alice_in_role.get("/s3/buckets/productionapp/delete", {"key": "releases/notes.bin"})
+    confirm = alice_in_role.get(
+        alice_in_role.prefix + "/s3/buckets/productionapp/delete", {"key": "releases/notes.bin"}
+    )
     assert confirm.status_code == 200 and "s3://productionapp/releases/notes.bin" in confirm.content.decode()
     assert "notes.bin" in [o.name for o in aws.list_objects(_creds(), "productionapp", "releases/").objects]
 
-    deleted = alice_in_role.post("/s3/buckets/productionapp/delete", {"key": "releases/notes.bin"})
+    deleted = alice_in_role.post(
+        alice_in_role.prefix + "/s3/buckets/productionapp/delete", {"key": "releases/notes.bin"}
+    )
     assert deleted.status_code == 302
     assert "notes.bin" not in [o.name for o in aws.list_objects(_creds(), "productionapp", "releases/").objects]
     assert AuditEvent.objects.filter(kind="s3_delete").exists()
 
 
 def test_finance_reports_is_refused_with_action_and_resource(alice_in_role: Client) -> None:
-    listing = alice_in_role.get("/s3/buckets/finance-reports/")
+    listing = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/finance-reports/")
     assert listing.status_code == 403
     assert "may not perform s3:ListBucket on arn:aws:s3:::finance-reports." in page_text(listing)
 
-    download = alice_in_role.get("/s3/buckets/finance-reports/download", {"key": "2026/q1-revenue.csv"})
+    download = alice_in_role.get(
+        alice_in_role.prefix + "/s3/buckets/finance-reports/download", {"key": "2026/q1-revenue.csv"}
+    )
     assert download.status_code == 403
     assert "may not perform s3:GetObject on arn:aws:s3:::finance-reports/2026/q1-revenue.csv." in page_text(download)
 
     upload = SimpleUploadedFile("x.txt", b"x")
-    put = alice_in_role.post("/s3/buckets/finance-reports/upload", {"file": upload})
+    put = alice_in_role.post(alice_in_role.prefix + "/s3/buckets/finance-reports/upload", {"file": upload})
     assert put.status_code == 403 and "s3:PutObject" in put.content.decode()
 
-    delete = alice_in_role.post("/s3/buckets/finance-reports/delete", {"key": "2026/q1-revenue.csv"})
+    delete = alice_in_role.post(
+        alice_in_role.prefix + "/s3/buckets/finance-reports/delete", {"key": "2026/q1-revenue.csv"}
+    )
     assert delete.status_code == 403 and "s3:DeleteObject" in delete.content.decode()
 
 
 def test_missing_object_is_404_not_500(alice_in_role: Client) -> None:
-    response = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "no/such/key"})
+    response = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "no/such/key"})
     assert response.status_code == 404
 
 
 def test_hostile_object_key_renders_as_text(alice_in_role: Client) -> None:
     name = '"><img src=x onerror=alert(1)>.txt'
-    alice_in_role.post("/s3/buckets/productionapp/upload?prefix=xss/", {"file": SimpleUploadedFile(name, b"x")})
-    html = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "xss/"}).content.decode()
+    alice_in_role.post(
+        alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=xss/", {"file": SimpleUploadedFile(name, b"x")}
+    )
+    html = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/", {"prefix": "xss/"}).content.decode()
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in html
     aws.delete_object(_creds(), "productionapp", "xss/" + name)
@@ -162,7 +183,8 @@ def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client
         monkeypatch.setattr(handler, "receive_data_chunk", spooled)
     payload = bytes(range(256)) * (70 * 1024)  # 17.5 MiB: two full 8 MiB parts and a short last part
     response = alice_in_role.post(
-        "/s3/buckets/productionapp/upload?prefix=big/", {"file": SimpleUploadedFile("blob.bin", payload)}
+        alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=big/",
+        {"file": SimpleUploadedFile("blob.bin", payload)},
     )
     assert response.status_code == 302
     creds = _creds()
@@ -175,7 +197,7 @@ def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client
         aws_session_token=creds.session_token,
     )
     assert s3.get_object(Bucket="productionapp", Key="big/blob.bin")["ETag"].endswith('-3"')  # three parts
-    download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "big/blob.bin"})
+    download = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "big/blob.bin"})
     assert b"".join(download.streaming_content) == payload
     aws.delete_object(creds, "productionapp", "big/blob.bin")
 
@@ -191,7 +213,8 @@ def test_upload_without_csrf_leaves_nothing_in_s3(demo_world, monkeypatch) -> No
         {"account": "example-dev", "username": "alice", "password": PASSWORD, "csrfmiddlewaretoken": csrf_token(page)},
     )
     form = csrf_client.get("/switchrole").content.decode()
-    csrf_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "csrfmiddlewaretoken": csrf_token(form)})
+    switched = csrf_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "csrfmiddlewaretoken": csrf_token(form)})
+    prefix = switched.url.removesuffix("/s3/")
     aborted = []
     real_abort = aws.StreamingUpload.abort
 
@@ -202,14 +225,15 @@ def test_upload_without_csrf_leaves_nothing_in_s3(demo_world, monkeypatch) -> No
     monkeypatch.setattr(aws.StreamingUpload, "abort", spy_abort)
     for size in (10, 9 * 1024 * 1024):  # a small file and one big enough to start a multipart upload
         forged = csrf_client.post(
-            "/s3/buckets/productionapp/upload?prefix=forged/", {"file": SimpleUploadedFile("x.bin", b"x" * size)}
+            prefix + "/s3/buckets/productionapp/upload?prefix=forged/",
+            {"file": SimpleUploadedFile("x.bin", b"x" * size)},
         )
         assert forged.status_code == 403
     assert aws.list_objects(_creds(), "productionapp", "forged/").objects == []
     assert len(aborted) == 2 and aborted[0] is None and aborted[1]  # the multipart upload was discarded
-    listing = csrf_client.get("/s3/buckets/productionapp/?prefix=").content.decode()
+    listing = csrf_client.get(prefix + "/s3/buckets/productionapp/?prefix=").content.decode()
     ok = csrf_client.post(
-        "/s3/buckets/productionapp/upload?prefix=forged/",
+        prefix + "/s3/buckets/productionapp/upload?prefix=forged/",
         {"file": SimpleUploadedFile("x.bin", b"ok"), "csrfmiddlewaretoken": csrf_token(listing)},
     )
     assert ok.status_code == 302
@@ -219,7 +243,7 @@ def test_upload_without_csrf_leaves_nothing_in_s3(demo_world, monkeypatch) -> No
 
 def test_upload_with_an_unusable_name_is_refused(alice_in_role: Client) -> None:
     response = alice_in_role.post(
-        "/s3/buckets/productionapp/upload?prefix=" + "p" * 1100 + "/",
+        alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=" + "p" * 1100 + "/",
         {"file": SimpleUploadedFile("x.txt", b"x")},
         follow=True,
     )
@@ -227,7 +251,11 @@ def test_upload_with_an_unusable_name_is_refused(alice_in_role: Client) -> None:
 
 
 def test_invalid_bucket_names_never_reach_a_view(alice_in_role: Client) -> None:
-    for url in ("/s3/buckets/Bad_Bucket/", "/s3/buckets/a/download?key=x", "/s3/buckets/UP/delete?key=x"):
+    for url in (
+        alice_in_role.prefix + "/s3/buckets/Bad_Bucket/",
+        alice_in_role.prefix + "/s3/buckets/a/download?key=x",
+        alice_in_role.prefix + "/s3/buckets/UP/delete?key=x",
+    ):
         assert alice_in_role.get(url).status_code == 404
 
 

@@ -1,0 +1,106 @@
+"""The roles a person may switch to now: every registered role, decided by the IAM engine.
+
+Computed at each call, never stored, so a policy change shows at the next page load. The same
+plain data feeds the home page and `/api/roles`. Each person's policies are read once, as the
+admin's access matrix does, then every role is decided with `switching.evaluate` (the one place
+the switch decision is made) in the request's context (MFA age, source IP, TLS).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+
+from django.http import HttpRequest
+
+from accounts import iam, mfa
+from accounts.models import ROLE_COLORS, Role, User
+
+from . import links, switching
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CatalogueRole:
+    arn: str
+    name: str
+    path: str
+    display_name: str
+    color: str  # one of ROLE_COLORS, or ""
+    color_name: str
+    requires_mfa: bool  # the trust policy tests MFA (the badge)
+    available: bool  # switch now; otherwise only an MFA code is missing
+    missing: str  # what is missing when not available, in words
+    code_prompt: bool  # not available, and an MFA code typed now would make it so
+    role_name: str  # the Switch Role form's roleName (path/name)
+    account: str  # the Switch Role form's account (alias, else ID)
+    link: str  # the prefilled switch link
+
+
+@dataclass(frozen=True)
+class CatalogueAccount:
+    account_id: str
+    alias: str
+    name: str
+    roles: list[CatalogueRole] = field(default_factory=list)
+
+
+def _missing(has_device: bool, mfa_age: int | None) -> str:
+    if not has_device:
+        return "Needs MFA: assign an MFA device to your user, then sign in with it."
+    if mfa_age is None:
+        return "Needs an MFA code: you signed in without one."
+    return f"Needs a fresh MFA code: your last one was {mfa_age // 60} minutes ago."
+
+
+def roles_for(request: HttpRequest) -> list[CatalogueAccount]:
+    """Grouped by account, in account and role order; roles refused outright are left out."""
+    user: User = request.user
+    context = switching.request_context(request, user)
+    loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
+    accounts: dict[str, CatalogueAccount] = {}
+    missing = None
+    has_device = mfa.active_device(user) is not None
+    for role in Role.objects.select_related("account").order_by("account__account_id", "path", "name"):
+        try:
+            decision = switching.evaluate(user, role.arn, role, context, **loaded)
+            only_mfa = not decision.allowed and switching.only_mfa_missing(
+                user, role.arn, role, decision, context, **loaded
+            )
+            requires_mfa = role.requires_mfa
+        except iam.PolicyError as exc:  # a stored document the engine cannot read refuses
+            log.warning("Role %s left out of the catalogue: %s", role.arn, exc)
+            continue
+        if not decision.allowed and not only_mfa:
+            continue
+        if only_mfa and missing is None:
+            missing = _missing(has_device, mfa.session_mfa_age(request))
+        account = role.account
+        group = accounts.setdefault(
+            account.account_id, CatalogueAccount(account.account_id, account.alias or "", account.name)
+        )
+        label = account.alias or account.account_id
+        role_name = links.role_name_with_path(role.path, role.name)
+        group.roles.append(
+            CatalogueRole(
+                arn=role.arn,
+                name=role.name,
+                path=role.path,
+                display_name=role.display_name or f"{role.name} @ {label}"[:64],
+                color=switching.normalize_color(role.color),
+                color_name=ROLE_COLORS.get(switching.normalize_color(role.color), ""),
+                requires_mfa=requires_mfa,
+                available=decision.allowed,
+                missing="" if decision.allowed else missing,
+                code_prompt=not decision.allowed and has_device,
+                role_name=role_name,
+                account=label,
+                link=links.for_role(role),
+            )
+        )
+    return list(accounts.values())
+
+
+def as_json(groups: list[CatalogueAccount]) -> list[dict]:
+    return [asdict(group) for group in groups]
