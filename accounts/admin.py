@@ -402,6 +402,7 @@ class RoleAdmin(AuditedAdmin):
                     recipients,
                     display_name=form.cleaned_data["display_name"],
                     color=form.cleaned_data["color"],
+                    redirect_uri=form.cleaned_data["redirect_uri"],
                     sent_by=request.user.username,
                 )
                 audit.record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import validate_email
 
-from console import switching
+from console import switching, url_space
 from console.emails import Recipient
 
 from .models import ROLE_COLORS, Group, Role, User, single_line_text
@@ -41,8 +41,20 @@ class EmailLinkForm(forms.Form):
         help_text="Default: the role's display name.",
     )
     color = forms.ChoiceField(choices=[("", "Role's default")] + list(ROLE_COLORS.items()), required=False)
+    redirect_uri = forms.CharField(
+        label="Page to open after switching",
+        required=False,
+        max_length=url_space.MAX_REDIRECT_LENGTH,
+        help_text="Optional: a page of the console, such as /s3/buckets/productionapp/?prefix=config/",
+    )
     # Set by the "Send anyway" button after the page warned about recipients who cannot switch.
     send_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_redirect_uri(self) -> str:
+        value = self.cleaned_data["redirect_uri"].strip()
+        if value and url_space.console_path(value) is None:
+            raise forms.ValidationError("Enter a page of this console as a path, such as /s3/buckets/productionapp/.")
+        return url_space.console_path(value) or ""
 
     def clean_users(self) -> list[User]:
         users = list(self.cleaned_data["users"])

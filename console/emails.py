@@ -78,7 +78,13 @@ def permissions_summary(role: Role) -> list[str]:
 
 
 def send_switch_link(
-    role: Role, recipients: list[Recipient], *, display_name: str = "", color: str = "", sent_by: str = ""
+    role: Role,
+    recipients: list[Recipient],
+    *,
+    display_name: str = "",
+    color: str = "",
+    redirect_uri: str = "",
+    sent_by: str = "",
 ) -> int:
     """One message per recipient, plain text and HTML. Returns how many were sent."""
     display_name = (display_name or role.display_name or role.name).strip()[:64]
@@ -88,7 +94,7 @@ def send_switch_link(
         "account": role.account,
         "display_name": display_name,
         "color": color,
-        "link": links.for_role(role, display_name, color),
+        "link": links.for_role(role, display_name, color, redirect_uri),
         "allows": permissions_summary(role),
         "sent_by": sent_by,
         "requires_mfa": "aws:MultiFactorAuthPresent" in role.trust_policy,

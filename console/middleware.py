@@ -28,7 +28,10 @@ class RoleSessionMiddleware:
         if slug is None:
             return self.get_response(request)
         if not request.user.is_authenticated:
-            # A role session belongs to a sign-in; without one, the prefix means nothing.
+            # A role session belongs to a sign-in; without one, the prefix means nothing. The
+            # same page without it (sign-in comes next); an action is not replayed.
+            if request.method not in ("GET", "HEAD"):
+                return redirect(url_space.outside(request, "console:home"))
             return redirect(url_space.base_prefix(request) + url_space.current_console_path(request).lstrip("/"))
         found = role_sessions.resolve(request, slug)
         if found.session is None:

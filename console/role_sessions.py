@@ -86,6 +86,13 @@ def ensure_room(request: HttpRequest) -> None:
         raise LimitReached()
 
 
+def expires_at(creds: aws.TemporaryCredentials):  # noqa: ANN201
+    """The credentials' end on the console's clock: the lifetime AWS granted, counted from the
+    console's now. The same instant in production (the clock is the wall clock); under a test's
+    frozen clock, an emulator's wall-clock Expiration would otherwise land at a random point."""
+    return clock.now() + (creds.expiration - timezone.now())
+
+
 def start(
     request: HttpRequest, *, role: Role, account_id: str, display_name: str, color: str, creds: aws.TemporaryCredentials
 ) -> RoleSession:
@@ -105,7 +112,7 @@ def start(
             display_name=display_name,
             color=color,
             sealed_credentials=crypto.seal(creds.as_dict()),
-            expiration=creds.expiration,
+            expiration=expires_at(creds),
             slug=new_slug(),
             browser_session_key=_browser_key(request),
             last_used_at=moment,
@@ -217,14 +224,15 @@ def resolve(request: HttpRequest, slug: str) -> Resolution:
     session = RoleSession.objects.select_related("role__account").filter(slug=slug, user=request.user).first()
     if session is None:
         return Resolution(problem="The role session in this page's address is not one of yours. Choose a role.")
+    if session.ended_at is not None:
+        return Resolution(problem=_ended_message(session))
     if session.browser_session_key != _browser_key(request):
         return Resolution(
             problem=f"Your session in {session.display_name} belongs to another browser sign-in, "
             "so it cannot be used here. Switch to the role again."
         )
-    if session.ended_at is None and session.expiration <= clock.now():
+    if session.expiration <= clock.now():
         expire(request, session)
-    if session.ended_at is not None:
         return Resolution(problem=_ended_message(session))
     if renewal_due(session):
         outcome = renew(request, session)
@@ -296,7 +304,7 @@ def renew(request: HttpRequest, session: RoleSession) -> Renewal:
         release.update(renewing_since=None)
         return Renewal(Outcome.NOT_NOW)
     swapped = release.filter(current).update(
-        sealed_credentials=crypto.seal(creds.as_dict()), expiration=creds.expiration, renewing_since=None
+        sealed_credentials=crypto.seal(creds.as_dict()), expiration=expires_at(creds), renewing_since=None
     )
     if not swapped:  # ended (revoked, signed out) while AWS answered: keep it ended
         return Renewal(Outcome.NOT_NOW)
@@ -306,7 +314,7 @@ def renew(request: HttpRequest, session: RoleSession) -> Renewal:
         request,
         AuditEvent.Kind.SESSION_RENEWED,
         role_arn=role.arn,
-        detail=f"Until {creds.expiration:%Y-%m-%d %H:%M:%S} UTC; allowed by {matched}",
+        detail=f"Until {session.expiration:%Y-%m-%d %H:%M:%S} UTC; allowed by {matched}",
     )
     return Renewal(Outcome.RENEWED)
 

@@ -89,8 +89,11 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
-def sign_in(client: Client, username: str, account: str = "example-dev", password: str = PASSWORD):  # noqa: ANN201
-    return client.post("/signin", {"account": account, "username": username, "password": password})
+def sign_in(  # noqa: ANN201
+    client: Client, username: str, account: str = "example-dev", password: str = PASSWORD, next_url: str = ""
+):
+    data = {"account": account, "username": username, "password": password}
+    return client.post("/signin", {**data, "next": next_url} if next_url else data)
 
 
 @pytest.fixture
