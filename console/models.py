@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from . import url_space
 
 
 class RoleSessionQuerySet(models.QuerySet):
@@ -38,9 +41,9 @@ class RoleSession(models.Model):
     # gone (signed out elsewhere, expired, flushed), cleanup ends the stay.
     browser_session_key = models.CharField(max_length=40, blank=True, db_index=True)
     # The URL space: short, random, not the primary key (a tab's URL says nothing about others).
-    slug = models.CharField(max_length=16, unique=True)
+    slug = models.CharField(max_length=16, unique=True, default=url_space.new_slug)
     # "Most recently used", for URLs that carry no session; written at most about once a minute.
-    last_used_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(default=timezone.now)
     # Set while one request renews the credentials, so that concurrent requests renew once.
     renewing_since = models.DateTimeField(null=True, blank=True)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,10 +43,6 @@ _CACHE = "_role_sessions_active"
 
 class LimitReached(Exception):
     """The person already has MAX_ROLE_SESSIONS open in this browser."""
-
-
-def new_slug() -> str:
-    return "".join(secrets.choice(url_space.SLUG_ALPHABET) for _ in range(url_space.SLUG_LENGTH))
 
 
 def _browser_key(request: HttpRequest) -> str:
@@ -113,7 +108,6 @@ def start(
             color=color,
             sealed_credentials=crypto.seal(creds.as_dict()),
             expiration=expires_at(creds),
-            slug=new_slug(),
             browser_session_key=_browser_key(request),
             last_used_at=moment,
         )

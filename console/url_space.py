@@ -13,6 +13,7 @@ module only deals with paths.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +23,13 @@ from django.utils.encoding import escape_uri_path
 
 SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 SLUG_LENGTH = 10
+
+
+def new_slug() -> str:
+    """A role session's URL space name: random (not the primary key), 10 of [a-z0-9]: ~51 bits."""
+    return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_LENGTH))
+
+
 SLUG = re.compile(rf"^/r/(?P<slug>[a-z0-9]{{{SLUG_LENGTH}}})(?P<rest>/.*|)$", re.DOTALL)
 
 

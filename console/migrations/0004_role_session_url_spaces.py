@@ -2,7 +2,10 @@
 
 import secrets
 
+import django.utils.timezone
 from django.db import migrations, models
+
+import console.url_space
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -40,12 +43,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="rolesession",
             name="slug",
-            field=models.CharField(max_length=16, unique=True),
+            field=models.CharField(default=console.url_space.new_slug, max_length=16, unique=True),
         ),
         migrations.AlterField(
             model_name="rolesession",
             name="last_used_at",
-            field=models.DateTimeField(),
+            field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AlterField(
             model_name="auditevent",

@@ -19,7 +19,7 @@ def test_in_viewapp_upload_and_delete_are_disabled_with_the_reason(page: Page) -
     page.goto(base + VIEWAPP_LINK)
     page.get_by_role("button", name="Switch Role").click()
     identity = page.get_by_test_id("identity")
-    expect(identity).to_have_text("Production (read-only)")
+    expect(identity.get_by_test_id("role-name")).to_have_text("Production (read-only)")
     expect(identity).to_have_css("background-color", "rgb(131, 212, 232)")
 
     # ViewAPP may not list all buckets; the page offers the one its policy names.

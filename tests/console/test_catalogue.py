@@ -16,6 +16,7 @@ from tests.conftest import enrol, in_new_session, sign_in
 
 UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 UPDATEAPP_MFA = "arn:aws:iam::123456789012:role/UpdateAPP-MFA"
+VIEWAPP = "arn:aws:iam::123456789012:role/ViewAPP"
 
 
 def catalogue(client: Client) -> dict[str, dict]:
@@ -49,7 +50,8 @@ def test_alice_sees_her_roles_grouped_by_account(alice_client: Client) -> None:
     assert 'data-testid="account-123456789012"' in page
     assert re.search(r"<h3>example-prod <span class=\"mono muted\">123456789012</span>", page)
     rows = catalogue(alice_client)
-    assert set(rows) == {UPDATEAPP, UPDATEAPP_MFA}  # BucketLister's trust would allow, her policies do not
+    assert set(rows) == {UPDATEAPP, UPDATEAPP_MFA, VIEWAPP}  # BucketLister's trust allows, her policies do not
+    assert list(rows) == [UPDATEAPP, UPDATEAPP_MFA, VIEWAPP]
     assert rows[UPDATEAPP]["switch"] and not rows[UPDATEAPP]["mfa_badge"] and not rows[UPDATEAPP]["missing"]
     mfa_role = rows[UPDATEAPP_MFA]
     assert mfa_role["mfa_badge"] and not mfa_role["switch"] and not mfa_role["code"]
@@ -65,8 +67,12 @@ def test_alice_sees_her_roles_grouped_by_account(alice_client: Client) -> None:
 
 def test_bob_sees_only_what_he_may_assume(bob_client: Client) -> None:
     rows = catalogue(bob_client)
-    assert UPDATEAPP not in rows and UPDATEAPP_MFA not in rows
-    assert set(api(bob_client)) == set(rows)
+    assert set(rows) == {VIEWAPP}
+    assert "<strong>Production (read-only)</strong>" in rows[VIEWAPP]["html"] and rows[VIEWAPP]["switch"]
+    assert "role-color-83D4E8" in rows[VIEWAPP]["html"]
+    roles = api(bob_client)
+    assert set(roles) == {VIEWAPP}
+    assert roles[VIEWAPP]["display_name"] == "Production (read-only)" and roles[VIEWAPP]["color_name"] == "Blue"
 
 
 def test_a_deny_added_in_the_admin_removes_the_role_at_the_next_load(alice_client: Client) -> None:
@@ -89,7 +95,7 @@ def test_a_deny_added_in_the_admin_removes_the_role_at_the_next_load(alice_clien
     )
     assert admin.post(f"/admin/accounts/group/{developers.pk}/change/", data).status_code == 302
     rows = catalogue(alice_client)
-    assert UPDATEAPP not in rows and UPDATEAPP_MFA in rows
+    assert UPDATEAPP not in rows and UPDATEAPP_MFA in rows and VIEWAPP in rows
     assert UPDATEAPP not in api(alice_client)
 
 

@@ -16,7 +16,7 @@ from accounts.models import Account, Role, User
 from console import aws, managed, permissions, switching
 from console.emulator import world
 from console.models import AuditEvent, RoleSession
-from tests.conftest import SWITCH_TO_UPDATEAPP
+from tests.conftest import SWITCH_TO_UPDATEAPP, switch
 from tests.pages import page_text
 
 SWITCH_TO_VIEWAPP = {**SWITCH_TO_UPDATEAPP, "roleName": "ViewAPP", "displayName": "Production (read-only)"}
@@ -29,8 +29,7 @@ def _session() -> RoleSession:
 
 @pytest.fixture
 def bob_in_viewapp(bob_client: Client) -> Client:
-    response = bob_client.post("/switchrole", SWITCH_TO_VIEWAPP)
-    assert response.status_code == 302, response.content
+    bob_client.prefix = switch(bob_client, SWITCH_TO_VIEWAPP)
     return bob_client
 
 
@@ -43,7 +42,9 @@ def test_bob_switches_to_viewapp_but_still_not_to_updateapp(bob_client: Client) 
 
 
 def test_in_viewapp_upload_and_delete_are_disabled_with_the_reason(bob_in_viewapp: Client) -> None:
-    page = bob_in_viewapp.get("/s3/buckets/productionapp/", {"prefix": "config/"}).content.decode()
+    page = bob_in_viewapp.get(
+        bob_in_viewapp.prefix + "/s3/buckets/productionapp/", {"prefix": "config/"}
+    ).content.decode()
     assert 'data-testid="upload-refused">' + PUT_REFUSED + "</p>" in page
     assert '<button class="btn primary" type="submit" disabled aria-describedby="upload-refused">Upload' in page
     assert (
@@ -55,18 +56,25 @@ def test_in_viewapp_upload_and_delete_are_disabled_with_the_reason(bob_in_viewap
             f"ViewAPP&#x27;s permissions policy does not allow s3:DeleteObject on arn:aws:s3:::productionapp/{key}."
         )
         assert f'disabled title="{reason}">Delete</button>' in page
-        assert f'href="/s3/buckets/productionapp/download?key={key.replace("/", "%2F")}">Download</a>' in page
+        download = f"{bob_in_viewapp.prefix}/s3/buckets/productionapp/download?key={key.replace('/', '%2F')}"
+        assert f'href="{download}">Download</a>' in page
     assert "/s3/buckets/productionapp/delete?key=" not in page
-    confirm = bob_in_viewapp.get("/s3/buckets/productionapp/delete", {"key": "config/app.json"}).content.decode()
+    confirm = bob_in_viewapp.get(
+        bob_in_viewapp.prefix + "/s3/buckets/productionapp/delete", {"key": "config/app.json"}
+    ).content.decode()
     assert 'data-testid="delete-refused">ViewAPP&#x27;s permissions policy does not allow s3:DeleteObject' in confirm
     assert 'type="submit" disabled' in confirm
 
 
 def test_in_updateapp_nothing_is_disabled(alice_in_role: Client) -> None:
-    page = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "config/"}).content.decode()
+    page = alice_in_role.get(
+        alice_in_role.prefix + "/s3/buckets/productionapp/", {"prefix": "config/"}
+    ).content.decode()
     assert "disabled" not in page and "refused" not in page
-    assert 'href="/s3/buckets/productionapp/delete?key=config%2Fapp.json">Delete</a>' in page
-    confirm = alice_in_role.get("/s3/buckets/productionapp/delete", {"key": "config/app.json"}).content.decode()
+    assert f'href="{alice_in_role.prefix}/s3/buckets/productionapp/delete?key=config%2Fapp.json">Delete</a>' in page
+    confirm = alice_in_role.get(
+        alice_in_role.prefix + "/s3/buckets/productionapp/delete", {"key": "config/app.json"}
+    ).content.decode()
     assert '<button class="btn danger" type="submit">Delete</button>' in confirm
 
 
@@ -90,16 +98,20 @@ def test_s3_refuses_what_gets_past_a_stale_allowed_decision(alice_client: Client
             }
         ),
     )
-    assert alice_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "roleName": "StaleWriter"}).status_code == 302
-    page = alice_client.get("/s3/buckets/productionapp/", {"prefix": "config/"}).content.decode()
-    assert "upload-refused" not in page and 'href="/s3/buckets/productionapp/delete?key=config%2Fapp.json"' in page
+    prefix = switch(alice_client, {**SWITCH_TO_UPDATEAPP, "roleName": "StaleWriter"})
+    page = alice_client.get(prefix + "/s3/buckets/productionapp/", {"prefix": "config/"}).content.decode()
+    assert (
+        "upload-refused" not in page
+        and f'href="{prefix}/s3/buckets/productionapp/delete?key=config%2Fapp.json"' in page
+    )
 
     # Meanwhile the role becomes read-only in AWS (the console's copy too, a moment later).
     role.permissions_policy = world.VIEWAPP_PERMISSIONS
     managed.sync(role)
 
     upload = alice_client.post(
-        "/s3/buckets/productionapp/upload?prefix=config/", {"file": SimpleUploadedFile("late.txt", b"too late")}
+        prefix + "/s3/buckets/productionapp/upload?prefix=config/",
+        {"file": SimpleUploadedFile("late.txt", b"too late")},
     )
     assert upload.status_code == 403
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html.unescape(upload.content.decode())))
@@ -110,12 +122,12 @@ def test_s3_refuses_what_gets_past_a_stale_allowed_decision(alice_client: Client
     ]
     assert not AuditEvent.objects.filter(kind="s3_put", detail__endswith="late.txt").exists()
 
-    delete = alice_client.post("/s3/buckets/productionapp/delete", {"key": "config/app.json"})
+    delete = alice_client.post(prefix + "/s3/buckets/productionapp/delete", {"key": "config/app.json"})
     assert delete.status_code == 403
     assert "s3:DeleteObject on arn:aws:s3:::productionapp/config/app.json" in page_text(delete)
 
     role.save()  # the console's copy catches up: the next page load says so
-    page = alice_client.get("/s3/buckets/productionapp/", {"prefix": "config/"}).content.decode()
+    page = alice_client.get(prefix + "/s3/buckets/productionapp/", {"prefix": "config/"}).content.decode()
     assert "StaleWriter&#x27;s permissions policy does not allow s3:PutObject" in page
 
 
@@ -155,7 +167,7 @@ def test_a_bucket_policy_the_role_may_read_is_consulted(alice_client: Client) ->
             }
         ),
     )
-    assert alice_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "roleName": "PolicyReader"}).status_code == 302
+    prefix = switch(alice_client, {**SWITCH_TO_UPDATEAPP, "roleName": "PolicyReader"})
     creds = switching.credentials(_session())
     s3 = boto3.client(
         "s3",
@@ -171,14 +183,14 @@ def test_a_bucket_policy_the_role_may_read_is_consulted(alice_client: Client) ->
             s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
         s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(PROTECT_LOCKED))
 
-        locked = alice_client.get(f"/s3/buckets/{BUCKET}/", {"prefix": "locked/"}).content.decode()
+        locked = alice_client.get(prefix + f"/s3/buckets/{BUCKET}/", {"prefix": "locked/"}).content.decode()
         reason = (
             f"An explicit Deny in {BUCKET} bucket policy (ProtectLocked) refuses s3:DeleteObject on "
             f"arn:aws:s3:::{BUCKET}/locked/contract.pdf."
         )
         assert f'disabled title="{reason}">Delete</button>' in locked
         assert "upload-refused" not in locked  # the bucket policy denies deletes only
-        opened = alice_client.get(f"/s3/buckets/{BUCKET}/", {"prefix": "open/"}).content.decode()
+        opened = alice_client.get(prefix + f"/s3/buckets/{BUCKET}/", {"prefix": "open/"}).content.decode()
         assert "disabled" not in opened
     finally:
         s3.delete_bucket_policy(Bucket=BUCKET)
@@ -190,7 +202,7 @@ def test_a_bucket_policy_the_role_may_read_is_consulted(alice_client: Client) ->
 def test_the_bucket_policy_is_not_read_without_s3_get_bucket_policy(bob_in_viewapp: Client, monkeypatch) -> None:  # noqa: ANN001
     calls = []
     monkeypatch.setattr(aws, "get_bucket_policy", lambda creds, bucket: calls.append(bucket))
-    assert bob_in_viewapp.get("/s3/buckets/productionapp/").status_code == 200
+    assert bob_in_viewapp.get(bob_in_viewapp.prefix + "/s3/buckets/productionapp/").status_code == 200
     assert calls == []
 
 
