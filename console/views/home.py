@@ -15,7 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
     open_by_arn: dict[str, list] = {}
     for session in role_sessions.active(request):
         url = url_space.reverse_in(request, session.slug, "console:s3_buckets")
-        open_by_arn.setdefault(session.role_arn, []).append((session, url))
+        open_by_arn.setdefault(session.role_arn, []).append((session, url, role_sessions.seconds_left(session)))
     groups = [
         (group, [(role, open_by_arn.get(role.arn, [])) for role in group.roles])
         for group in catalogue.roles_for(request)
