@@ -341,3 +341,15 @@ def test_concurrent_requests_renew_once(alice_in_role: Client, clock, monkeypatc
     # And one that read the session before the swap cannot swap again (its expiration is stale).
     assert role_sessions.renew(request, stale).outcome is role_sessions.Outcome.NOT_NOW
     assert len(calls) == 1 and AuditEvent.objects.filter(kind="session_renewed").count() == 1
+
+
+def test_switch_back_without_a_session_in_the_url_acts_only_when_unambiguous(alice_client: Client) -> None:
+    allow("alice", "BucketLister")
+    tab_a = switch(alice_client, SWITCH_TO_UPDATEAPP)
+    tab_b = switch(alice_client, LISTER)
+    response = alice_client.post("/switchback", follow=True)
+    assert "Several role sessions are open" in response.content.decode()
+    assert RoleSession.objects.filter(ended_at=None).count() == 2
+    alice_client.post(tab_a + "/switchback")
+    alice_client.post("/switchback")  # one left: no doubt which
+    assert session_of(tab_b).end_reason == "switched back"

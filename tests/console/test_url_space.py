@@ -135,3 +135,40 @@ def test_middleware_strips_only_a_well_formed_prefix() -> None:
         middleware(rf.get(path))
         assert seen["path_info"] == path and seen["slug"] is None
     assert get_script_prefix() == "/"
+
+
+def test_copy_link_can_include_the_page_the_person_is_on(alice_in_role: Client, settings) -> None:  # noqa: ANN001
+    page = alice_in_role.get(alice_in_role.prefix + LANDING).content.decode()
+    plain = html.unescape(re.search(r'data-plain-link="([^"]*)"', page).group(1))
+    with_page = html.unescape(re.search(r'data-page-link="([^"]*)"', page).group(1))
+    assert "redirect_uri" not in plain
+    assert with_page == plain + "&redirect_uri=%2Fs3%2Fbuckets%2Fproductionapp%2F%3Fprefix%3Dconfig%2F"
+    assert 'data-link-page="role-link"' in page  # the "Open this page after switching" checkbox
+    # A page that is not one to land on (the Switch Role form) offers only the plain link.
+    assert "data-page-link" not in alice_in_role.get(alice_in_role.prefix + "/switchrole").content.decode()
+
+
+def test_admin_emails_a_link_that_opens_a_chosen_page(demo_world, smtp_server, settings) -> None:  # noqa: ANN001
+    from accounts.models import Role
+
+    admin = Client()
+    sign_in(admin, "admin")
+    role = Role.objects.get(name="ViewAPP")
+    url = f"/admin/accounts/role/{role.pk}/email-link/"
+    fields = {"users": [], "groups": [], "addresses": "carol@example.com", "display_name": "", "color": ""}
+    bad = admin.post(url, {**fields, "redirect_uri": "https://evil.example/"})
+    assert bad.status_code == 200 and "Enter a page of this console as a path" in bad.content.decode()
+    assert smtp_server.messages == []
+    assert admin.post(url, {**fields, "redirect_uri": LANDING}).status_code == 302
+    body = smtp_server.messages[0].get_body(("plain",)).get_content()
+    assert "&redirect_uri=%2Fs3%2Fbuckets%2Fproductionapp%2F%3Fprefix%3Dconfig%2F" in body
+
+
+def test_send_switch_link_command_takes_a_page(demo_world, smtp_server) -> None:  # noqa: ANN001
+    from django.core.management import CommandError, call_command
+
+    arn = "arn:aws:iam::123456789012:role/ViewAPP"
+    with pytest.raises(CommandError, match="is not a page of this console"):
+        call_command("send_switch_link", "--role", arn, "--to", "bob", "--redirect-uri", "//evil.example/")
+    call_command("send_switch_link", "--role", arn, "--to", "bob", "--redirect-uri", "/s3/")
+    assert "&redirect_uri=%2Fs3%2F" in smtp_server.messages[0].get_body(("plain",)).get_content()
