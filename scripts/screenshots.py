@@ -48,6 +48,15 @@ with sync_playwright() as p:
     shot("07-403")
     page.goto(base + "/s3/buckets/productionapp/delete?key=config/app.json")
     shot("08-delete-confirm")
+    # A second role session from the catalogue: the menu lists both; then the limit page.
+    page.goto(base + "/")
+    page.get_by_role("button", name="Switch to Production (read-only)", exact=True).click()
+    page.get_by_test_id("identity").click()
+    shot("10-menu-two-sessions")
+    for i in range(4):
+        page.goto(base + f"/switchrole?account=example-prod&roleName=ViewAPP&displayName=Extra%20{i}")
+        page.get_by_role("button", name="Switch Role").click()
+    shot("11-session-limit")
     page.context.clear_cookies()
     sign_in("bob")
     page.goto(base + "/switchrole?account=example-prod&roleName=UpdateAPP")
