@@ -22,6 +22,14 @@ class RoleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):  # noqa: ANN001, ANN204
+        # Only a signed-in browser's key is followed: an expired session's cookie must not hand
+        # its role sessions on to the new session that replaces it.
+        key = request.session.session_key if request.user.is_authenticated else ""
+        response = self._handle(request)
+        role_sessions.follow_browser_key(request, key)
+        return response
+
+    def _handle(self, request):  # noqa: ANN001, ANN202
         request.role_session = None
         request.role_session_needs_mfa = False
         slug = getattr(request, "url_space_slug", None)

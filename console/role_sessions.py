@@ -119,9 +119,15 @@ def cycle_browser_key(request: HttpRequest) -> None:
     """A new session key (session fixation), keeping this browser's role sessions bound to it."""
     old = _browser_key(request)
     request.session.cycle_key()
+    follow_browser_key(request, old)
+
+
+def follow_browser_key(request: HttpRequest, old: str) -> None:
+    """The browser session's key changed while the person stayed signed in (a switch, a password
+    change): the role sessions bound to the old key move to the new one."""
     new = _browser_key(request)
-    if old and new != old:
-        RoleSession.objects.filter(browser_session_key=old, ended_at=None).update(browser_session_key=new)
+    if old and new and new != old and request.user.is_authenticated:
+        RoleSession.objects.filter(user=request.user, browser_session_key=old, ended_at=None).update(browser_session_key=new)
     request.__dict__.pop(_CACHE, None)
 
 

@@ -353,3 +353,20 @@ def test_switch_back_without_a_session_in_the_url_acts_only_when_unambiguous(ali
     alice_client.post(tab_a + "/switchback")
     alice_client.post("/switchback")  # one left: no doubt which
     assert session_of(tab_b).end_reason == "switched back"
+
+
+def test_a_password_change_keeps_this_browsers_sessions(alice_in_role: Client) -> None:
+    from tests.conftest import PASSWORD
+
+    key = alice_in_role.cookies["sessionid"].value
+    response = alice_in_role.post(
+        alice_in_role.prefix + "/password",
+        {
+            "current_password": PASSWORD,
+            "new_password1": "another-long-secret-9",
+            "new_password2": "another-long-secret-9",
+        },
+    )
+    assert response.status_code == 302
+    assert alice_in_role.cookies["sessionid"].value != key  # Django cycled the key
+    assert alice_in_role.get(alice_in_role.prefix + "/s3/").status_code == 200  # the tab still works
