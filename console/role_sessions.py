@@ -127,7 +127,9 @@ def follow_browser_key(request: HttpRequest, old: str) -> None:
     change): the role sessions bound to the old key move to the new one."""
     new = _browser_key(request)
     if old and new and new != old and request.user.is_authenticated:
-        RoleSession.objects.filter(user=request.user, browser_session_key=old, ended_at=None).update(browser_session_key=new)
+        RoleSession.objects.filter(user=request.user, browser_session_key=old, ended_at=None).update(
+            browser_session_key=new
+        )
     request.__dict__.pop(_CACHE, None)
 
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from accounts.models import MFADevice, User
 from console.models import RoleSession
-from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, Authenticator, enrol, sign_in
+from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, Authenticator, enrol, in_new_session, sign_in, switch
 
 MFA_ROLE = {**SWITCH_TO_UPDATEAPP, "roleName": "UpdateAPP-MFA", "displayName": "Prod MFA"}
 
@@ -31,7 +31,7 @@ def test_enrolling_does_not_open_the_mfa_role_in_that_session(alice_client: Clie
     alice_client.post("/signout")
     sign_in(alice_client, "alice")
     assert alice_client.post("/signin/mfa", {"code": phone.code()}).url == "/"
-    assert alice_client.post("/switchrole", MFA_ROLE).url == "/s3/"
+    assert in_new_session(alice_client.post("/switchrole", MFA_ROLE).url)
 
 
 def test_removing_the_device_ends_role_sessions_that_needed_mfa_everywhere(demo_world, clock) -> None:  # noqa: ANN001
@@ -40,7 +40,7 @@ def test_removing_the_device_ends_role_sessions_that_needed_mfa_everywhere(demo_
     inside, other = Client(), Client()
     sign_in(inside, "alice")
     inside.post("/signin/mfa", {"code": phone.code()})
-    assert inside.post("/switchrole", MFA_ROLE).url == "/s3/"
+    tab = switch(inside, MFA_ROLE)
     clock.advance(30)
     sign_in(other, "alice")
     other.post("/signin/mfa", {"code": phone.code()})
@@ -50,7 +50,9 @@ def test_removing_the_device_ends_role_sessions_that_needed_mfa_everywhere(demo_
     stay = RoleSession.objects.get()
     assert stay.ended_at is not None and stay.end_reason == "MFA device removed" and stay.sealed_credentials == ""
     # The first browser's MFA sign-in was made with the removed device: it counts no more.
-    assert "ended" in inside.get("/", follow=True).content.decode()
+    assert (
+        "Your session in Prod MFA was ended (MFA device removed)" in inside.get(tab + "/", follow=True).content.decode()
+    )
     again = inside.post("/switchrole", MFA_ROLE)
     assert again.status_code == 403 and "requires MFA" in again.content.decode()
 
@@ -63,7 +65,7 @@ def test_changing_the_password_needs_the_current_one_and_a_code_and_ends_other_s
         sign_in(client, "alice")
         client.post("/signin/mfa", {"code": phone.code()})
         clock.advance(30)
-    assert elsewhere.post("/switchrole", SWITCH_TO_UPDATEAPP).url == "/s3/"
+    assert in_new_session(elsewhere.post("/switchrole", SWITCH_TO_UPDATEAPP).url)
     new = {"new_password1": "a-brand-new-secret", "new_password2": "a-brand-new-secret"}
     no_code = here.post("/password", {"current_password": PASSWORD, **new})
     assert no_code.status_code == 400 and "This field is required." in no_code.content.decode()

@@ -50,18 +50,28 @@ def test_upload_and_delete_leave_s3_untouched_when_the_audit_log_refuses(alice_i
     events = AuditEvent.objects.count()
     with read_only_database():
         upload = alice_in_role.post(
-            "/s3/buckets/productionapp/upload?prefix=ro/", {"file": SimpleUploadedFile("x.txt", b"x" * 100)}
+            alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=ro/",
+            {"file": SimpleUploadedFile("x.txt", b"x" * 100)},
         )
         _assert_unavailable(upload)
-        delete = alice_in_role.post("/s3/buckets/productionapp/delete", {"key": "config/app.json"})
+        delete = alice_in_role.post(
+            alice_in_role.prefix + "/s3/buckets/productionapp/delete", {"key": "config/app.json"}
+        )
         _assert_unavailable(delete)
-        download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "config/app.json"})
+        download = alice_in_role.get(
+            alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "config/app.json"}
+        )
         _assert_unavailable(download)
     assert _keys("ro/") == []
     assert "config/app.json" in _keys("config/")
     assert AuditEvent.objects.count() == events
     # Writable again: the same actions go through, each with its intent and outcome on record.
-    assert alice_in_role.post("/s3/buckets/productionapp/delete", {"key": "config/limits.json"}).status_code == 302
+    assert (
+        alice_in_role.post(
+            alice_in_role.prefix + "/s3/buckets/productionapp/delete", {"key": "config/limits.json"}
+        ).status_code
+        == 302
+    )
     event = AuditEvent.objects.filter(kind="s3_delete").latest("time")
     assert event.outcome == "succeeded" and event.detail == "arn:aws:s3:::productionapp/config/limits.json"
     aws.StreamingUpload(_creds(), "productionapp", "config/limits.json", "application/json").complete()
@@ -76,7 +86,9 @@ def test_no_assume_role_without_the_intent_on_record(alice_client: Client, monke
 
 
 def test_a_failed_action_is_recorded_as_failed(alice_in_role: Client) -> None:
-    refused = alice_in_role.post("/s3/buckets/finance-reports/delete", {"key": "2026/q1-revenue.csv"})
+    refused = alice_in_role.post(
+        alice_in_role.prefix + "/s3/buckets/finance-reports/delete", {"key": "2026/q1-revenue.csv"}
+    )
     assert refused.status_code == 403
     event = AuditEvent.objects.filter(kind="s3_delete").latest("time")
     assert event.outcome == "failed" and "AccessDenied" in event.detail

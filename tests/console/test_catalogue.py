@@ -69,7 +69,7 @@ def test_bob_sees_only_what_he_may_assume(bob_client: Client) -> None:
     rows = catalogue(bob_client)
     assert set(rows) == {VIEWAPP}
     assert "<strong>Production (read-only)</strong>" in rows[VIEWAPP]["html"] and rows[VIEWAPP]["switch"]
-    assert "role-color-83D4E8" in rows[VIEWAPP]["html"]
+    assert "color-83D4E8" in rows[VIEWAPP]["html"]
     roles = api(bob_client)
     assert set(roles) == {VIEWAPP}
     assert roles[VIEWAPP]["display_name"] == "Production (read-only)" and roles[VIEWAPP]["color_name"] == "Blue"

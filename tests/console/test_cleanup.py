@@ -15,13 +15,13 @@ from accounts import throttle
 from accounts.models import Throttle
 from console import maintenance
 from console.models import MaintenanceSlot, RoleSession
-from tests.conftest import SWITCH_TO_UPDATEAPP, sign_in
+from tests.conftest import SWITCH_TO_UPDATEAPP, sign_in, switch
 
 
 def _in_role() -> Client:
     client = Client()
     sign_in(client, "alice")
-    assert client.post("/switchrole", SWITCH_TO_UPDATEAPP).status_code == 302
+    client.prefix = switch(client, SWITCH_TO_UPDATEAPP)
     return client
 
 
@@ -35,7 +35,7 @@ def test_cleanup_ends_expired_and_orphaned_stays_and_prunes(demo_world, clock) -
     assert "orphaned: 1" in out.getvalue() and "expired: 0" in out.getvalue()
     orphan_stay.refresh_from_db()
     assert orphan_stay.end_reason == "browser session ended" and orphan_stay.sealed_credentials == ""
-    assert kept.get("/s3/buckets/productionapp/").status_code == 200  # a live stay is untouched
+    assert kept.get(kept.prefix + "/s3/buckets/productionapp/").status_code == 200  # a live stay is untouched
 
     clock.advance(3600 + 1)  # past the credentials' expiration, and every throttle window
     call_command("cleanup", stdout=out)

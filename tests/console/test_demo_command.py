@@ -168,8 +168,9 @@ def test_a_killed_emulator_comes_back_and_stale_role_sessions_end_cleanly(tmp_pa
         browser.post(base + "/signin", data={"csrfmiddlewaretoken": token, **credentials})
         switch = {"account": "example-prod", "roleName": "UpdateAPP", "displayName": "Prod", "color": "F2B0A9"}
         token = _csrf(browser, base + "/switchrole")
-        browser.post(base + "/switchrole", data={"csrfmiddlewaretoken": token, **switch})
-        assert "config/" in browser.get(base + "/s3/buckets/productionapp/").text
+        switched = browser.post(base + "/switchrole", data={"csrfmiddlewaretoken": token, **switch})
+        tab = re.search(r"/r/[a-z0-9]{10}", switched.url).group(0)  # the role session's URL space
+        assert "config/" in browser.get(base + tab + "/s3/buckets/productionapp/").text
 
         broker_file = tmp_path / "broker.json"
         first_keys = broker_file.read_text()
@@ -181,7 +182,7 @@ def test_a_killed_emulator_comes_back_and_stale_role_sessions_end_cleanly(tmp_pa
         _wait_for(lambda: broker_file.read_text() != first_keys, timeout=90)
         assert not _refused(emulator_url + "/moto-api/")
         # The new emulator does not know the old role credentials: the stay ends with a message.
-        stale = browser.get(base + "/s3/buckets/productionapp/", allow_redirects=False)
+        stale = browser.get(base + tab + "/s3/buckets/productionapp/", allow_redirects=False)
         assert stale.status_code == 302 and stale.headers["Location"].startswith("/switchrole?account=example-prod")
         form = browser.get(base + stale.headers["Location"]).text
         assert "AWS no longer accepts the credentials of Prod (InvalidAccessKeyId)" in form

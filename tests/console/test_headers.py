@@ -29,7 +29,7 @@ def _assert_csp(response) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("path", PAGES)
 def test_signed_in_pages_are_not_stored_and_carry_the_policy(alice_in_role: Client, path: str) -> None:
-    response = alice_in_role.get(path)
+    response = alice_in_role.get(alice_in_role.prefix + path)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     _assert_csp(response)
@@ -61,6 +61,8 @@ def test_signed_out_pages_carry_the_policy(demo_world) -> None:  # noqa: ANN001
 
 
 def test_downloads_keep_their_own_stricter_policy(alice_in_role: Client) -> None:
-    download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "config/app.json"})
+    download = alice_in_role.get(
+        alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "config/app.json"}
+    )
     assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert download["Cache-Control"] == "private, no-store"

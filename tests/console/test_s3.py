@@ -262,7 +262,9 @@ def test_invalid_bucket_names_never_reach_a_view(alice_in_role: Client) -> None:
 def test_several_file_parts_are_refused_never_concatenated(alice_in_role: Client) -> None:
     first = SimpleUploadedFile("a.bin", b"A" * (9 * 1024 * 1024))  # big enough to start a multipart upload
     second = SimpleUploadedFile("b.bin", b"B" * 10)
-    response = alice_in_role.post("/s3/buckets/productionapp/upload?prefix=multi/", {"file": [first, second]})
+    response = alice_in_role.post(
+        alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=multi/", {"file": [first, second]}
+    )
     assert response.status_code == 400
     assert "Upload one file at a time" in response.content.decode()
     assert aws.list_objects(_creds(), "productionapp", "multi/").objects == []
@@ -272,12 +274,12 @@ def test_several_file_parts_are_refused_never_concatenated(alice_in_role: Client
     # Other form fields (and files under other names) are no part of the object.
     extra = SimpleUploadedFile("c.bin", b"C" * 10)
     ok = alice_in_role.post(
-        "/s3/buckets/productionapp/upload?prefix=multi/",
+        alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=multi/",
         {"note": "x" * 100, "other": extra, "file": SimpleUploadedFile("d.bin", b"D" * 10)},
         follow=True,
     )
     assert "Uploaded multi/d.bin (10 bytes)." in ok.content.decode()
-    download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "multi/d.bin"})
+    download = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "multi/d.bin"})
     assert b"".join(download.streaming_content) == b"D" * 10
     aws.delete_object(_creds(), "productionapp", "multi/d.bin")
 
@@ -298,17 +300,17 @@ def test_a_refused_abort_is_audited_with_the_upload_id_and_the_page_warns(alice_
             }
         ),
     )
-    assert alice_client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "roleName": "NoAbort"}).status_code == 302
+    prefix = switch(alice_client, {**SWITCH_TO_UPDATEAPP, "roleName": "NoAbort"})
     first = SimpleUploadedFile("a.bin", b"A" * (9 * 1024 * 1024))
     response = alice_client.post(
-        "/s3/buckets/productionapp/upload?prefix=left/", {"file": [first, SimpleUploadedFile("b.bin", b"B")]}
+        prefix + "/s3/buckets/productionapp/upload?prefix=left/", {"file": [first, SimpleUploadedFile("b.bin", b"B")]}
     )
     assert response.status_code == 400
     event = AuditEvent.objects.get(kind="s3_upload_left_behind")
     assert "arn:aws:s3:::productionapp/left/a.bin" in event.detail and "AccessDenied" in event.detail
     upload_id = event.detail.split("upload ID ", 1)[1].split(" ", 1)[0]
     assert len(upload_id) > 10
-    page = alice_client.get("/s3/buckets/productionapp/?prefix=left/").content.decode()
+    page = alice_client.get(prefix + "/s3/buckets/productionapp/?prefix=left/").content.decode()
     assert f"Multipart upload {upload_id} of left/a.bin is left in productionapp" in page
 
 
@@ -317,7 +319,9 @@ def test_uploads_beyond_the_per_process_cap_get_503(alice_in_role: Client, setti
 
     settings.MAX_CONCURRENT_UPLOADS = 1
     with uploads.slot():  # another upload is in progress in this process
-        busy = alice_in_role.post("/s3/buckets/productionapp/upload", {"file": SimpleUploadedFile("x.txt", b"x")})
+        busy = alice_in_role.post(
+            alice_in_role.prefix + "/s3/buckets/productionapp/upload", {"file": SimpleUploadedFile("x.txt", b"x")}
+        )
     assert busy.status_code == 503 and int(busy["Retry-After"]) > 0
     assert "Too many uploads" in busy.content.decode()
     assert aws.list_objects(_creds(), "productionapp", "x.txt").objects == []
@@ -326,10 +330,10 @@ def test_uploads_beyond_the_per_process_cap_get_503(alice_in_role: Client, setti
 def test_bidi_and_invisible_characters_in_keys_are_shown_escaped(alice_in_role: Client) -> None:
     name = "\u202egnp.exe"  # displays as "exe.png" when shown raw; written by another S3 client
     aws.StreamingUpload(_creds(), "productionapp", "bidi/" + name, "application/octet-stream").complete()
-    html = alice_in_role.get("/s3/buckets/productionapp/", {"prefix": "bidi/"}).content.decode()
+    html = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/", {"prefix": "bidi/"}).content.decode()
     assert "\u202e" not in html
     assert '<span class="escaped" title="invisible character">\\u202e</span>gnp.exe' in html
-    download = alice_in_role.get("/s3/buckets/productionapp/download", {"key": "bidi/" + name})
+    download = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "bidi/" + name})
     assert download["Content-Disposition"] == 'attachment; filename="_gnp.exe"'
     aws.delete_object(_creds(), "productionapp", "bidi/" + name)
 
@@ -342,7 +346,7 @@ def test_credentials_the_backend_rejects_end_the_role_session(alice_in_role: Cli
     creds = switching.credentials(stay)
     stay.sealed_credentials = crypto.seal({**creds.as_dict(), "access_key_id": "ASIAUNKNOWNKEY000000"})
     stay.save()
-    response = alice_in_role.get("/s3/buckets/productionapp/")
+    response = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/")
     assert response.status_code == 302
     assert response.url == "/switchrole?account=example-prod&roleName=UpdateAPP&displayName=Prod&color=F2B0A9"
     stay.refresh_from_db()
