@@ -33,6 +33,7 @@ class CatalogueRole:
     available: bool  # switch now; otherwise only an MFA code is missing
     missing: str  # what is missing when not available, in words
     code_prompt: bool  # not available, and an MFA code typed now would make it so
+    needs_device: bool  # not available until the person has an MFA device
     role_name: str  # the Switch Role form's roleName (path/name)
     account: str  # the Switch Role form's account (alias, else ID)
     link: str  # the prefilled switch link
@@ -46,7 +47,9 @@ class CatalogueAccount:
     roles: list[CatalogueRole] = field(default_factory=list)
 
 
-def _missing(has_device: bool, mfa_age: int | None) -> str:
+def _missing(has_device: bool, enrolled_here: bool, mfa_age: int | None) -> str:
+    if enrolled_here:
+        return "Needs MFA: you assigned your device in this session; sign out, then sign in again with it."
     if not has_device:
         return "Needs MFA: assign an MFA device to your user, then sign in with it."
     if mfa_age is None:
@@ -61,7 +64,10 @@ def roles_for(request: HttpRequest) -> list[CatalogueAccount]:
     loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
     accounts: dict[str, CatalogueAccount] = {}
     missing = None
-    has_device = mfa.active_device(user) is not None
+    device = mfa.active_device(user)
+    has_device = device is not None
+    # As in AWS, a device assigned in this session does not make it MFA-authenticated: no code here.
+    enrolled_here = has_device and mfa.enrolled_in_session(request, device)
     for role in Role.objects.select_related("account").order_by("account__account_id", "path", "name"):
         try:
             decision = switching.evaluate(user, role.arn, role, context, **loaded)
@@ -75,7 +81,7 @@ def roles_for(request: HttpRequest) -> list[CatalogueAccount]:
         if not decision.allowed and not only_mfa:
             continue
         if only_mfa and missing is None:
-            missing = _missing(has_device, mfa.session_mfa_age(request))
+            missing = _missing(has_device, enrolled_here, mfa.session_mfa_age(request))
         account = role.account
         group = accounts.setdefault(
             account.account_id, CatalogueAccount(account.account_id, account.alias or "", account.name)
@@ -93,7 +99,8 @@ def roles_for(request: HttpRequest) -> list[CatalogueAccount]:
                 requires_mfa=requires_mfa,
                 available=decision.allowed,
                 missing="" if decision.allowed else missing,
-                code_prompt=not decision.allowed and has_device,
+                code_prompt=not decision.allowed and has_device and not enrolled_here,
+                needs_device=not decision.allowed and not has_device,
                 role_name=role_name,
                 account=label,
                 link=links.for_role(role),

@@ -294,31 +294,33 @@ def renew(request: HttpRequest, session: RoleSession) -> Renewal:
     decision = switching.evaluate(user, role.arn, role, context, **loaded)
     if not decision.allowed:
         if switching.only_mfa_missing(user, role.arn, role, decision, context, **loaded):
-            if mfa.active_device(user):
+            device = mfa.active_device(user)
+            if device and not mfa.enrolled_in_session(request, device):
                 release.update(renewing_since=None)
                 return Renewal(Outcome.NEEDS_MFA)
             return _refuse_renewal(request, session, switching.mfa_missing_message(role.arn))
         return _refuse_renewal(request, session, switching.explain(decision, user, role.arn))
+    matched = ", ".join(str(m) for m in decision.matched)
     try:
-        creds = switching.broker(role, user)
+        # Audit before action, as for a switch: no AssumeRole unless the intent is on record.
+        with audit.action(
+            request, AuditEvent.Kind.SESSION_RENEWED, role_arn=role.arn, detail=f"Allowed by {matched}"
+        ) as event:
+            creds = switching.broker(role, user)
+            swapped = release.filter(current).update(
+                sealed_credentials=crypto.seal(creds.as_dict()), expiration=expires_at(creds), renewing_since=None
+            )
+            if swapped:
+                session.refresh_from_db()
+                event.detail += f"; until {session.expiration:%Y-%m-%d %H:%M:%S} UTC"
+            else:  # ended (revoked, signed out) while AWS answered: it stays ended
+                event.outcome = AuditEvent.Outcome.FAILED
+                event.detail += "; the session ended meanwhile"
     except aws.AwsError as exc:
         log.warning("Renewing role session %s failed: %s", session.pk, exc.code or exc.message)
         release.update(renewing_since=None)
         return Renewal(Outcome.NOT_NOW)
-    swapped = release.filter(current).update(
-        sealed_credentials=crypto.seal(creds.as_dict()), expiration=expires_at(creds), renewing_since=None
-    )
-    if not swapped:  # ended (revoked, signed out) while AWS answered: keep it ended
-        return Renewal(Outcome.NOT_NOW)
-    session.refresh_from_db()
-    matched = ", ".join(str(m) for m in decision.matched)
-    audit.record(
-        request,
-        AuditEvent.Kind.SESSION_RENEWED,
-        role_arn=role.arn,
-        detail=f"Until {session.expiration:%Y-%m-%d %H:%M:%S} UTC; allowed by {matched}",
-    )
-    return Renewal(Outcome.RENEWED)
+    return Renewal(Outcome.RENEWED if swapped else Outcome.NOT_NOW)
 
 
 def _refuse_renewal(request: HttpRequest, session: RoleSession, reason: str) -> Renewal:

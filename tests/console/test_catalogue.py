@@ -162,3 +162,23 @@ def test_the_api_needs_a_signed_in_session(demo_world) -> None:  # noqa: ANN001
     assert response.status_code == 401 and response["Cache-Control"] == "no-store"
     assert response.json() == {"error": "Sign in to the console first (this API uses its session)."}
     assert Client().post("/api/roles").status_code == 405
+
+
+def test_a_device_assigned_in_this_session_offers_no_code(alice_client: Client, clock) -> None:  # noqa: ANN001
+    """As in AWS (and the switch itself): assigning a device does not make the session MFA-checked."""
+    from accounts import mfa
+    from accounts.models import MFADevice
+    from tests.conftest import PASSWORD, Authenticator
+
+    assert alice_client.post("/security/mfa/start", {"current_password": PASSWORD}).status_code == 302
+    phone = Authenticator(mfa.secret_of(MFADevice.objects.get(user__username="alice")))
+    alice_client.post("/security/mfa/assign", {"code1": phone.code(-1), "code2": phone.code(0)})
+    clock.advance(30)
+    row = catalogue(alice_client)[UPDATEAPP_MFA]
+    assert not row["code"] and not row["switch"]
+    assert (
+        row["missing"] == "Needs MFA: you assigned your device in this session; sign out, then sign in again with it."
+    )
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', catalogue(alice_client)[UPDATEAPP]["html"]))
+    forged = alice_client.post("/switchrole", {**fields, "roleName": "UpdateAPP-MFA", "code": phone.code()})
+    assert forged.status_code == 403 and not RoleSession.objects.exists()

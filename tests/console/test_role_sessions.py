@@ -250,7 +250,7 @@ def test_a_session_in_use_renews_near_expiry(alice_in_role: Client, clock) -> No
     assert creds.access_key_id != old_key
     assert aws.caller_identity(creds).endswith("assumed-role/UpdateAPP/alice")
     event = AuditEvent.objects.get(kind="session_renewed")
-    assert event.username == "alice" and "allowed by Developers/" in event.detail
+    assert event.username == "alice" and event.outcome == "succeeded" and "Allowed by Developers/" in event.detail
     # Past the old expiry, the session is still usable (it was renewed, not just remembered).
     clock.advance(400)
     assert alice_in_role.get(alice_in_role.prefix + "/s3/").status_code == 200
@@ -370,3 +370,27 @@ def test_a_password_change_keeps_this_browsers_sessions(alice_in_role: Client) -
     assert response.status_code == 302
     assert alice_in_role.cookies["sessionid"].value != key  # Django cycled the key
     assert alice_in_role.get(alice_in_role.prefix + "/s3/").status_code == 200  # the tab still works
+
+
+def test_no_renewal_assume_role_without_the_intent_on_record(alice_in_role: Client, clock, monkeypatch) -> None:  # noqa: ANN001
+    from django.db import DatabaseError
+
+    from console import audit
+
+    request = alice_in_role.get(alice_in_role.prefix + "/").wsgi_request
+    session = RoleSession.objects.get()
+    _to_renewal_window(clock, session)
+    brokered = []
+    monkeypatch.setattr(switching, "broker", lambda role, user: brokered.append(role))
+    real_save = AuditEvent.save
+
+    def refusing_save(event, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if event.kind == "session_renewed":
+            raise DatabaseError("attempt to write a readonly database")
+        return real_save(event, *args, **kwargs)
+
+    monkeypatch.setattr(AuditEvent, "save", refusing_save)
+    with pytest.raises(audit.AuditUnavailable):
+        role_sessions.renew(request, RoleSession.objects.get())
+    assert brokered == []
+    assert RoleSession.objects.get().expiration == session.expiration
