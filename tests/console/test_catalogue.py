@@ -25,7 +25,7 @@ def catalogue(client: Client) -> dict[str, dict]:
     section = page[page.index('data-testid="catalogue"') :]
     rows = {}
     for row in re.findall(r'<li class="role-row".*?</li>', section, re.S):
-        arn = re.search(r'<div class="mono muted">([^<]+)</div>', row).group(1)
+        arn = re.search(r'data-arn="([^"]+)"', row).group(1)
         rows[arn] = {
             "html": row,
             "switch": "<button" in row,
