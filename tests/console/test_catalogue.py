@@ -14,6 +14,8 @@ from console.models import AuditEvent, RoleSession
 from tests.accounts.test_admin import _group_form
 from tests.conftest import enrol, in_new_session, sign_in
 
+pytestmark = pytest.mark.integration
+
 UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 UPDATEAPP_MFA = "arn:aws:iam::123456789012:role/UpdateAPP-MFA"
 VIEWAPP = "arn:aws:iam::123456789012:role/ViewAPP"

@@ -14,6 +14,8 @@ from console import aws, role_sessions, switching
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, sign_in, switch
 
+pytestmark = pytest.mark.integration
+
 LISTER = {"account": "example-prod", "roleName": "BucketLister", "displayName": "Lister", "color": "83D4E8"}
 
 

@@ -13,6 +13,8 @@ from console import url_space
 from console.models import RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, sign_in
 
+pytestmark = pytest.mark.integration
+
 LANDING = "/s3/buckets/productionapp/?prefix=config/"
 
 HOSTILE_REDIRECTS = [
