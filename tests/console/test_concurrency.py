@@ -37,17 +37,19 @@ def test_people_sign_in_switch_upload_and_switch_back_at_once(console_server) ->
         start.wait()
         for round_ in range(ROUNDS):
             expect("sign in", browser.sign_in("alice"), 302, "/")
-            expect("switch", browser.post("/switchrole", SWITCH_TO_UPDATEAPP), 302, "/s3/")
+            switched = browser.post("/switchrole", SWITCH_TO_UPDATEAPP)
+            expect("switch", switched, 302, "/r/")
+            tab = switched.headers.get("Location", "").removesuffix("/s3/")  # the role session's URL space
             name = f"person-{n}-round-{round_}.txt"
             upload = browser.post(
-                "/s3/buckets/productionapp/upload?prefix=concurrency/", files={"file": (name, f"{n}/{round_}")}
+                tab + "/s3/buckets/productionapp/upload?prefix=concurrency/", files={"file": (name, f"{n}/{round_}")}
             )
-            expect("upload", upload, 302, "/s3/buckets/productionapp/")
-            listing = browser.get("/s3/buckets/productionapp/?prefix=concurrency/")
+            expect("upload", upload, 302, tab + "/s3/buckets/productionapp/")
+            listing = browser.get(tab + "/s3/buckets/productionapp/?prefix=concurrency/")
             expect("list", listing, 200)
             if name not in listing.text:  # still in the role, and the upload is there
                 problems.append(f"person {n} list: {name} missing")
-            expect("switch back", browser.post("/switchback"), 302, "/")
+            expect("switch back", browser.post(tab + "/switchback"), 302, "/")
             if browser.identity() != ALICE:  # still signed in as herself
                 problems.append(f"person {n}: lost the console session after switching back")
             expect("sign out", browser.post("/signout"), 302, "/signin")

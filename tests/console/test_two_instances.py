@@ -4,6 +4,8 @@ one ends the session on the other, and the sign-in throttle counts failures from
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from accounts.models import Account, Role
@@ -28,8 +30,9 @@ def test_one_person_across_two_instances_and_a_revocation(console_server, update
     alice = Browser(a.url)  # cookies are per host, so this browser is signed in on both
     assert alice.sign_in("alice", at=a.url).status_code == 302
     switch = alice.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "displayName": "Two instances"}, at=b.url)
-    assert switch.status_code == 302 and switch.headers["Location"] == "/s3/"
-    listing = alice.get("/s3/buckets/productionapp/?prefix=config/", at=a.url)
+    assert switch.status_code == 302 and re.fullmatch(r"/r/[a-z0-9]{10}/s3/", switch.headers["Location"])
+    tab = switch.headers["Location"].removesuffix("/s3/")  # the role session's URL space, on both instances
+    listing = alice.get(tab + "/s3/buckets/productionapp/?prefix=config/", at=a.url)
     assert listing.status_code == 200 and "limits.json" in listing.text and "Two instances" in listing.text
 
     admin = Browser(b.url)
@@ -37,10 +40,10 @@ def test_one_person_across_two_instances_and_a_revocation(console_server, update
     revoked = admin.post(f"/admin/accounts/role/{updateapp_unmanaged.pk}/revoke/")
     assert revoked.status_code == 302
 
-    after = alice.get("/s3/buckets/productionapp/?prefix=config/", at=a.url)
-    assert after.status_code == 302 and after.headers["Location"] == "/switchrole"
-    page = alice.get("/switchrole", at=a.url).text
-    assert "was ended (revoked by an administrator)" in page
+    after = alice.get(tab + "/s3/buckets/productionapp/?prefix=config/", at=a.url)
+    assert after.status_code == 302 and after.headers["Location"] == "/"
+    page = alice.get("/", at=a.url).text
+    assert "Your session in Two instances was ended (revoked by an administrator)" in page
     assert alice.identity(at=a.url) == alice.identity(at=b.url) == "alice @ example-dev (111122223333)"
 
 
