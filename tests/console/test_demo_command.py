@@ -196,3 +196,35 @@ def test_a_killed_emulator_comes_back_and_stale_role_sessions_end_cleanly(tmp_pa
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_ctrl_c_stops_the_demo_even_when_started_in_the_background(tmp_path: Path) -> None:
+    """A shell starts background jobs with SIGINT ignored; Ctrl-C (SIGINT to the group) must still
+    stop the console and the emulator, and never be mistaken for an emulator crash."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "demo"],
+        cwd=ROOT,
+        env=_env(tmp_path, port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - as a shell does
+    )
+    try:
+        output = []
+        while "Press Ctrl-C" not in "".join(output[-2:]):
+            line = proc.stdout.readline()
+            assert line, "".join(output)
+            output.append(line)
+        emulator_url = re.search(r"AWS emulator:\s+(\S+)", "".join(output)).group(1)
+        _wait_for(lambda: not _refused(f"http://127.0.0.1:{port}/signin"))
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        rest = proc.stdout.read()
+        assert "starting it again" not in rest and "Stopped the console and the AWS emulator." in rest
+        assert _refused(f"http://127.0.0.1:{port}/signin") and _refused(emulator_url + "/moto-api/")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

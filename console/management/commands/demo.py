@@ -26,6 +26,7 @@ from console.emulator.server import Emulator, EmulatorError, port_is_free
 
 PASSWORD_FILE = settings.VAR_DIR / "demo_password"
 RESTART_DELAYS = (0, 1, 2, 5, 10)  # seconds between attempts to bring a dead emulator back
+RESTART_GRACE_SECONDS = 1  # after the emulator dies, before restarting it (is it a Ctrl-C?)
 
 
 def broker_credentials_file() -> Path:
@@ -156,12 +157,22 @@ class Command(BaseCommand):
 
     def _wait(self, web: subprocess.Popen, emulator: Emulator) -> None:
         def stop(*_):  # noqa: ANN002
+            self.stopping = True
             raise KeyboardInterrupt
 
+        # Installed explicitly for both: a shell that starts `make demo` in the background hands
+        # its children SIGINT ignored, and Ctrl-C must still stop the console, never restart it.
+        self.stopping = False
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         try:
             while web.poll() is None:
                 if emulator.process is None or emulator.process.poll() is not None:
+                    # Ctrl-C reaches the emulator too (one process group): a moment's grace
+                    # lets our own handler run first, so a stop is not mistaken for a crash.
+                    time.sleep(RESTART_GRACE_SECONDS)
+                    if self.stopping or web.poll() is not None:
+                        break
                     self._restart(emulator, web)
                 time.sleep(0.5)
         except KeyboardInterrupt:
@@ -185,7 +196,7 @@ class Command(BaseCommand):
         emulator.stop()
         for delay in RESTART_DELAYS + (RESTART_DELAYS[-1],) * 1000:
             time.sleep(delay)
-            if web.poll() is not None:
+            if web.poll() is not None or self.stopping:
                 return
             try:
                 emulator.start()
