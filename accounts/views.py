@@ -77,8 +77,8 @@ def signin(request: HttpRequest) -> HttpResponse:
         audit.record(
             request,
             AuditEvent.Kind.SIGNIN_FAILED,
-            detail=f"account={request.POST.get('account', '')[:63]!r} "
-            f"username={request.POST.get('username', '')[:64]!r}" + (" (throttled)" if form.throttled else ""),
+            username=request.POST.get("username", "")[:64],  # as typed: the admin's Username filter finds it
+            detail=f"account={request.POST.get('account', '')[:63]!r}" + (" (throttled)" if form.throttled else ""),
         )
     return render_form(request, "accounts/signin.html", {"form": form, "next": _safe_next(request)}, form)
 
@@ -124,6 +124,8 @@ def signout(request: HttpRequest) -> HttpResponse:
     # The role session ends and the sign-out is audited by the user_logged_out receiver
     # (console.signals), whichever view signs the person out.
     logout(request)
+    # After logout(): the message belongs to the new, anonymous session.
+    messages.success(request, "You are signed out. Sign in again to continue.")
     return redirect("accounts:signin")
 
 

@@ -25,8 +25,10 @@ from contextlib import contextmanager
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
+from . import text
 from .models import AuditEvent
 
+USERNAME_LENGTH = AuditEvent._meta.get_field("username").max_length
 log = logging.getLogger(__name__)
 
 
@@ -39,11 +41,34 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _event(request: HttpRequest, kind: str, user, role_arn: str, detail: str, outcome: str) -> AuditEvent:  # noqa: ANN001
+def typed_username(value: str) -> str:
+    """A username as someone typed it (a failed sign-in), fit for the audit log: invisible and
+    control characters written out (\\u202e for a bidi override, \\u000a for a line feed), so
+    a row can neither pose as another nor break a line; cut to the column's 64 characters
+    without splitting an escape. Pages escape it as any text."""
+    out = ""
+    for char in value.strip():
+        piece = text.visible(char)
+        if len(out) + len(piece) > USERNAME_LENGTH:
+            break
+        out += piece
+    return out
+
+
+def _event(
+    request: HttpRequest,
+    kind: str,
+    user,  # noqa: ANN001
+    role_arn: str,
+    detail: str,
+    outcome: str,
+    username: str = "",
+) -> AuditEvent:
     user = user if user is not None else (request.user if request.user.is_authenticated else None)
     return AuditEvent(
         user=user,
-        username=getattr(user, "username", "") or "",
+        # Nobody signed in (a failed sign-in): the name that was typed, made safe.
+        username=getattr(user, "username", "") or typed_username(username),
         kind=kind,
         role_arn=role_arn,
         detail=detail[:2000],
@@ -52,8 +77,17 @@ def _event(request: HttpRequest, kind: str, user, role_arn: str, detail: str, ou
     )
 
 
-def record(request: HttpRequest, kind: str, *, user=None, role_arn: str = "", detail: str = "") -> None:  # noqa: ANN001
-    _event(request, kind, user, role_arn, detail, AuditEvent.Outcome.RECORDED).save()
+def record(
+    request: HttpRequest,
+    kind: str,
+    *,
+    user=None,  # noqa: ANN001
+    role_arn: str = "",
+    detail: str = "",
+    username: str = "",
+) -> None:
+    """`username`: for events without a user (a failed sign-in), the name as typed."""
+    _event(request, kind, user, role_arn, detail, AuditEvent.Outcome.RECORDED, username).save()
 
 
 @contextmanager

@@ -34,7 +34,9 @@ class SwitchRoleForm(forms.Form):
         value = self.cleaned_data["account"].strip()
         account = Account.lookup(value)
         if account is None:
-            if ASCII_DIGITS.fullmatch(value):
+            # A well-formed ID the console does not know is unknown, like an unknown alias; only
+            # digits that cannot be an ID (not 12 of them) are a typing mistake.
+            if ASCII_DIGITS.fullmatch(value) and len(value) != 12:
                 raise forms.ValidationError("Enter a 12-digit account ID, or an alias the console knows.")
             raise forms.ValidationError("The console knows no account with that ID or alias.")
         return account

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
+from django.views.generic import RedirectView
 
 from accounts import views as account_views
 
@@ -33,6 +34,10 @@ urlpatterns = [
     path("", include(console_patterns)),
     path("", include("accounts.urls")),
     path("admin/login/", account_views.admin_login),  # before the admin's own login
+    # Django's own password change skips the console's re-authentication (the MFA code too):
+    # typed directly, it leads to the console's page instead.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="accounts:new_password")),
+    path("admin/password_change/done/", RedirectView.as_view(pattern_name="accounts:new_password")),
     path("admin/", admin.site.urls),
     path("favicon.ico", assets.favicon),
 ]

@@ -7,6 +7,8 @@ from unittest import mock
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from console.models import AuditEvent
 from tests.conftest import PASSWORD, sign_in
@@ -119,3 +121,48 @@ def test_the_admins_log_out_ends_the_role_session_and_records_the_sign_out(demo_
     assert stay.ended_at is not None and stay.end_reason == "signed out" and stay.sealed_credentials == ""
     assert AuditEvent.objects.filter(kind="signout", username="admin").exists()
     assert admin.get("/").status_code == 302
+
+
+def test_a_failed_sign_in_is_audited_with_the_username_as_typed(demo_world) -> None:  # noqa: ANN001
+    typed = "<b>mal\u202elory</b>"
+    Client().post(reverse("accounts:signin"), {"account": "example-dev", "username": typed, "password": "x"})
+    event = AuditEvent.objects.get(kind="signin_failed")
+    # Stored as typed, with the invisible bidi override written out; not "-".
+    assert event.username == "<b>mal\\u202elory</b>" and event.user is None
+    assert "account='example-dev'" in event.detail
+    admin = Client()
+    sign_in(admin, "admin")
+    listing = admin.get(reverse("admin:console_auditevent_changelist"), {"username": event.username})
+    assertContains(listing, "Sign-in failed")
+    assertContains(listing, "&lt;b&gt;mal\\u202elory&lt;/b&gt;")  # escaped on the page
+    assertNotContains(listing, "<b>mal")
+    # The filter offers it among the usernames.
+    everything = admin.get(reverse("admin:console_auditevent_changelist"))
+    assertContains(everything, "?username=%3Cb%3Emal%5Cu202elory%3C%2Fb%3E")
+
+
+def test_a_typed_username_is_cut_to_the_column_without_splitting_an_escape(demo_world) -> None:  # noqa: ANN001
+    typed = "a" * 60 + "\u200b\u200b"  # two zero-width spaces: 6 characters each, written out
+    Client().post(reverse("accounts:signin"), {"account": "example-dev", "username": typed, "password": "x"})
+    assert AuditEvent.objects.get(kind="signin_failed").username == "a" * 60
+
+
+def test_sign_out_says_so_on_the_sign_in_page(alice_client: Client) -> None:
+    response = alice_client.post(reverse("accounts:signout"), follow=True)
+    assertRedirects(response, reverse("accounts:signin"))
+    assertContains(response, "You are signed out.")
+    assertContains(response, ">Sign in</button>")
+    # Shown once: the next visit to the sign-in page is quiet.
+    assertNotContains(alice_client.get(reverse("accounts:signin")), "You are signed out.")
+
+
+def test_djangos_password_change_leads_to_the_consoles_which_re_authenticates(demo_world) -> None:  # noqa: ANN001
+    admin = Client()
+    sign_in(admin, "admin")
+    for url in ("/admin/password_change/", "/admin/password_change/done/"):
+        assertRedirects(admin.get(url), reverse("accounts:new_password"), fetch_redirect_response=False)
+        assert admin.post(url, {"old_password": PASSWORD, "new_password1": "n" * 20}).status_code == 302
+    from accounts.models import User
+
+    assert User.objects.get(username="admin").check_password(PASSWORD)  # nothing changed on the way
+    assertContains(admin.get(reverse("accounts:new_password")), "Current password")

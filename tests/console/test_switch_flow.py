@@ -8,6 +8,8 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
 
 from accounts.models import Account, InlinePolicy, Role, User
 from console import aws, switching
@@ -212,6 +214,7 @@ def test_switch_back_and_signout_are_post_only(alice_in_role: Client) -> None:
     [
         ({"account": "no-such-alias"}, "The console knows no account with that ID or alias."),
         ({"account": "12345"}, "Enter a 12-digit account ID, or an alias the console knows."),
+        ({"account": "999999999999"}, "The console knows no account with that ID or alias."),
         ({"roleName": "bad name!"}, "A role name is up to 64 letters"),
         ({"roleName": ""}, "This field is required."),
         ({"displayName": "x" * 65}, "Ensure this value has at most 64 characters"),
@@ -222,6 +225,17 @@ def test_bad_input_gets_a_specific_error(alice_client: Client, fields: dict, mes
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not RoleSession.objects.exists()
+
+
+def test_a_well_formed_unknown_account_id_is_unknown_not_malformed(alice_client: Client) -> None:
+    """999999999999 is a valid account ID the console does not know: said like an unknown alias,
+    not as a typing mistake."""
+    response = alice_client.post(reverse("console:switchrole"), {**SWITCH_TO_UPDATEAPP, "account": "999999999999"})
+    assertContains(response, "The console knows no account with that ID or alias.", status_code=400)
+    assertNotContains(response, "Enter a 12-digit account ID", status_code=400)
+    # The same answer for an alias nobody registered.
+    alias = alice_client.post(reverse("console:switchrole"), {**SWITCH_TO_UPDATEAPP, "account": "no-such-alias"})
+    assertContains(alias, "The console knows no account with that ID or alias.", status_code=400)
 
 
 def test_credentials_never_reach_the_browser_or_a_log(alice_client: Client, caplog) -> None:  # noqa: ANN001
