@@ -68,8 +68,6 @@ class SwitchRoleForm(forms.Form):
             role_name=name,
             display_name=self.cleaned_data["displayName"].strip(),
             color=switching.normalize_color(self.cleaned_data["color"]),
-            account_input=self.data.get("account", "").strip(),
-            role_input=self.data.get("roleName", "").strip().strip("/"),
         )
 
     @staticmethod

@@ -115,11 +115,13 @@ class AuditEvent(models.Model):
 
 class RoleHistoryEntry(models.Model):
     """A role the user switched into: kept per user on the server, so it survives sign-out,
-    cleared cookies and other browsers (the AWS console keeps 5 in a cookie)."""
+    cleared cookies and other browsers (the AWS console keeps 5 in a cookie). One entry per
+    role ARN, however the account and role were typed (alias or ID, with or without slashes)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_history")
-    account = models.CharField(max_length=63, help_text="Account ID or alias, as typed")
-    role_name = models.CharField(max_length=576, help_text="Role name with optional path, as typed")
+    role_arn = models.CharField(max_length=2048)
+    account = models.CharField(max_length=63, help_text="The role's account ID")
+    role_name = models.CharField(max_length=576, help_text="Role name with its path, if any (team/Role)")
     display_name = models.CharField(max_length=64)
     color = models.CharField(max_length=6, blank=True)
     last_used_at = models.DateTimeField()
@@ -127,9 +129,7 @@ class RoleHistoryEntry(models.Model):
 
     class Meta:
         ordering = ["-pinned", "-last_used_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "account", "role_name"], name="one_history_entry_per_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "role_arn"], name="one_history_entry_per_role_arn")]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.display_name}"

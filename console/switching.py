@@ -52,8 +52,6 @@ class SwitchTarget:
     role_name: str
     display_name: str
     color: str
-    account_input: str = ""  # as the person typed them, for history and links
-    role_input: str = ""
 
     @property
     def role_arn(self) -> str:
@@ -275,7 +273,7 @@ def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
                 )
                 # A new session key on every change of identity (session fixation).
                 role_sessions.cycle_browser_key(request)
-                history.record(user, target.account_input, target.role_input, session.display_name, session.color)
+                history.record(user, role.arn, session.display_name, session.color)
     except aws.AwsError as exc:
         detail = f"AWS refused AssumeRole: {exc.code or exc.message}"
         audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, role_arn=role.arn, detail=detail)

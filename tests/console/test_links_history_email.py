@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import Role, User
 from console import links
@@ -133,7 +134,8 @@ def test_history_length_is_a_setting_and_favourites_stay(alice_client: Client, s
     alice = User.objects.get(username="alice")
     pinned = RoleHistoryEntry.objects.create(
         user=alice,
-        account="example-prod",
+        role_arn="arn:aws:iam::123456789012:role/Old",
+        account="123456789012",
         role_name="Old",
         display_name="Pinned",
         last_used_at="2020-01-01T00:00:00Z",
@@ -142,7 +144,8 @@ def test_history_length_is_a_setting_and_favourites_stay(alice_client: Client, s
     for n in range(4):
         RoleHistoryEntry.objects.create(
             user=alice,
-            account="example-prod",
+            role_arn=f"arn:aws:iam::123456789012:role/R{n}",
+            account="123456789012",
             role_name=f"R{n}",
             display_name=f"R{n}",
             last_used_at=f"2021-01-0{n + 1}T00:00:00Z",
@@ -151,6 +154,32 @@ def test_history_length_is_a_setting_and_favourites_stay(alice_client: Client, s
     names = [e.display_name for e in RoleHistoryEntry.objects.filter(user=alice)]
     assert names == ["Pinned", "Prod", "R3"]
     assert RoleHistoryEntry.objects.filter(pk=pinned.pk).exists()
+
+
+def test_history_keys_on_the_role_arn_not_the_text_typed(alice_client: Client) -> None:
+    """example-prod/UpdateAPP, 123456789012/UpdateAPP and /UpdateAPP/ are one role: one entry,
+    moved to the top with the latest display name and colour."""
+    for account, role, display in (
+        ("example-prod", "UpdateAPP", "By alias"),
+        ("123456789012", "UpdateAPP", "By ID"),
+        (" EXAMPLE-PROD ", "/UpdateAPP/", "With slashes"),
+    ):
+        fields = {**SWITCH_TO_UPDATEAPP, "account": account, "roleName": role, "displayName": display}
+        assert alice_client.post(reverse("console:switchrole"), fields).status_code == 302
+    entry = RoleHistoryEntry.objects.get(user__username="alice")
+    assert entry.role_arn == "arn:aws:iam::123456789012:role/UpdateAPP"
+    assert (entry.account, entry.role_name, entry.display_name) == ("123456789012", "UpdateAPP", "With slashes")
+    # The menu's one-click switch posts the ID and the name, which always find the role again.
+    page = alice_client.get(reverse("console:home")).content.decode()
+    menu = page[page.index('data-testid="role-history"') :]
+    forms = re.findall(r'<form method="post" action="/switchrole" class="history-switch">(.*?)</form>', menu, re.S)
+    assert len(forms) == 1
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', forms[0]))
+    assert [fields[name] for name in ("account", "roleName", "displayName")] == [
+        "123456789012",
+        "UpdateAPP",
+        "With slashes",
+    ]
 
 
 def test_pin_unpin_remove(alice_client: Client) -> None:
