@@ -43,9 +43,7 @@ def record(user, role_arn: str, display_name: str, color: str) -> RoleHistoryEnt
 def entries(user) -> list[RoleHistoryEntry]:  # noqa: ANN001
     """Favourites first, then the most recent; each with `account_alias` ("" when none)."""
     found = list(RoleHistoryEntry.objects.filter(user=user))
-    aliases = dict(
-        Account.objects.filter(account_id__in={e.account for e in found}).values_list("account_id", "alias")
-    )
+    aliases = dict(Account.objects.filter(account_id__in={e.account for e in found}).values_list("account_id", "alias"))
     for entry in found:
         entry.account_alias = aliases.get(entry.account) or ""
     return found

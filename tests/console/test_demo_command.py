@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import requests
 
+from console import demo_env
 from console.emulator.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +27,8 @@ def _env(tmp_path: Path, port: int) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         DEMO_PASSWORD="demo-password-123",
         PYTHONUNBUFFERED="1",
+        # Its own settings file for second shells, not the checkout's var/demo.env.
+        DEMO_ENV_FILE=str(tmp_path / "demo.env"),
     )
     return env
 
@@ -228,3 +232,84 @@ def test_ctrl_c_stops_the_demo_even_when_started_in_the_background(tmp_path: Pat
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _second_shell(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Another terminal in the checkout: none of the demo's settings, only where its file is."""
+    names = (*demo_env.SHARED, *demo_env.SECRETS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_")) and k not in names}
+    return {**env, "DEMO_ENV_FILE": str(tmp_path / "demo.env"), **extra}
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_commands_from_a_second_shell_use_the_running_demos_settings(tmp_path: Path) -> None:
+    """send_switch_link and create_access_key, typed in another shell while make demo runs, use the
+    demo's mail folder, CONSOLE_BASE_URL and database (var/demo.env); an explicit variable wins;
+    once the demo stops, its settings are gone."""
+    import boto3
+
+    port = free_port()
+    env = _env(tmp_path, port)
+    mail = tmp_path / "mail"
+    env["EMAIL_URL"] = f"filemail:///{mail}"
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    send = ("send_switch_link", "--role", "arn:aws:iam::123456789012:role/UpdateAPP", "--to", "alice")
+    try:
+        output = []
+        while "Press Ctrl-C" not in "".join(output[-2:]):
+            line = proc.stdout.readline()
+            assert line, "".join(output)
+            output.append(line)
+        shared = tmp_path / "demo.env"
+        assert oct(shared.stat().st_mode & 0o777) == "0o600"
+        assert "SECRET" not in shared.read_text() and "demo-password-123" not in shared.read_text()
+
+        sent = _manage(_second_shell(tmp_path), *send)
+        assert sent.returncode == 0, sent.stderr
+        assert "Content-Type" not in sent.stdout  # not printed: written into the demo's mail folder
+        [message] = list(mail.iterdir())
+        assert f"{base}/switchrole?account=example-prod&roleName=UpdateAPP" in message.read_text()
+
+        # A key made from the second shell is in the demo's database, sealed with its key.
+        created = _manage(_second_shell(tmp_path), "create_access_key", "--user-name", "alice")
+        assert created.returncode == 0, created.stderr
+        key = json.loads(created.stdout)["AccessKey"]
+        _wait_for(lambda: not _refused(base + "/signin"))
+        sts = boto3.client(
+            "sts",
+            endpoint_url=base + "/sts/",
+            region_name="us-east-1",
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+        )
+        assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::111122223333:user/alice"
+
+        # What the shell sets itself wins.
+        overridden = _manage(_second_shell(tmp_path, CONSOLE_BASE_URL="https://console.example.org"), *send)
+        assert overridden.returncode == 0, overridden.stderr
+        newest = max(mail.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        assert "https://console.example.org/switchrole?account=example-prod" in newest.read_text()
+
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not (tmp_path / "demo.env").exists()
+    after = _manage(_second_shell(tmp_path, DATABASE_URL=env["DATABASE_URL"]), *send)
+    assert after.returncode == 0, after.stderr
+    assert "http://127.0.0.1:8000/switchrole?account=example-prod" in after.stdout  # the defaults again

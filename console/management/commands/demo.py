@@ -20,7 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from console import aws, webserver
+from console import aws, demo_env, webserver
 from console.emulator import world
 from console.emulator.server import Emulator, EmulatorError, port_is_free
 
@@ -125,13 +125,35 @@ class Command(BaseCommand):
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
             env.pop(name, None)  # the broker's keys come from the file, and change with each seeding
         env["HOST"] = "127.0.0.1"  # plain HTTP, insecure cookies: loopback only
-        web = subprocess.Popen(webserver.command(), env=webserver.environment(port, env), stdin=subprocess.DEVNULL)
-        aws_config = write_aws_config(env["CONSOLE_BASE_URL"], emulator.url)
-        self._banner(port, emulator.url, password, changed=not result.password and not given, aws_config=aws_config)
-        self._wait(web, emulator)
+        # Commands typed in another shell meanwhile use these settings (console/demo_env.py).
+        shared = demo_env.path()
+        withheld = demo_env.write(shared, env, os.getpid())
+        try:
+            web = subprocess.Popen(webserver.command(), env=webserver.environment(port, env), stdin=subprocess.DEVNULL)
+            aws_config = write_aws_config(env["CONSOLE_BASE_URL"], emulator.url)
+            self._banner(
+                port,
+                emulator.url,
+                password,
+                changed=not result.password and not given,
+                aws_config=aws_config,
+                withheld=withheld,
+            )
+            self._wait(web, emulator)
+        finally:
+            demo_env.remove(shared, os.getpid())
 
-    def _banner(self, port: int, emulator_url: str, password: str | None, changed: bool, aws_config: str) -> None:
+    def _banner(
+        self,
+        port: int,
+        emulator_url: str,
+        password: str | None,
+        changed: bool,
+        aws_config: str,
+        withheld: list[str],
+    ) -> None:
         note = " (unless changed in the console since)" if changed else ""
+        also = f" (set {', '.join(withheld)} there too)" if withheld else ""
         lines = [
             "",
             f"  Switchrole Console:  http://127.0.0.1:{port}/",
@@ -149,6 +171,8 @@ class Command(BaseCommand):
             "&displayName=Production&color=F2B0A9",
             f"  AWS CLI / boto3: AWS_CONFIG_FILE={aws_config} aws s3 ls s3://productionapp --profile prod",
             "    (put a console access key for alice under [alice] in ~/.aws/credentials; see README)",
+            "  Commands in another shell use this demo's links, mail folder and database while it runs",
+            f"    (var/demo.env), e.g. .venv/bin/python manage.py create_access_key --user-name alice{also}",
             "  Press Ctrl-C to stop.",
             "",
         ]
