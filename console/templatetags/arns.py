@@ -3,7 +3,9 @@
 The text is escaped first, then a <wbr> (an optional line break) follows each `/` and `:`; the
 `arn` class turns off the break-anywhere rule code elements have. Copying the text copies no
 extra characters. `{{ sentence|breakable }}` does the same for prose that contains ARNs (a
-refusal's reason), without the span.
+refusal's reason), without the span. `{{ sentence|breakable_arns }}` breaks only inside the ARNs
+of a sentence and leaves the rest as written (`sts:AssumeRole`, `config/app.json`): for
+messages and refusals on the console's pages.
 """
 
 from __future__ import annotations
@@ -23,6 +25,19 @@ def breakable(value: object) -> SafeString:
     # characters of the original text.
     escaped = str(conditional_escape(value))
     return mark_safe(re.sub(r"([/:]+)", r"\1<wbr>", escaped))  # noqa: S308 - escaped above
+
+
+# An ARN inside escaped text: "arn:partition:" then ARN characters (no spaces, quotes or "&", which
+# starts an entity). Trailing sentence punctuation that may end an ARN stays inside it harmlessly.
+_ARN_IN_TEXT = re.compile(r"arn:[a-z-]+:[\w:/.*?${},=+@-]*")
+
+
+@register.filter(name="breakable_arns", is_safe=True)
+def breakable_arns(value: object) -> SafeString:
+    escaped = str(conditional_escape(value))
+    return mark_safe(  # noqa: S308 - escaped above; only <wbr> is added, inside ARNs
+        _ARN_IN_TEXT.sub(lambda m: re.sub(r"([/:]+)", r"\1<wbr>", m.group(0)), escaped)
+    )
 
 
 @register.filter(name="arn", is_safe=True)

@@ -59,6 +59,9 @@ def switchrole(request: HttpRequest) -> HttpResponse:
 
 
 def _link(values) -> str:  # noqa: ANN001
+    """The shareable link for the form's values; none until it names an account and a role."""
+    if not (values.get("account", "").strip() and values.get("roleName", "").strip()):
+        return ""
     return links.switch_link(
         values.get("account", ""),
         values.get("roleName", ""),

@@ -44,6 +44,45 @@
     setInterval(tick, 1000);
   }
 
+  // The user menu (a <details>, which opens and closes without script too): aria-expanded on its
+  // button, closes on a click outside, on Escape (focus back on the button) and when focus
+  // leaves it; the arrow keys move between its items.
+  var menus = Array.prototype.slice.call(document.querySelectorAll("details[data-menu]"));
+  menus.forEach(function (menu) {
+    var summary = menu.querySelector("summary");
+    function sync() { summary.setAttribute("aria-expanded", menu.open ? "true" : "false"); }
+    function items() {
+      return Array.prototype.slice.call(menu.querySelectorAll(".menu a[href], .menu button, .menu input[type=checkbox]"))
+        .filter(function (el) { return !el.disabled && el.offsetParent !== null; });
+    }
+    sync();
+    menu.addEventListener("toggle", sync);
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        event.preventDefault();
+        menu.open = false;
+        summary.focus();
+        return;
+      }
+      if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+      var list = items();
+      if (!list.length) return;
+      event.preventDefault();
+      if (!menu.open) menu.open = true;
+      var at = list.indexOf(document.activeElement);
+      var next = event.key === "ArrowDown" ? at + 1 : (at < 0 ? list.length - 1 : at - 1);
+      list[(next + list.length) % list.length].focus();
+    });
+    menu.addEventListener("focusout", function (event) {
+      if (menu.open && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+    });
+  });
+  document.addEventListener("click", function (event) {
+    menus.forEach(function (menu) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+  });
+
   // Copy link in the navbar: optionally the link that also opens the current page.
   document.addEventListener("change", function (event) {
     var box = event.target.closest("[data-link-page]");
@@ -56,12 +95,20 @@
   // from the server's CONSOLE_BASE_URL, never from location.host.
   var form = document.getElementById("switch-form");
   var link = document.getElementById("switch-link");
+  var linkField = document.getElementById("switch-link-field");
   if (!form || !link) return;
   var colors = ["F2B0A9", "FBC8AA", "EFDA95", "B7CA9D", "83D4E8"];
   function update() {
+    var account = form.elements.account.value.trim(), roleName = form.elements.roleName.value.trim();
+    // No link until it names an account and a role: an empty one would only open an empty form.
+    if (linkField) linkField.hidden = !(account && roleName);
+    if (!account || !roleName) {
+      link.value = "";
+      return;
+    }
     var params = new URLSearchParams();
-    params.set("account", form.elements.account.value.trim());
-    params.set("roleName", form.elements.roleName.value.trim());
+    params.set("account", account);
+    params.set("roleName", roleName);
     var display = form.elements.displayName.value.trim().slice(0, 64);
     if (display) params.set("displayName", display);
     var checked = form.querySelector("input[name=color]:checked");

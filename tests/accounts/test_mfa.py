@@ -11,6 +11,7 @@ from accounts import mfa
 from accounts.models import MFADevice, User
 from console.models import AuditEvent, RoleSession
 from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, Authenticator, enrol, in_new_session, sign_in
+from tests.pages import page_text
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,7 @@ def test_enrolment_shows_qr_and_secret_and_needs_two_consecutive_codes(alice_cli
     ok = alice_client.post("/security/mfa/assign", {"code1": phone.code(-1), "code2": phone.code(0)}, follow=True)
     device = MFADevice.objects.get(user__username="alice")
     assert device.active and device.serial == "arn:aws:iam::111122223333:mfa/alice"
-    assert "arn:aws:iam::111122223333:mfa/alice" in ok.content.decode()
+    assert "arn:aws:iam::111122223333:mfa/alice" in page_text(ok)
     assert AuditEvent.objects.filter(kind="mfa_enabled", username="alice").exists()
     # The secret is sealed at rest.
     assert secret not in device.sealed_secret
@@ -53,7 +54,7 @@ def test_sign_in_with_mfa_is_two_steps(demo_world, clock) -> None:  # noqa: ANN0
     assert first.url == "/signin/mfa"
     assert client.get("/").status_code == 302  # not signed in yet
     page = client.get("/signin/mfa").content.decode()
-    assert ">MFA code</label>" in page and "arn:aws:iam::111122223333:mfa/alice" in page
+    assert ">MFA code</label>" in page and "arn:aws:iam::111122223333:mfa/alice" in page_text(page)
     done = client.post("/signin/mfa", {"code": phone.code()})
     assert done.url == "/"
     assert "alice @ example-dev" in client.get("/").content.decode()
@@ -133,7 +134,7 @@ def test_mfa_role_needs_mfa_and_no_device_gets_a_link(alice_client: Client) -> N
     response = alice_client.post("/switchrole", MFA_ROLE)
     assert response.status_code == 403
     html = response.content.decode()
-    assert "Role arn:aws:iam::123456789012:role/UpdateAPP-MFA requires MFA." in html
+    assert "Role arn:aws:iam::123456789012:role/UpdateAPP-MFA requires MFA." in page_text(html)
     assert 'href="/security/">Set up MFA</a>' in html
     assert not RoleSession.objects.exists()
 
@@ -156,7 +157,7 @@ def test_step_up_when_signed_in_without_mfa(alice_client: Client, clock) -> None
     response = alice_client.post("/switchrole", MFA_ROLE)
     assert response.status_code == 302 and response.url == "/switchrole/mfa"
     page = alice_client.get("/switchrole/mfa").content.decode()
-    assert "arn:aws:iam::123456789012:role/UpdateAPP-MFA requires MFA." in page
+    assert "arn:aws:iam::123456789012:role/UpdateAPP-MFA requires MFA." in page_text(page)
     wrong = alice_client.post("/switchrole/mfa", {"code": "000000" if phone.code() != "000000" else "111111"})
     assert "That code is not valid." in wrong.content.decode()
     done = alice_client.post("/switchrole/mfa", {"code": phone.code()})

@@ -26,3 +26,14 @@ def test_empty_renders_nothing() -> None:
 def test_prose_with_arns_breaks_without_a_span() -> None:
     html = engines["django"].from_string("{% load arns %}{{ value|breakable }}").render({"value": "on a:b/<c>"})
     assert html == "on a:<wbr>b/<wbr>&lt;c&gt;"
+
+
+def test_in_a_sentence_only_the_arns_break() -> None:
+    sentence = "Your groups' policies do not allow sts:AssumeRole on arn:aws:iam::123456789012:role/team/App. <b>"
+    html = engines["django"].from_string("{% load arns %}{{ value|breakable_arns }}").render({"value": sentence})
+    assert html == (
+        "Your groups&#x27; policies do not allow sts:AssumeRole on "
+        "arn:<wbr>aws:<wbr>iam::<wbr>123456789012:<wbr>role/<wbr>team/<wbr>App. &lt;b&gt;"
+    )
+    untouched = "Uploaded config/app.json (10 bytes)."
+    assert engines["django"].from_string("{% load arns %}{{ v|breakable_arns }}").render({"v": untouched}) == untouched

@@ -13,6 +13,7 @@ from accounts.models import Role, User
 from console import aws, role_sessions, switching
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, sign_in, switch
+from tests.pages import page_text
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +92,7 @@ def test_navbar_shows_the_tabs_role_and_lists_every_session(alice_client: Client
     assert 'href="/" data-testid="own-identity"' in bar  # the person's own identity, outside any session
     # Without a session in the URL, the navbar is the person's own identity, still listing both.
     own = navbar(alice_client.get("/").content.decode())
-    assert "alice @ example-dev (111122223333)" in own[own.index("<summary") : own.index("</summary>")]
+    assert "alice @ example-dev (111122223333)" in page_text(own[own.index("<summary") : own.index("</summary>")])
     assert f'href="{tab_a}/"' in own and f'href="{tab_b}/"' in own
 
 
