@@ -38,6 +38,8 @@ def _refused(url: str) -> bool:
         requests.get(url, timeout=2)
     except requests.ConnectionError:
         return True
+    except requests.Timeout:
+        return False  # accepted, then slow to answer (a loaded machine): it is listening
     return False
 
 
