@@ -10,9 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 
-from console import crypto
-
-from . import clock
+from . import clock, crypto
 from .models import AccessKey, User
 
 MAX_KEYS_PER_USER = 2

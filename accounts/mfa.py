@@ -9,10 +9,10 @@ import pyotp
 import segno
 from django.views.decorators.debug import sensitive_variables
 
-from console import audit, crypto
+from console import audit
 from console.models import AuditEvent, RoleSession
 
-from . import clock, throttle
+from . import clock, crypto, throttle
 from .models import MFADevice, User
 
 STEP_SECONDS = 30

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from accounts import clock
+from accounts import clock, crypto
 from accounts.models import Account, Role
 
-from . import aws, crypto
+from . import aws
 from .models import RoleSession
 
 

@@ -21,7 +21,7 @@ class RoleSession(models.Model):
     """One stay inside a role. A person may have several at once (`MAX_ROLE_SESSIONS`), each in
     its own URL space `/r/<slug>/` (see `console.url_space` and `console.role_sessions`).
 
-    The temporary credentials are sealed with `console.crypto` and never leave the server. The
+    The temporary credentials are sealed with `accounts.crypto` and never leave the server. The
     browser holds nothing but its session cookie; a role session is usable only by its user in
     the browser session that started it (`browser_session_key`, kept in step when the key changes).
     """

@@ -27,10 +27,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from accounts import clock, mfa
+from accounts import clock, crypto, mfa
 from accounts.models import Role, User
 
-from . import audit, aws, crypto, switching, url_space
+from . import audit, aws, switching, url_space
 from .models import AuditEvent, RoleSession
 
 log = logging.getLogger(__name__)

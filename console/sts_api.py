@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import clock, mfa
+from accounts import clock, crypto, mfa
 from accounts.models import ROLE_ARN, Role, User
 
-from . import audit, aws, crypto, switching
+from . import audit, aws, switching
 from .models import AuditEvent, IssuedCredential
 
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")

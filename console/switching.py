@@ -17,10 +17,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import clock, iam, mfa
+from accounts import clock, crypto, iam, mfa
 from accounts.models import ROLE_COLORS, Account, Role, User
 
-from . import audit, aws, crypto, history, role_sessions
+from . import audit, aws, history, role_sessions
 from .models import AuditEvent, RoleSession
 
 MIN_DURATION = 900

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
+from accounts import crypto
 from accounts.models import Account, Group, InlinePolicy, Policy, Role, User
-from console import aws, crypto
+from console import aws
 
 DEV_ACCOUNT = "111122223333"
 PROD_ACCOUNT = "123456789012"

@@ -78,7 +78,7 @@ def test_a_password_is_not_in_the_report(demo_world, monkeypatch) -> None:  # no
 
 @pytest.mark.django_db
 def test_a_new_access_key_secret_is_not_in_the_report(demo_world, monkeypatch) -> None:  # noqa: ANN001
-    from console import crypto
+    from accounts import crypto
 
     seen = []
 

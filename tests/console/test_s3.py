@@ -339,7 +339,7 @@ def test_bidi_and_invisible_characters_in_keys_are_shown_escaped(alice_in_role: 
 
 
 def test_credentials_the_backend_rejects_end_the_role_session(alice_in_role: Client) -> None:
-    from console import crypto
+    from accounts import crypto
 
     # What an emulator restart does: the backend no longer knows the role session's key.
     stay = RoleSession.objects.get(ended_at=None)

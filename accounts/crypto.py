@@ -1,4 +1,5 @@
-"""Encryption at rest for secrets the console must keep (temporary role credentials).
+"""Encryption at rest for secrets the console must keep (MFA seeds, access key secrets, temporary
+role credentials). In accounts, beside the clock: the bottom layer seals, and console uses it too.
 
 Fernet (AES-128-CBC + HMAC-SHA256) with a key derived from SECRET_KEY: a database dump alone
 does not yield usable credentials.
