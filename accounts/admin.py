@@ -20,11 +20,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from console import audit, aws, emails, links, managed, switching
+from console import audit, aws, emails, links, managed
 from console.models import AuditEvent
 from console.templatetags.arns import arn as arn_filter
 
-from . import iam
+from . import iam, switch_decision
 from .email_link import EmailLinkForm
 from .iam import simulate
 from .models import AccessKey, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
@@ -432,12 +432,12 @@ class RoleAdmin(AuditedAdmin):
         rows = []
         for user in _active_users():
             loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-            plain = switching.decide_for(user, role, **loaded)
-            with_mfa = plain if plain.allowed else switching.decide_for(user, role, mfa_age=0, **loaded)
+            plain = switch_decision.decide_for(user, role, **loaded)
+            with_mfa = plain if plain.allowed else switch_decision.decide_for(user, role, mfa_age=0, **loaded)
             reason = (
                 ""
                 if plain.allowed
-                else switching.explain(plain, user, role.arn, subject=user.username, with_mfa=with_mfa)
+                else switch_decision.explain(plain, user, role.arn, subject=user.username, with_mfa=with_mfa)
             )
             rows.append({"user": user, "decision": plain, "with_mfa": with_mfa, "reason": reason})
         return render(
@@ -482,16 +482,16 @@ class RoleAdmin(AuditedAdmin):
         for user in _active_users():
             # Each user's policies are read once, not once per role.
             loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-            own = switching.has_own_policies(user)
+            own = switch_decision.has_own_policies(user)
             cells = []
             for role in roles:
-                decision = switching.decide_for(user, role, **loaded)
+                decision = switch_decision.decide_for(user, role, **loaded)
                 if decision.allowed:
                     cells.append(("allowed", "✓", "Allowed by " + ", ".join(map(str, decision.matched))))
-                elif switching.decide_for(user, role, mfa_age=0, **loaded).allowed:
+                elif switch_decision.decide_for(user, role, mfa_age=0, **loaded).allowed:
                     cells.append(("mfa", "MFA", "Allowed after an MFA check"))
                 else:
-                    reason = switching.explain(decision, user, role.arn, own, subject=user.username)
+                    reason = switch_decision.explain(decision, user, role.arn, own, subject=user.username)
                     cells.append(("refused", "✗", reason))
             matrix.append((user, cells))
         return render(

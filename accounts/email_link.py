@@ -10,7 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import validate_email
 
-from console import switching, url_space
+from accounts import switch_decision
+from console import url_space
 from console.emails import Recipient
 
 from .models import ROLE_COLORS, Group, Role, User, single_line_text
@@ -120,9 +121,9 @@ class EmailLinkForm(forms.Form):
             if user.account is None:
                 continue
             loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-            decision = switching.decide_for(user, role, **loaded)
-            if decision.allowed or switching.decide_for(user, role, mfa_age=0, **loaded).allowed:
+            decision = switch_decision.decide_for(user, role, **loaded)
+            if decision.allowed or switch_decision.decide_for(user, role, mfa_age=0, **loaded).allowed:
                 continue
-            reason = switching.explain(decision, user, role.arn, subject=user.username)
+            reason = switch_decision.explain(decision, user, role.arn, subject=user.username)
             warnings.append(f"Recipient {user.username} cannot switch to {role.name}: {reason}")
         return warnings

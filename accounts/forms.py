@@ -5,9 +5,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import SetPasswordForm
 from django.views.decorators.debug import sensitive_variables
 
-from console import audit
-
 from . import throttle
+from .http import client_ip
 from .models import User
 
 # ASCII digits only (Python's \d and str.isdigit() also accept "１２３" and "٣"), optionally
@@ -71,7 +70,7 @@ def check_password(request, form: ThrottledForm, account: str, username: str, pa
     the account and username share one budget), so concurrent guesses cannot overtake the count.
     Success clears the person's budget and gives the address its attempt back (throttle.Rule)."""
     identity = throttle.signin_identity(account, username)
-    address = audit.client_ip(request) or "unknown"
+    address = client_ip(request) or "unknown"
     try:
         attempt = throttle.attempt((throttle.SIGNIN_USER, identity), (throttle.SIGNIN_ADDRESS, address))
     except throttle.Throttled as exc:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from console import switching
-
+from . import switch_decision
 from .iam import Policy, Principal, ResourceKind, simulate
 from .models import Role, User
 
@@ -24,7 +23,7 @@ def simulate_user(
     supplies (no MFA unless the extra context says so). For sts:AssumeRole on a role the console
     knows, and no resource policy given, its trust policy is used: exactly the switch decision.
     A `bucket_policy` applies to S3 resources, `resource_policy` to the others."""
-    context = {**switching.decision_context(user), **(extra_context or {})}
+    context = {**switch_decision.decision_context(user), **(extra_context or {})}
     # "Without MFA" is the console's default, not a fact the administrator gave: a decision that
     # turns on it lists aws:MultiFactorAuthPresent as missing, so they know to supply it.
     given = {k.lower() for k in extra_context or {}}

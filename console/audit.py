@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
+from accounts.http import client_ip
+
 from . import text
 from .models import AuditEvent
 
@@ -34,11 +36,6 @@ log = logging.getLogger(__name__)
 
 class AuditUnavailable(Exception):
     """The audit log refused a write; the action it was meant to record did not run."""
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def typed_username(value: str) -> str:

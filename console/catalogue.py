@@ -2,7 +2,7 @@
 
 Computed at each call, never stored, so a policy change shows at the next page load. The same
 plain data feeds the home page and `/api/roles`. Each person's policies are read once, as the
-admin's access matrix does, then every role is decided with `switching.evaluate` (the one place
+admin's access matrix does, then every role is decided with `switch_decision.evaluate` (the one place
 the switch decision is made) in the request's context (MFA age, source IP, TLS).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.http import HttpRequest
 
-from accounts import iam, mfa
+from accounts import iam, mfa, switch_decision
 from accounts.models import ROLE_COLORS, Role, User
 
 from . import links, switching
@@ -60,7 +60,7 @@ def _missing(has_device: bool, enrolled_here: bool, mfa_age: int | None) -> str:
 def roles_for(request: HttpRequest) -> list[CatalogueAccount]:
     """Grouped by account, in account and role order; roles refused outright are left out."""
     user: User = request.user
-    context = switching.request_context(request, user)
+    context = switch_decision.request_context(request, user)
     loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
     accounts: dict[str, CatalogueAccount] = {}
     missing = None
@@ -70,8 +70,8 @@ def roles_for(request: HttpRequest) -> list[CatalogueAccount]:
     enrolled_here = has_device and mfa.enrolled_in_session(request, device)
     for role in Role.objects.select_related("account").order_by("account__account_id", "path", "name"):
         try:
-            decision = switching.evaluate(user, role.arn, role, context, **loaded)
-            only_mfa = not decision.allowed and switching.only_mfa_missing(
+            decision = switch_decision.evaluate(user, role.arn, role, context, **loaded)
+            only_mfa = not decision.allowed and switch_decision.only_mfa_missing(
                 user, role.arn, role, decision, context, **loaded
             )
             requires_mfa = role.requires_mfa

@@ -2,7 +2,7 @@
 
 The S3 pages show an action that the role's permissions policy (and the bucket policy, when the
 role may read it) cannot allow as disabled, with the reason in the words of a refused switch
-(see `switching.explain`). This is advice for the page, never the enforcement: S3 decides, and a
+(see `switch_decision.explain`). This is advice for the page, never the enforcement: S3 decides, and a
 request that gets past a stale answer meets S3's own refusal. Where the answer hangs on what the
 console cannot know (a condition key missing from the context below, such as the address S3
 sees the console's calls come from), the action stays enabled and S3 decides.
@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 
-from accounts import iam
+from accounts import iam, switch_decision
 
 from . import aws, switching
 from .models import RoleSession
@@ -40,7 +40,7 @@ def session_context(session: RoleSession) -> dict[str, object]:
         "aws:PrincipalArn": session.role_arn,  # for a role session AWS gives the role's ARN
         "aws:PrincipalAccount": session.account_id,
         "aws:PrincipalType": "AssumedRole",
-        "aws:SourceIdentity": switching.session_name(session.user.username),
+        "aws:SourceIdentity": switch_decision.session_name(session.user.username),
         "aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(moment.timestamp())),
         "aws:TokenIssueTime": session.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -72,7 +72,7 @@ class RolePermissions:
 
     @cached_property
     def principal(self) -> iam.Principal:
-        name = switching.session_name(self.session.user.username)
+        name = switch_decision.session_name(self.session.user.username)
         arn = f"arn:aws:sts::{self.session.account_id}:assumed-role/{self.role_name}/{name}"
         return iam.Principal(arn, self.session.account_id)
 
@@ -94,7 +94,7 @@ class RolePermissions:
         return Verdict(action, resource, False, self.explain(result, action, resource, bucket))
 
     def explain(self, result: iam.Evaluation, action: str, resource: str, bucket: str | None) -> str:
-        """The refusal in the words `switching.explain` uses for a refused switch."""
+        """The refusal in the words `switch_decision.explain` uses for a refused switch."""
         if result.decision == "explicitDeny":
             where = ", ".join(str(m) for m in result.matched)
             return f"An explicit Deny in {where} refuses {action} on {resource}."

@@ -6,7 +6,7 @@
 - `resolve(request)`: the role session a `/r/<slug>/` URL names, or why it cannot be used. An
   unknown, ended or expired slug never falls through to another role.
 - `renew(request, session)`: within `RENEW_WITHIN` of expiry, the switch decision is made again
-  (`switching.evaluate`, as for a switch) and the credentials are brokered again and swapped; one
+  (`switch_decision.evaluate`, as for a switch) and the credentials are brokered again and swapped; one
   request renews, concurrent ones go on with the credentials they have.
 
 Everything lives in the database, so any number of server processes agree.
@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from accounts import clock, crypto, mfa
+from accounts import clock, crypto, mfa, switch_decision
 from accounts.models import Role, User
 
 from . import audit, aws, switching, url_space
@@ -289,17 +289,17 @@ def renew(request: HttpRequest, session: RoleSession) -> Renewal:
     role = session.role
     if role is None:
         return _refuse_renewal(request, session, f"Role {session.role_arn} is no longer registered in the console.")
-    context = switching.request_context(request, user)
+    context = switch_decision.request_context(request, user)
     loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-    decision = switching.evaluate(user, role.arn, role, context, **loaded)
+    decision = switch_decision.evaluate(user, role.arn, role, context, **loaded)
     if not decision.allowed:
-        if switching.only_mfa_missing(user, role.arn, role, decision, context, **loaded):
+        if switch_decision.only_mfa_missing(user, role.arn, role, decision, context, **loaded):
             device = mfa.active_device(user)
             if device and not mfa.enrolled_in_session(request, device):
                 release.update(renewing_since=None)
                 return Renewal(Outcome.NEEDS_MFA)
-            return _refuse_renewal(request, session, switching.mfa_missing_message(role.arn))
-        return _refuse_renewal(request, session, switching.explain(decision, user, role.arn))
+            return _refuse_renewal(request, session, switch_decision.mfa_missing_message(role.arn))
+        return _refuse_renewal(request, session, switch_decision.explain(decision, user, role.arn))
     matched = ", ".join(str(m) for m in decision.matched)
     try:
         # Audit before action, as for a switch: no AssumeRole unless the intent is on record.

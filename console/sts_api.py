@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import clock, crypto, mfa
+from accounts import clock, crypto, mfa, switch_decision
 from accounts.models import ROLE_ARN, Role, User
 
-from . import audit, aws, switching
+from . import audit, aws
 from .models import AuditEvent, IssuedCredential
 
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
@@ -102,7 +102,7 @@ def _mfa_age(user: User, req: AssumeRoleRequest) -> int | None:
 def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws.TemporaryCredentials:
     """Decide exactly as the browser does, then broker the call. Raises StsError."""
     role = Role.by_arn(req.role_arn)
-    context = switching.decision_context(
+    context = switch_decision.decision_context(
         user, mfa_age=_mfa_age(user, req), source_ip=audit.client_ip(request), secure=request.is_secure()
     )
     context["sts:RoleSessionName"] = req.session_name
@@ -110,9 +110,9 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
         context["sts:SourceIdentity"] = req.source_identity
     if req.external_id:
         context["sts:ExternalId"] = req.external_id
-    decision = switching.evaluate(user, req.role_arn, role, context)
+    decision = switch_decision.evaluate(user, req.role_arn, role, context)
     if not decision.allowed or role is None:
-        reason = switching.explain(decision, user, req.role_arn)
+        reason = switch_decision.explain(decision, user, req.role_arn)
         audit.record(
             request, AuditEvent.Kind.SWITCH_REFUSED, user=user, role_arn=req.role_arn, detail=f"via STS API: {reason}"
         )
@@ -128,7 +128,7 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
         )
     try:
         # The backend sees the person: SourceIdentity is always the console username.
-        creds = aws.assume_role(role.arn, req.session_name, switching.session_name(user.username), duration)
+        creds = aws.assume_role(role.arn, req.session_name, switch_decision.session_name(user.username), duration)
     except aws.AwsError as exc:
         audit.record(
             request,

@@ -8,8 +8,9 @@ import re
 import pytest
 from django.test import Client
 
+from accounts import switch_decision
 from accounts.models import Account, Group, InlinePolicy, Policy, Role, User
-from console import aws, managed, switching
+from console import aws, managed
 from console.models import AuditEvent, RoleSession
 from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, sign_in, switch
 from tests.pages import page_text, table_rows
@@ -253,7 +254,7 @@ def test_who_can_switch_matches_the_engine(admin_client: Client) -> None:
     html = admin_client.get(f"/admin/accounts/role/{role.pk}/who-can-switch/").content.decode()
     rows = dict(re.findall(r"<tr>\s*<td>(\w+)</td>\s*<td class=\"decision-(allowed|refused)\"", html))
     for user in User.objects.filter(is_active=True):
-        expected = "allowed" if switching.decide_for(user, role).allowed else "refused"
+        expected = "allowed" if switch_decision.decide_for(user, role).allowed else "refused"
         assert rows[user.username] == expected
     assert rows["alice"] == "allowed" and rows["bob"] == "refused"
     assert (

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from accounts import switch_decision
 from accounts.models import Account, InlinePolicy, Role, User
 from console import aws, switching
 from console.models import AuditEvent, RoleSession
@@ -288,10 +289,10 @@ def test_secure_transport_comes_from_the_request(demo_world, settings, rf) -> No
     alice = User.objects.get(username="alice")
     plain = rf.get("/switchrole")
     plain.session = {}
-    assert switching.request_context(plain, alice)["aws:SecureTransport"] is False
+    assert switch_decision.request_context(plain, alice)["aws:SecureTransport"] is False
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_TLS_PROXY=true
     proxied = rf.get("/switchrole", HTTP_X_FORWARDED_PROTO="https")
     proxied.session = {}
-    context = switching.request_context(proxied, alice)
+    context = switch_decision.request_context(proxied, alice)
     assert context["aws:SecureTransport"] is True
     assert "aws:MultiFactorAuthAge" not in context and context["aws:MultiFactorAuthPresent"] is False

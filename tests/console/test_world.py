@@ -52,11 +52,11 @@ def test_fresh_world_has_the_named_things(demo_world) -> None:  # noqa: ANN001
 
 def test_who_may_use_which_role(demo_world) -> None:  # noqa: ANN001
     """alice: UpdateAPP, ViewAPP, and UpdateAPP-MFA with MFA; bob: ViewAPP only."""
-    from console import switching
+    from accounts import switch_decision
 
     def usable(username: str, mfa_age: int | None = None) -> set[str]:
         user = User.objects.get(username=username)
-        return {r.name for r in Role.objects.all() if switching.decide_for(user, r, mfa_age=mfa_age).allowed}
+        return {r.name for r in Role.objects.all() if switch_decision.decide_for(user, r, mfa_age=mfa_age).allowed}
 
     demo = {"UpdateAPP", "UpdateAPP-MFA", "ViewAPP"}
     assert usable("alice") & demo == {"UpdateAPP", "ViewAPP"}
