@@ -9,10 +9,7 @@ import pyotp
 import segno
 from django.views.decorators.debug import sensitive_variables
 
-from console import audit
-from console.models import AuditEvent, RoleSession
-
-from . import clock, crypto, throttle
+from . import clock, crypto, signals, throttle
 from .models import MFADevice, User
 
 STEP_SECONDS = 30
@@ -132,7 +129,7 @@ def retry_after(device: MFADevice) -> int:
 
 
 def audit_failure(request, device: MFADevice, result: Result) -> None:  # noqa: ANN001
-    audit.record(request, AuditEvent.Kind.MFA_FAILED, user=device.user, detail=result.value)
+    signals.mfa_failed.send(MFADevice, request=request, device=device, result=result.value)
 
 
 def check_form(request, device: MFADevice, form) -> bool:  # noqa: ANN001
@@ -155,15 +152,11 @@ def active_device(user: User) -> MFADevice | None:
 
 def deactivate(user: User) -> bool:
     """Remove the user's device. Role sessions whose trust policy needed MFA end with it, in
-    every browser: the MFA they were granted on is gone."""
+    every browser: the MFA they were granted on is gone (console's receiver of
+    `signals.mfa_device_removed` ends them)."""
     deleted, _ = MFADevice.objects.filter(user=user).delete()
     if deleted:
-        needed_mfa = [
-            s.pk
-            for s in RoleSession.objects.filter(user=user, ended_at=None).select_related("role")
-            if s.role is not None and s.role.requires_mfa
-        ]
-        RoleSession.objects.filter(pk__in=needed_mfa).end("MFA device removed")
+        signals.mfa_device_removed.send(MFADevice, user=user)
     return bool(deleted)
 
 

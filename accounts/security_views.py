@@ -11,11 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from console import audit
-from console.models import AuditEvent
-
-from . import access_keys, mfa
+from . import access_keys, mfa, signals
 from .forms import MFAActivateForm, ReauthForm
+from .models import AccessKey, MFADevice
 from .views import render_form
 
 
@@ -47,7 +45,7 @@ def key_create(request: HttpRequest) -> HttpResponse:
     except access_keys.AccessKeyError as exc:
         messages.error(request, str(exc))
         return redirect("accounts:security")
-    audit.record(request, AuditEvent.Kind.ACCESS_KEY_CREATED, detail=key.access_key_id)
+    signals.access_key_created.send(AccessKey, request=request, key=key)
     return security(request, new_key=key, new_secret=secret)
 
 
@@ -56,9 +54,8 @@ def key_create(request: HttpRequest) -> HttpResponse:
 def key_status(request: HttpRequest, key_id: str) -> HttpResponse:
     active = request.POST.get("status") == "Active"
     if access_keys.set_status(request.user, key_id, active):
-        audit.record(
-            request, AuditEvent.Kind.ACCESS_KEY_CHANGED, detail=f"{key_id} {'activated' if active else 'deactivated'}"
-        )
+        detail = f"{key_id} {'activated' if active else 'deactivated'}"
+        signals.access_key_changed.send(AccessKey, request=request, detail=detail)
         messages.info(request, f"Access key {key_id} is now {'active' if active else 'inactive'}.")
     return redirect("accounts:security")
 
@@ -67,7 +64,7 @@ def key_status(request: HttpRequest, key_id: str) -> HttpResponse:
 @require_POST
 def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
     if access_keys.delete(request.user, key_id):
-        audit.record(request, AuditEvent.Kind.ACCESS_KEY_CHANGED, detail=f"{key_id} deleted")
+        signals.access_key_changed.send(AccessKey, request=request, detail=f"{key_id} deleted")
         messages.info(request, f"Access key {key_id} was deleted.")
     return redirect("accounts:security")
 
@@ -99,7 +96,7 @@ def mfa_assign(request: HttpRequest) -> HttpResponse:
             # As in AWS, this session is not MFA-authenticated by assigning a device: roles that
             # require MFA need a sign-in with it.
             mfa.mark_enrolled(request, device)
-            audit.record(request, AuditEvent.Kind.MFA_ENABLED, detail=device.serial)
+            signals.mfa_enabled.send(MFADevice, request=request, device=device)
             messages.success(
                 request,
                 f"MFA device {device.serial} is assigned. Sign out and sign in again with it to use roles "
@@ -137,6 +134,6 @@ def mfa_remove(request: HttpRequest) -> HttpResponse:
     serial = device.serial
     mfa.deactivate(request.user)  # ends role sessions whose trust needed MFA, in every browser
     request.session.pop(mfa.SESSION_MFA_AT, None)
-    audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=serial)
+    signals.mfa_disabled.send(MFADevice, request=request, serial=serial)
     messages.info(request, "Your MFA device was removed. Role sessions that required MFA were ended.")
     return redirect("accounts:security")

@@ -16,10 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from console import audit, role_sessions, switching
-from console.models import AuditEvent
-
-from . import mfa, pending
+from . import mfa, pending, signals
 from .forms import ChangePasswordForm, MFACodeForm, SignInForm, ThrottledForm
 from .models import User
 
@@ -72,11 +69,11 @@ def signin(request: HttpRequest) -> HttpResponse:
                 pending.put(request, PENDING_KEY, PENDING_SALT, state)
                 return redirect("accounts:signin_mfa")
             login(request, form.user)  # cycles the session key
-            audit.record(request, AuditEvent.Kind.SIGNIN, user=form.user)
+            signals.signed_in.send(User, request=request, user=form.user)
             return redirect(_safe_next(request))
-        audit.record(
-            request,
-            AuditEvent.Kind.SIGNIN_FAILED,
+        signals.signin_failed.send(
+            User,
+            request=request,
             username=request.POST.get("username", "")[:64],  # as typed: the admin's Username filter finds it
             detail=f"account={request.POST.get('account', '')[:63]!r}" + (" (throttled)" if form.throttled else ""),
         )
@@ -114,15 +111,15 @@ def signin_mfa(request: HttpRequest) -> HttpResponse:
         pending.drop(request, PENDING_KEY)
         login(request, user)
         mfa.mark_session(request, device)
-        audit.record(request, AuditEvent.Kind.SIGNIN, user=user, detail="with MFA")
+        signals.signed_in.send(User, request=request, user=user, detail="with MFA")
         return redirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
     return render_form(request, "accounts/signin_mfa.html", {"form": form, "serial": device.serial}, form)
 
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
-    # The role session ends and the sign-out is audited by the user_logged_out receiver
-    # (console.signals), whichever view signs the person out.
+    # The role sessions end and the sign-out is audited by console's user_logged_out receiver
+    # (console/receivers.py), whichever view signs the person out.
     logout(request)
     # After logout(): the message belongs to the new, anonymous session.
     messages.success(request, "You are signed out. Sign in again to continue.")
@@ -143,11 +140,8 @@ def new_password(request: HttpRequest) -> HttpResponse:
         user.save()
         key = request.session.session_key
         update_session_auth_hash(request, user)  # this session stays; the others no longer verify
-        role_sessions.follow_browser_key(request, key)  # so do its role sessions (a new key)
-        ended = switching.end_other_sessions(request, "password changed")
-        audit.record(
-            request, AuditEvent.Kind.PASSWORD_CHANGED, detail=f"ended {ended} role session(s) in other browsers"
-        )
+        # The console moves this browser's role sessions to the new key, ends the others, audits.
+        signals.password_changed.send(User, request=request, user=user, old_session_key=key)
         messages.success(request, "Your password was changed. Your other sessions were signed out.")
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render_form(request, "accounts/new_password.html", {"form": form}, form)

@@ -6,12 +6,8 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Switchrole Console"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_out
+        from . import receivers
 
-        from . import switching
-
-        def signed_out(sender, request, user, **kwargs) -> None:  # noqa: ANN001, ANN003
-            switching.on_signed_out(request, user)
-
-        # Every way out (the console's Sign out, the admin's Log out) ends the role session.
-        user_logged_out.connect(signed_out, weak=False, dispatch_uid="console.signed_out")
+        # accounts (the layer below) signals what happened; the console audits it and ends the
+        # role sessions that must end (console/receivers.py).
+        receivers.connect()
