@@ -1,34 +1,32 @@
 """Admin pages for identity and access, in IAM's vocabulary.
 
-Every change made here is also written to the console's audit log with who made it. Policy
-documents are validated by the IAM engine (errors block the save, warnings are shown after it).
+Every change made here is signalled (`signals.admin_changed` and friends), and the console writes
+it to its audit log with who made it. Policy documents are validated by the IAM engine (errors
+block the save, warnings are shown after it). The role tools that touch AWS or the console's
+role sessions (Email switch link, Sync to AWS, Revoke active sessions) are added by console's
+admin (console/admin/roles.py), which registers its own RoleAdmin over this one. Forms are in
+admin_forms.py; Who can switch and the Access matrix are switch_decision's plain functions.
 """
 
 from __future__ import annotations
 
 from datetime import UTC
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group as DjangoGroup
 from django.db import models
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from console import audit, aws, emails, links, managed
-from console.models import AuditEvent
-from console.templatetags.arns import arn as arn_filter
-
-from . import iam, switch_decision
-from .email_link import EmailLinkForm
+from . import iam, signals, switch_decision
+from .admin_forms import ConsoleUserCreationForm, SimulatorForm
 from .iam import simulate
 from .models import AccessKey, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
-from .simulation import simulate_user
+from .templatetags.arns import arn as arn_filter
 from .widgets import PolicyEditor
 
 admin.site.site_header = "Switchrole Console administration"
@@ -56,9 +54,8 @@ class AuditedAdmin(admin.ModelAdmin):
         detail = f"{verb} {obj._meta.verbose_name} {obj}"
         if message:
             detail += f": {message}" if isinstance(message, str) else f": {message!r}"
-        audit.record(
-            request, AuditEvent.Kind.ADMIN_CHANGE, detail=detail, role_arn=obj.arn if isinstance(obj, Role) else ""
-        )
+        role_arn = obj.arn if isinstance(obj, Role) else ""
+        signals.admin_changed.send(type(obj), request=request, detail=detail, role_arn=role_arn)
 
     def log_addition(self, request, obj, message):  # noqa: ANN001, ANN201
         self._audit(request, obj, "added")
@@ -131,12 +128,6 @@ class GroupMembershipInline(admin.TabularInline):
     extra = 0
     verbose_name = "group membership"
     verbose_name_plural = "groups"
-
-
-class ConsoleUserCreationForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
-        model = User
-        fields = ("username",)
 
 
 @admin.register(User)
@@ -239,7 +230,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     def deactivate_mfa(self, request, queryset):  # noqa: ANN001, ANN201
         devices = MFADevice.objects.filter(user__in=queryset)
         for device in devices.select_related("user__account"):
-            audit.record(request, AuditEvent.Kind.MFA_DISABLED, detail=f"{device.serial} by administrator")
+            signals.mfa_disabled.send(MFADevice, request=request, serial=device.serial, by_admin=True)
         count, _ = devices.delete()
         self.message_user(request, f"Deactivated {count} MFA device(s).")
 
@@ -258,7 +249,8 @@ class AccessKeyAdmin(AuditedAdmin):
     @admin.action(description="Deactivate selected access keys")
     def deactivate(self, request, queryset):  # noqa: ANN001, ANN201
         for key in queryset:
-            audit.record(request, AuditEvent.Kind.ACCESS_KEY_CHANGED, detail=f"{key} deactivated by administrator")
+            detail = f"{key} deactivated by administrator"
+            signals.access_key_changed.send(AccessKey, request=request, detail=detail)
         count = queryset.update(status=AccessKey.Status.INACTIVE)
         self.message_user(request, f"Deactivated {count} access key(s).")
 
@@ -312,8 +304,12 @@ class PolicyAdmin(AuditedAdmin):
 
 @admin.register(Role)
 class RoleAdmin(AuditedAdmin):
-    list_display = ["name", "account", "path", "max_session_duration", "requires_mfa_display", "active_sessions"]
-    readonly_fields = ["arn_display", "requires_mfa_display", "aws_status", "active_sessions"]
+    """Roles as identity and access knows them, with the tools that need only the IAM engine:
+    Who can switch, the Access matrix and the Policy simulator. console/admin/roles.py adds the
+    ones that touch AWS and the console's role sessions."""
+
+    list_display = ["name", "account", "path", "max_session_duration", "requires_mfa_display"]
+    readonly_fields = ["arn_display", "requires_mfa_display"]
     fields = [
         "account",
         "path",
@@ -326,34 +322,12 @@ class RoleAdmin(AuditedAdmin):
         "display_name",
         "color",
         "requires_mfa_display",
-        "aws_status",
-        "active_sessions",
     ]
-    actions = ["email_switch_link"]
-    change_form_template = "admin/accounts/role/change_form.html"
     change_list_template = "admin/accounts/role/change_list.html"
 
     @admin.display(description="requires MFA", boolean=True)
     def requires_mfa_display(self, obj):  # noqa: ANN001, ANN201
         return obj.requires_mfa
-
-    @admin.display(description="active console sessions")
-    def active_sessions(self, obj):  # noqa: ANN001, ANN201
-        return obj.sessions.filter(ended_at=None).count() if obj.pk else 0
-
-    @admin.display(description="In AWS")
-    def aws_status(self, obj):  # noqa: ANN001, ANN201
-        if obj.pk is None:
-            return "—"
-        try:
-            state = managed.drift(obj)
-        except managed.NotManaged as exc:
-            return str(exc)
-        except (aws.AwsError, ValueError) as exc:  # AWS refused, or a document is not JSON
-            return f"Could not compare the role with AWS: {exc}"
-        if state.in_sync:
-            return "In sync with the console."
-        return format_html("<strong>Drift:</strong> {}", " ".join(state.differences))
 
     def save_model(self, request, obj, form, change):  # noqa: ANN001, ANN201
         super().save_model(request, obj, form, change)
@@ -363,10 +337,7 @@ class RoleAdmin(AuditedAdmin):
     def get_urls(self):  # noqa: ANN201
         view = self.admin_site.admin_view
         urls = [
-            path("<int:role_id>/email-link/", view(self.email_link_view), name="accounts_role_email_link"),
             path("<int:role_id>/who-can-switch/", view(self.who_can_switch_view), name="accounts_role_who"),
-            path("<int:role_id>/sync/", view(self.sync_view), name="accounts_role_sync"),
-            path("<int:role_id>/revoke/", view(self.revoke_view), name="accounts_role_revoke"),
             path("access-matrix/", view(self.access_matrix_view), name="accounts_access_matrix"),
             path("simulator/", view(self.simulator_view), name="accounts_policy_simulator"),
         ]
@@ -382,118 +353,18 @@ class RoleAdmin(AuditedAdmin):
     def _context(self, request, title: str, **extra) -> dict:  # noqa: ANN001, ANN003
         return {**self.admin_site.each_context(request), "title": title, "opts": self.model._meta, **extra}
 
-    @admin.action(description="Email switch link")
-    def email_switch_link(self, request, queryset):  # noqa: ANN001, ANN201
-        if queryset.count() != 1:
-            self.message_user(request, "Choose exactly one role to email a link for.", messages.WARNING)
-            return None
-        return redirect("admin:accounts_role_email_link", role_id=queryset.get().pk)
-
-    def email_link_view(self, request, role_id: int):  # noqa: ANN001, ANN201
-        role = self._role(request, role_id)
-        form = EmailLinkForm(request.POST if request.method == "POST" else None)
-        refusals: list[str] = []
-        if request.method == "POST" and form.is_valid():
-            refusals = form.refusals(role)
-            if not refusals or form.cleaned_data["send_anyway"]:
-                recipients = form.recipients()
-                sent = emails.send_switch_link(
-                    role,
-                    recipients,
-                    display_name=form.cleaned_data["display_name"],
-                    color=form.cleaned_data["color"],
-                    redirect_uri=form.cleaned_data["redirect_uri"],
-                    sent_by=request.user.username,
-                )
-                audit.record(
-                    request,
-                    AuditEvent.Kind.SWITCH_LINK_SENT,
-                    role_arn=role.arn,
-                    detail=", ".join(r.email for r in recipients),
-                )
-                self.message_user(
-                    request, f"Sent the switch link for {role.name} to {sent} recipient(s).", messages.SUCCESS
-                )
-                for refusal in refusals:
-                    self.message_user(request, refusal, messages.WARNING)
-                return redirect("admin:accounts_role_change", role.pk)
-        context = self._context(
-            request,
-            f"Email switch link: {role.name}",
-            role=role,
-            form=form,
-            link=links.for_role(role),
-            refusals=refusals,
-        )
-        return render(request, "admin/accounts/role/email_link.html", context)
-
     def who_can_switch_view(self, request, role_id: int):  # noqa: ANN001, ANN201
         role = self._role(request, role_id)
-        rows = []
-        for user in _active_users():
-            loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-            plain = switch_decision.decide_for(user, role, **loaded)
-            with_mfa = plain if plain.allowed else switch_decision.decide_for(user, role, mfa_age=0, **loaded)
-            reason = (
-                ""
-                if plain.allowed
-                else switch_decision.explain(plain, user, role.arn, subject=user.username, with_mfa=with_mfa)
-            )
-            rows.append({"user": user, "decision": plain, "with_mfa": with_mfa, "reason": reason})
+        rows = switch_decision.who_can_switch(role, switch_decision.active_users())
         return render(
             request,
             "admin/accounts/role/who_can_switch.html",
             self._context(request, f"Who can switch to {role.name}", role=role, rows=rows),
         )
 
-    def sync_view(self, request, role_id: int):  # noqa: ANN001, ANN201
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        role = self._role(request, role_id, change=True)
-        try:
-            managed.sync(role)
-        except managed.NotManaged as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-        except aws.AwsError as exc:
-            self.message_user(request, f"Sync to AWS failed: {exc}", messages.ERROR)
-        else:
-            audit.record(request, AuditEvent.Kind.ADMIN_CHANGE, role_arn=role.arn, detail="synced role to AWS")
-            self.message_user(request, f"Synced {role.arn} to AWS.")
-        return redirect("admin:accounts_role_change", role.pk)
-
-    def revoke_view(self, request, role_id: int):  # noqa: ANN001, ANN201
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        role = self._role(request, role_id, change=True)
-        result = managed.revoke_sessions(role)
-        audit.record(
-            request,
-            AuditEvent.Kind.ADMIN_CHANGE,
-            role_arn=role.arn,
-            detail=f"revoked active sessions: {result.ended} console session(s); {result.aws_note}",
-        )
-        level = messages.SUCCESS if result.aws_revoked else messages.WARNING
-        self.message_user(request, f"Ended {result.ended} console session(s) in {role.name}. {result.aws_note}", level)
-        return redirect("admin:accounts_role_change", role.pk)
-
     def access_matrix_view(self, request):  # noqa: ANN001, ANN201
         roles = list(Role.objects.select_related("account"))
-        matrix = []
-        for user in _active_users():
-            # Each user's policies are read once, not once per role.
-            loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-            own = switch_decision.has_own_policies(user)
-            cells = []
-            for role in roles:
-                decision = switch_decision.decide_for(user, role, **loaded)
-                if decision.allowed:
-                    cells.append(("allowed", "✓", "Allowed by " + ", ".join(map(str, decision.matched))))
-                elif switch_decision.decide_for(user, role, mfa_age=0, **loaded).allowed:
-                    cells.append(("mfa", "MFA", "Allowed after an MFA check"))
-                else:
-                    reason = switch_decision.explain(decision, user, role.arn, own, subject=user.username)
-                    cells.append(("refused", "✗", reason))
-            matrix.append((user, cells))
+        matrix = switch_decision.access_matrix(switch_decision.active_users(), roles)
         return render(
             request,
             "admin/accounts/access_matrix.html",
@@ -513,97 +384,3 @@ class RoleAdmin(AuditedAdmin):
             "admin/accounts/policy_simulator.html",
             self._context(request, "Policy simulator", form=form, results=results),
         )
-
-
-def _active_users():  # noqa: ANN202
-    return User.objects.filter(is_active=True, account__isnull=False).select_related("account", "permissions_boundary")
-
-
-class SimulatorForm(forms.Form):
-    user = forms.ModelChoiceField(
-        User.objects.filter(account__isnull=False),
-        required=False,
-        help_text="Simulate this user's real policies, or leave empty and paste policies.",
-    )
-    policies = forms.CharField(
-        required=False,
-        widget=PolicyEditor(),
-        label="Identity policies",
-        help_text="One policy document (JSON), or several separated by a line with ---.",
-    )
-    resource_policy = forms.CharField(
-        required=False,
-        widget=PolicyEditor(),
-        help_text="Optional resource-based policy for resources that are not S3 buckets or objects, e.g. a "
-        "role's trust policy (no Resource element) or another service's policy.",
-    )
-    bucket_policy = forms.CharField(
-        required=False,
-        widget=PolicyEditor(),
-        help_text="Optional S3 bucket policy, applied to the S3 resources (arn:aws:s3:::bucket, "
-        "arn:aws:s3:::bucket/key). It needs Principal and Resource.",
-    )
-    resource_owner = forms.CharField(
-        required=False,
-        help_text="Account ID owning the S3 resources (default: the caller's account). A resource ARN that "
-        "names an account, such as an IAM role's, is owned by that account.",
-    )
-    caller_arn = forms.CharField(required=False, help_text="The caller, when pasting policies with a resource policy.")
-    actions = forms.CharField(help_text="Action names, separated by spaces or commas, e.g. sts:AssumeRole")
-    resources = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Resource ARNs, one per line (default *)."
-    )
-    context = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Context entries",
-        help_text="One per line: ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=string",
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if not data.get("user") and not (data.get("policies") or "").strip():
-            raise forms.ValidationError("Choose a user or paste at least one identity policy.")
-        return data
-
-    def run(self) -> dict:
-        data = self.cleaned_data
-        actions = [a for a in data["actions"].replace(",", " ").split() if a]
-        resources = [r.strip() for r in data["resources"].splitlines() if r.strip()] or ["*"]
-        context = simulate.parse_context_entries([c for c in data["context"].splitlines() if c.strip()])
-        owner = simulate.parse_resource_owner(data.get("resource_owner", "").strip())
-        resource_policy, kind = None, "generic"
-        if data["resource_policy"].strip():
-            resource_policy, kind = simulate.load_resource_policy(data["resource_policy"])
-        bucket_policy = None
-        if data.get("bucket_policy", "").strip():
-            bucket_policy = simulate.load_policy(data["bucket_policy"], "BucketPolicy", "bucket")
-        if data["user"]:
-            return simulate_user(
-                data["user"], actions, resources, context, resource_policy, owner, kind, bucket_policy=bucket_policy
-            )
-        documents = [d for d in data["policies"].split("\n---\n") if d.strip()]
-        identity = [simulate.load_policy(d, f"PolicyInputList.{i}", "managed") for i, d in enumerate(documents, 1)]
-        caller = data["caller_arn"].strip() or "arn:aws:iam::000000000000:user/SimulatedUser"
-        if (resource_policy or bucket_policy) is not None and not data["caller_arn"].strip():
-            raise simulate.SimulationInputError("Give the caller ARN when you paste a resource or bucket policy.")
-        principal = simulate.principal_from_arn(caller)
-        results = []
-        for resource in resources:
-            policy, policy_kind = resource_policy, kind
-            if bucket_policy is not None and resource.startswith("arn:aws:s3:::"):
-                policy, policy_kind = bucket_policy, "bucket"
-            sim = simulate.Simulation(identity, principal, context, None, policy, owner, policy_kind)
-            results += sim.run(actions, [resource])["EvaluationResults"]
-        # Action-major order, as AWS (and simulate_user) list them.
-        order = {a: i for i, a in enumerate(actions)}
-        results.sort(key=lambda r: order[r["EvalActionName"]])
-        return {"EvaluationResults": results}
-
-
-def admin_tools() -> list[tuple[str, str]]:
-    return [
-        ("Access matrix", reverse("admin:accounts_access_matrix")),
-        ("Policy simulator", reverse("admin:accounts_policy_simulator")),
-        ("Audit log", reverse("admin:console_auditevent_changelist")),
-    ]

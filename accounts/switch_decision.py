@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from . import access_matrix as matrix
 from . import clock, iam, mfa
 from .http import client_ip
 from .models import Role, User
@@ -149,3 +150,40 @@ def only_mfa_missing(
 
 def mfa_missing_message(role_arn: str) -> str:
     return f"Role {role_arn} requires MFA. Assign an MFA device to your user, sign in with it, and switch again."
+
+
+# --- Many decisions at once: the admin's Who can switch and Access matrix ---------------------
+
+
+def active_users():  # noqa: ANN201
+    return User.objects.filter(is_active=True, account__isnull=False).select_related("account", "permissions_boundary")
+
+
+def user_decider(user: User) -> matrix.Decide:
+    """`(role, fresh_mfa) -> decision` for `user`, their policies read once, not once per role."""
+    loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
+    return lambda role, fresh_mfa: decide_for(user, role, mfa_age=0 if fresh_mfa else None, **loaded)
+
+
+def access_matrix(users, roles: list[Role]) -> list[tuple[User, list[matrix.Cell]]]:  # noqa: ANN001
+    """Every user x every role, with reasons spoken about the user (for administrators)."""
+    own: dict[int, bool] = {}
+
+    def explain_refusal(user: User, role: Role, decision: iam.AssumeRoleDecision) -> str:
+        if user.pk not in own:
+            own[user.pk] = has_own_policies(user)
+        return explain(decision, user, role.arn, own[user.pk], subject=user.username)
+
+    return matrix.access_matrix(users, roles, user_decider, explain_refusal)
+
+
+def who_can_switch(role: Role, users) -> list[dict]:  # noqa: ANN001
+    """For each user: the decision, the decision with a fresh MFA check, and the reason."""
+    rows = []
+    for user in users:
+        decide = user_decider(user)
+        plain = decide(role, False)
+        with_mfa = plain if plain.allowed else decide(role, True)
+        reason = "" if plain.allowed else explain(plain, user, role.arn, subject=user.username, with_mfa=with_mfa)
+        rows.append({"user": user, "decision": plain, "with_mfa": with_mfa, "reason": reason})
+    return rows

@@ -11,10 +11,10 @@ from django import forms
 from django.core.validators import validate_email
 
 from accounts import switch_decision
-from console import url_space
-from console.emails import Recipient
+from accounts.models import ROLE_COLORS, Group, Role, User, single_line_text
 
-from .models import ROLE_COLORS, Group, Role, User, single_line_text
+from .. import url_space
+from ..emails import Recipient
 
 
 class EmailLinkForm(forms.Form):
@@ -120,9 +120,9 @@ class EmailLinkForm(forms.Form):
         for user in self.people():
             if user.account is None:
                 continue
-            loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-            decision = switch_decision.decide_for(user, role, **loaded)
-            if decision.allowed or switch_decision.decide_for(user, role, mfa_age=0, **loaded).allowed:
+            decide = switch_decision.user_decider(user)
+            decision = decide(role, False)
+            if decision.allowed or decide(role, True).allowed:
                 continue
             reason = switch_decision.explain(decision, user, role.arn, subject=user.username)
             warnings.append(f"Recipient {user.username} cannot switch to {role.name}: {reason}")

@@ -1,10 +1,14 @@
+"""console's admin pages: the audit log and role sessions (read-only), and (roles.py) the Role
+admin with the tools that touch AWS and role sessions, registered over accounts' own."""
+
 from datetime import UTC
 
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import AuditEvent, RoleSession
-from .templatetags.arns import arn
+from accounts.templatetags.arns import arn
+
+from ..models import AuditEvent, RoleSession
 
 
 def _utc(moment) -> str:  # noqa: ANN001
@@ -78,3 +82,6 @@ class RoleSessionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
         return False
+
+
+from . import roles  # noqa: E402, F401  (registers the Role admin over accounts')
