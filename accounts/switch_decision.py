@@ -8,6 +8,8 @@ No AWS call and no audit row here; brokering and recording are console's (`conso
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
 
 from . import access_matrix as matrix
@@ -146,6 +148,39 @@ def only_mfa_missing(
         return False
     fresh_mfa = context | {"aws:MultiFactorAuthPresent": True, "aws:MultiFactorAuthAge": "0"}
     return evaluate(user, role_arn, role, fresh_mfa, **loaded).allowed
+
+
+@dataclass(frozen=True)
+class Authorisation:
+    """The switch decision for one request, and what its caller needs to act on it."""
+
+    user: User
+    role_arn: str
+    role: Role | None  # the registered role; None when unknown (then refused)
+    decision: iam.AssumeRoleDecision
+    mfa_only: bool  # refused, and a fresh MFA check would allow it
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.allowed and self.role is not None
+
+    @property
+    def matched(self) -> str:
+        return ", ".join(str(m) for m in self.decision.matched)
+
+    def reason(self) -> str:
+        """The refusal in the user's words (see explain)."""
+        return explain(self.decision, self.user, self.role_arn)
+
+
+def authorise(user: User, role_arn: str, role: Role | None, context: dict[str, object], **loaded) -> Authorisation:  # noqa: ANN003
+    """The authorise step every switch shares: the browser's Switch, a role session's renewal,
+    `/sts/` AssumeRole and the home page's catalogue. Pass `loaded` (identity, boundary) to decide
+    many roles for one user without reading their policies again."""
+    loaded = loaded or {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
+    decision = evaluate(user, role_arn, role, context, **loaded)
+    mfa_only = only_mfa_missing(user, role_arn, role, decision, context, **loaded)
+    return Authorisation(user, role_arn, role, decision, mfa_only)
 
 
 def mfa_missing_message(role_arn: str) -> str:

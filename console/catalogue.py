@@ -2,8 +2,8 @@
 
 Computed at each call, never stored, so a policy change shows at the next page load. The same
 plain data feeds the home page and `/api/roles`. Each person's policies are read once, as the
-admin's access matrix does, then every role is decided with `switch_decision.evaluate` (the one place
-the switch decision is made) in the request's context (MFA age, source IP, TLS).
+admin's access matrix does, then every role is decided with `switch_decision.authorise` (the
+authorise step every switch shares) in the request's context (MFA age, source IP, TLS).
 """
 
 from __future__ import annotations
@@ -62,51 +62,52 @@ def roles_for(request: HttpRequest) -> list[CatalogueAccount]:
     user: User = request.user
     context = switch_decision.request_context(request, user)
     loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
+    device = mfa.active_device(user)
+    # As in AWS, a device assigned in this session does not make it MFA-authenticated: no code here.
+    enrolled_here = device is not None and mfa.enrolled_in_session(request, device)
     accounts: dict[str, CatalogueAccount] = {}
     missing = None
-    device = mfa.active_device(user)
-    has_device = device is not None
-    # As in AWS, a device assigned in this session does not make it MFA-authenticated: no code here.
-    enrolled_here = has_device and mfa.enrolled_in_session(request, device)
     for role in Role.objects.select_related("account").order_by("account__account_id", "path", "name"):
-        try:
-            decision = switch_decision.evaluate(user, role.arn, role, context, **loaded)
-            only_mfa = not decision.allowed and switch_decision.only_mfa_missing(
-                user, role.arn, role, decision, context, **loaded
-            )
-            requires_mfa = role.requires_mfa
-        except iam.PolicyError as exc:  # a stored document the engine cannot read refuses
-            log.warning("Role %s left out of the catalogue: %s", role.arn, exc)
+        auth = _authorise(user, role, context, loaded)
+        if auth is None or not (auth.allowed or auth.mfa_only):
             continue
-        if not decision.allowed and not only_mfa:
-            continue
-        if only_mfa and missing is None:
-            missing = _missing(has_device, enrolled_here, mfa.session_mfa_age(request))
+        if not auth.allowed and missing is None:
+            missing = _missing(device is not None, enrolled_here, mfa.session_mfa_age(request))
         account = role.account
         group = accounts.setdefault(
             account.account_id, CatalogueAccount(account.account_id, account.alias or "", account.name)
         )
-        label = account.alias or account.account_id
-        role_name = links.role_name_with_path(role.path, role.name)
-        group.roles.append(
-            CatalogueRole(
-                arn=role.arn,
-                name=role.name,
-                path=role.path,
-                display_name=role.display_name or f"{role.name} @ {label}"[:64],
-                color=switching.normalize_color(role.color),
-                color_name=ROLE_COLORS.get(switching.normalize_color(role.color), ""),
-                requires_mfa=requires_mfa,
-                available=decision.allowed,
-                missing="" if decision.allowed else missing,
-                code_prompt=not decision.allowed and has_device and not enrolled_here,
-                needs_device=not decision.allowed and not has_device,
-                role_name=role_name,
-                account=label,
-                link=links.for_role(role),
-            )
-        )
+        group.roles.append(_entry(role, auth.allowed, missing, device is not None, enrolled_here))
     return list(accounts.values())
+
+
+def _authorise(user: User, role: Role, context: dict, loaded: dict) -> switch_decision.Authorisation | None:
+    try:
+        return switch_decision.authorise(user, role.arn, role, context, **loaded)
+    except iam.PolicyError as exc:  # a stored document the engine cannot read refuses
+        log.warning("Role %s left out of the catalogue: %s", role.arn, exc)
+        return None
+
+
+def _entry(role: Role, available: bool, missing: str | None, has_device: bool, enrolled_here: bool) -> CatalogueRole:
+    label = role.account.alias or role.account.account_id
+    color = switching.normalize_color(role.color)
+    return CatalogueRole(
+        arn=role.arn,
+        name=role.name,
+        path=role.path,
+        display_name=role.display_name or f"{role.name} @ {label}"[:64],
+        color=color,
+        color_name=ROLE_COLORS.get(color, ""),
+        requires_mfa=role.requires_mfa,
+        available=available,
+        missing="" if available else missing,
+        code_prompt=not available and has_device and not enrolled_here,
+        needs_device=not available and not has_device,
+        role_name=links.role_name_with_path(role.path, role.name),
+        account=label,
+        link=links.for_role(role),
+    )
 
 
 def as_json(groups: list[CatalogueAccount]) -> list[dict]:

@@ -284,43 +284,55 @@ def renew(request: HttpRequest, session: RoleSession) -> Renewal:
     if not RoleSession.objects.filter(current & free).update(renewing_since=moment):
         return Renewal(Outcome.NOT_NOW)  # someone else renews; these credentials still work a while
     release = RoleSession.objects.filter(pk=session.pk, renewing_since=moment)
-
-    user: User = request.user
-    role = session.role
-    if role is None:
-        return _refuse_renewal(request, session, f"Role {session.role_arn} is no longer registered in the console.")
-    context = switch_decision.request_context(request, user)
-    loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-    decision = switch_decision.evaluate(user, role.arn, role, context, **loaded)
-    if not decision.allowed:
-        if switch_decision.only_mfa_missing(user, role.arn, role, decision, context, **loaded):
-            device = mfa.active_device(user)
-            if device and not mfa.enrolled_in_session(request, device):
-                release.update(renewing_since=None)
-                return Renewal(Outcome.NEEDS_MFA)
-            return _refuse_renewal(request, session, switch_decision.mfa_missing_message(role.arn))
-        return _refuse_renewal(request, session, switch_decision.explain(decision, user, role.arn))
-    matched = ", ".join(str(m) for m in decision.matched)
+    auth = _authorise_renewal(request, session)
+    if not isinstance(auth, switch_decision.Authorisation):
+        if auth.needs_mfa:
+            release.update(renewing_since=None)
+        return auth
     try:
-        # Audit before action, as for a switch: no AssumeRole unless the intent is on record.
-        with audit.action(
-            request, AuditEvent.Kind.SESSION_RENEWED, role_arn=role.arn, detail=f"Allowed by {matched}"
-        ) as event:
-            creds = switching.broker(role, user)
-            swapped = release.filter(current).update(
-                sealed_credentials=crypto.seal(creds.as_dict()), expiration=expires_at(creds), renewing_since=None
-            )
-            if swapped:
-                session.refresh_from_db()
-                event.detail += f"; until {session.expiration:%Y-%m-%d %H:%M:%S} UTC"
-            else:  # ended (revoked, signed out) while AWS answered: it stays ended
-                event.outcome = AuditEvent.Outcome.FAILED
-                event.detail += "; the session ended meanwhile"
+        swapped = _swap(request, session, auth, release.filter(current))
     except aws.AwsError as exc:
         log.warning("Renewing role session %s failed: %s", session.pk, exc.code or exc.message)
         release.update(renewing_since=None)
         return Renewal(Outcome.NOT_NOW)
     return Renewal(Outcome.RENEWED if swapped else Outcome.NOT_NOW)
+
+
+def _authorise_renewal(request: HttpRequest, session: RoleSession) -> switch_decision.Authorisation | Renewal:
+    """The switch decision again, as for a switch; a refusal ends the session (or asks for MFA)."""
+    user: User = request.user
+    role = session.role
+    if role is None:
+        return _refuse_renewal(request, session, f"Role {session.role_arn} is no longer registered in the console.")
+    auth = switch_decision.authorise(user, role.arn, role, switch_decision.request_context(request, user))
+    if auth.allowed:
+        return auth
+    if not auth.mfa_only:
+        return _refuse_renewal(request, session, auth.reason())
+    device = mfa.active_device(user)
+    if device and not mfa.enrolled_in_session(request, device):
+        return Renewal(Outcome.NEEDS_MFA)
+    return _refuse_renewal(request, session, switch_decision.mfa_missing_message(role.arn))
+
+
+def _swap(request: HttpRequest, session: RoleSession, auth: switch_decision.Authorisation, claimed) -> int:  # noqa: ANN001
+    """Broker new credentials and swap them into the session still `claimed` by this renewal,
+    audit before action as for a switch: no AssumeRole unless the intent is on record."""
+    role = auth.role
+    with audit.action(
+        request, AuditEvent.Kind.SESSION_RENEWED, role_arn=role.arn, detail=f"Allowed by {auth.matched}"
+    ) as event:
+        creds = switching.broker(role, auth.user)
+        swapped = claimed.update(
+            sealed_credentials=crypto.seal(creds.as_dict()), expiration=expires_at(creds), renewing_since=None
+        )
+        if swapped:
+            session.refresh_from_db()
+            event.detail += f"; until {session.expiration:%Y-%m-%d %H:%M:%S} UTC"
+        else:  # ended (revoked, signed out) while AWS answered: it stays ended
+            event.outcome = AuditEvent.Outcome.FAILED
+            event.detail += "; the session ended meanwhile"
+    return swapped
 
 
 def _refuse_renewal(request: HttpRequest, session: RoleSession, reason: str) -> Renewal:

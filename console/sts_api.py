@@ -100,8 +100,25 @@ def _mfa_age(user: User, req: AssumeRoleRequest) -> int | None:
 
 @sensitive_variables("creds")
 def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws.TemporaryCredentials:
-    """Decide exactly as the browser does, then broker the call. Raises StsError."""
-    role = Role.by_arn(req.role_arn)
+    """Authorise exactly as the browser does (switch_decision.authorise), then broker the call.
+    Raises StsError."""
+    auth = switch_decision.authorise(user, req.role_arn, Role.by_arn(req.role_arn), _context(request, user, req))
+    if not auth.allowed:
+        detail = f"via STS API: {auth.reason()}"
+        audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, user=user, role_arn=req.role_arn, detail=detail)
+        raise StsError(
+            "AccessDenied",
+            f"User: {user.arn} is not authorized to perform: sts:AssumeRole on resource: {req.role_arn}",
+            403,
+        )
+    creds = _broker(request, auth, req)
+    detail = f"via STS API (session {req.session_name}): allowed by {auth.matched}"
+    audit.record(request, AuditEvent.Kind.SWITCH_ALLOWED, user=user, role_arn=auth.role.arn, detail=detail)
+    return creds
+
+
+def _context(request: HttpRequest, user: User, req: AssumeRoleRequest) -> dict[str, object]:
+    """The browser's decision context, with what the caller passed (session name, MFA token...)."""
     context = switch_decision.decision_context(
         user, mfa_age=_mfa_age(user, req), source_ip=audit.client_ip(request), secure=request.is_secure()
     )
@@ -110,17 +127,15 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
         context["sts:SourceIdentity"] = req.source_identity
     if req.external_id:
         context["sts:ExternalId"] = req.external_id
-    decision = switch_decision.evaluate(user, req.role_arn, role, context)
-    if not decision.allowed or role is None:
-        reason = switch_decision.explain(decision, user, req.role_arn)
-        audit.record(
-            request, AuditEvent.Kind.SWITCH_REFUSED, user=user, role_arn=req.role_arn, detail=f"via STS API: {reason}"
-        )
-        raise StsError(
-            "AccessDenied",
-            f"User: {user.arn} is not authorized to perform: sts:AssumeRole on resource: {req.role_arn}",
-            403,
-        )
+    return context
+
+
+@sensitive_variables("creds")
+def _broker(
+    request: HttpRequest, auth: switch_decision.Authorisation, req: AssumeRoleRequest
+) -> aws.TemporaryCredentials:
+    """AssumeRole for the duration asked (within the role's maximum), as the person."""
+    role, user = auth.role, auth.user
     duration = req.duration or min(3600, role.max_session_duration)
     if duration > role.max_session_duration:
         raise StsError(
@@ -128,25 +143,11 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
         )
     try:
         # The backend sees the person: SourceIdentity is always the console username.
-        creds = aws.assume_role(role.arn, req.session_name, switch_decision.session_name(user.username), duration)
+        return aws.assume_role(role.arn, req.session_name, switch_decision.session_name(user.username), duration)
     except aws.AwsError as exc:
-        audit.record(
-            request,
-            AuditEvent.Kind.SWITCH_REFUSED,
-            user=user,
-            role_arn=role.arn,
-            detail=f"via STS API: the backend refused: {exc.code or exc.message}",
-        )
+        detail = f"via STS API: the backend refused: {exc.code or exc.message}"
+        audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, user=user, role_arn=role.arn, detail=detail)
         raise StsError("AccessDenied", f"The backend refused AssumeRole: {exc.message}", 403) from None
-    matched = ", ".join(str(m) for m in decision.matched)
-    audit.record(
-        request,
-        AuditEvent.Kind.SWITCH_ALLOWED,
-        user=user,
-        role_arn=role.arn,
-        detail=f"via STS API (session {req.session_name}): allowed by {matched}",
-    )
-    return creds
 
 
 @sensitive_variables("creds")

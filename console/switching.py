@@ -19,14 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts import clock, crypto, mfa
 from accounts.models import ROLE_COLORS, Account, Role, User
-from accounts.switch_decision import (
-    evaluate,
-    explain,
-    mfa_missing_message,
-    only_mfa_missing,
-    request_context,
-    session_name,
-)
+from accounts.switch_decision import Authorisation, authorise, mfa_missing_message, request_context, session_name
 
 from . import audit, aws, history, role_sessions
 from .models import AuditEvent, RoleSession
@@ -98,41 +91,45 @@ def broker(role: Role, user: User) -> aws.TemporaryCredentials:
 
 
 def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
-    """Decide, then AssumeRole with the broker, then enter the role in a new role session (other
-    role sessions, in other tabs, are left alone). Raises SwitchRefused, StepUpRequired, or
+    """Authorise, then AssumeRole with the broker, then enter the role in a new role session
+    (other role sessions, in other tabs, are left alone). Raises SwitchRefused, StepUpRequired, or
     role_sessions.LimitReached when the person already has MAX_ROLE_SESSIONS."""
     user: User = request.user
-    role = find_role(target)
-    context = request_context(request, user)
-    loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
-    decision = evaluate(user, target.role_arn, role, context, **loaded)
-    if not decision.allowed or role is None:
-        if only_mfa_missing(user, target.role_arn, role, decision, context, **loaded):
-            device = mfa.active_device(user)
-            if device and mfa.enrolled_in_session(request, device):
-                # As in AWS: assigning a device does not make this session MFA-authenticated.
-                raise _refuse(
-                    request,
-                    target,
-                    f"Role {target.role_arn} requires MFA. You assigned your MFA device in this session: "
-                    "sign out, then sign in again with the device, and switch again.",
-                )
-            if device:
-                raise StepUpRequired()
-            raise _refuse(
-                request,
-                target,
-                mfa_missing_message(target.role_arn),
-                help_url=reverse("accounts:security"),
-                help_text="Set up MFA",
-            )
-        raise _refuse(request, target, explain(decision, user, target.role_arn))
+    auth = authorise(user, target.role_arn, find_role(target), request_context(request, user))
+    if not auth.allowed:
+        raise _refusal(request, target, auth)
     role_sessions.ensure_room(request)  # before AssumeRole: no credentials brokered for nothing
+    return _enter(request, target, auth)
 
-    matched = ", ".join(str(m) for m in decision.matched)
+
+def _refusal(request: HttpRequest, target: SwitchTarget, auth: Authorisation) -> Exception:
+    """What a refused switch raises: StepUpRequired when a code from the user's device would
+    allow it; otherwise SwitchRefused, recorded, with the reason and where to go next."""
+    if not auth.mfa_only:
+        return _refuse(request, target, auth.reason())
+    device = mfa.active_device(auth.user)
+    if device and mfa.enrolled_in_session(request, device):
+        # As in AWS: assigning a device does not make this session MFA-authenticated.
+        return _refuse(
+            request,
+            target,
+            f"Role {target.role_arn} requires MFA. You assigned your MFA device in this session: "
+            "sign out, then sign in again with the device, and switch again.",
+        )
+    if device:
+        return StepUpRequired()
+    help_link = {"help_url": reverse("accounts:security"), "help_text": "Set up MFA"}
+    return _refuse(request, target, mfa_missing_message(target.role_arn), **help_link)
+
+
+def _enter(request: HttpRequest, target: SwitchTarget, auth: Authorisation) -> RoleSession:
+    """Broker the allowed switch and start its role session, audit before action."""
+    role, user = auth.role, auth.user
     try:
         # Audit before action: no AssumeRole unless the intent is on record.
-        with audit.action(request, AuditEvent.Kind.SWITCH_ALLOWED, role_arn=role.arn, detail=f"Allowed by {matched}"):
+        with audit.action(
+            request, AuditEvent.Kind.SWITCH_ALLOWED, role_arn=role.arn, detail=f"Allowed by {auth.matched}"
+        ):
             creds = broker(role, user)
             with transaction.atomic():
                 session = role_sessions.start(
