@@ -17,6 +17,8 @@ from . import clock, iam, mfa
 from .http import client_ip
 from .models import Role, User
 
+ACTION = "sts:AssumeRole"
+
 
 def session_name(username: str) -> str:
     # RoleSessionName and SourceIdentity need 2-64 of [\w+=,.@-]; IAM usernames allow 1 char.
@@ -105,7 +107,6 @@ def explain(
     speaks about them, for administrators ("alice's groups' policies..."); an administrator may
     also learn that the role exists and that its trust policy is what refuses. `with_mfa`, the
     decision with a fresh MFA check, turns a refusal that only MFA would lift into exactly that."""
-    action = "sts:AssumeRole"
     if subject is not None and with_mfa is not None and with_mfa.allowed and not decision.allowed:
         device = (
             f"{subject} has an MFA device and is asked for a code when switching"
@@ -115,23 +116,29 @@ def explain(
         return f"Allowed only with MFA: the trust policy of {role_arn} requires a recent MFA check; {device}."
     yours = f"{subject}'s" if subject is not None else "Your"
     if decision.refused_by == "identity":
-        if decision.identity.decision == "explicitDeny":
-            where = ", ".join(str(m) for m in decision.identity.denies)
-            return f"An explicit Deny in {where} refuses {action} on {role_arn}."
-        own = has_own_policies(user) if own_policies is None else own_policies
-        theirs = f"{subject}'s" if subject is not None else "your"
-        whose = f"{yours} policies and {theirs} groups' policies" if own else f"{yours} groups' policies"
-        return f"{whose} do not allow {action} on {role_arn}."
+        return _identity_refusal(decision, user, role_arn, own_policies, subject)
     if decision.refused_by == "boundary":
-        return f"{yours} permissions boundary does not allow {action} on {role_arn}."
+        return f"{yours} permissions boundary does not allow {ACTION} on {role_arn}."
     if subject is not None:
         if decision.trust.decision == "explicitDeny":
             where = ", ".join(str(m) for m in decision.trust.denies)
-            return f"An explicit Deny in {where} refuses {subject} {action} on {role_arn}."
+            return f"An explicit Deny in {where} refuses {subject} {ACTION} on {role_arn}."
         return f"The trust policy of {role_arn} does not allow {subject} to assume it."
     # Same words whether the role is unknown or its trust policy refuses: a caller allowed to
     # ask learns nothing more than AWS would tell them.
     return f"Role {role_arn} does not exist, or its trust policy does not allow you to assume it."
+
+
+def _identity_refusal(
+    decision: iam.AssumeRoleDecision, user: User, role_arn: str, own_policies: bool | None, subject: str | None
+) -> str:
+    if decision.identity.decision == "explicitDeny":
+        where = ", ".join(str(m) for m in decision.identity.denies)
+        return f"An explicit Deny in {where} refuses {ACTION} on {role_arn}."
+    own = has_own_policies(user) if own_policies is None else own_policies
+    yours, theirs = (f"{subject}'s", f"{subject}'s") if subject is not None else ("Your", "your")
+    whose = f"{yours} policies and {theirs} groups' policies" if own else f"{yours} groups' policies"
+    return f"{whose} do not allow {ACTION} on {role_arn}."
 
 
 def only_mfa_missing(
