@@ -1,4 +1,5 @@
-"""The Switch Role flows: decide, broker AssumeRole, remember, switch back, expire.
+"""The Switch Role flows: authorise (accounts.switch_decision), broker AssumeRole, remember,
+switch back, expire.
 
 Views call one function each. Time comes from `now()` so tests can move the clock instead of
 waiting (moto never expires the credentials it issues; the console ends a session at its
