@@ -231,7 +231,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         devices = MFADevice.objects.filter(user__in=queryset)
         for device in devices.select_related("user__account"):
             signals.mfa_disabled.send(MFADevice, request=request, serial=device.serial, by_admin=True)
-        count, _ = devices.delete()
+        count = _remove_devices(devices)
         self.message_user(request, f"Deactivated {count} MFA device(s).")
 
 
@@ -265,6 +265,22 @@ class MFADeviceAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):  # noqa: ANN001, ANN201
         return False
+
+    def delete_model(self, request, obj):  # noqa: ANN001, ANN201
+        _remove_devices(MFADevice.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):  # noqa: ANN001, ANN201
+        _remove_devices(queryset)
+
+
+def _remove_devices(devices) -> int:  # noqa: ANN001
+    """Delete devices as the user's own Remove does: role sessions whose trust needed MFA end
+    with them (console's receiver of `mfa_device_removed`), whoever removed the device."""
+    owners = list(User.objects.filter(mfa_device__in=devices))
+    count, _ = devices.delete()
+    for user in owners:
+        signals.mfa_device_removed.send(MFADevice, user=user)
+    return count
 
 
 @admin.register(Group)

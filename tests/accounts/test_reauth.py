@@ -88,3 +88,37 @@ def test_a_half_finished_sign_in_is_void_after_a_password_change(demo_world, clo
     response = client.post("/signin/mfa", {"code": phone.code()})
     assert response.url == "/signin"
     assert client.get("/").status_code == 302
+
+
+def _inside_the_mfa_role(clock) -> tuple[Client, MFADevice]:  # noqa: ANN001
+    phone = enrol(User.objects.get(username="alice"))
+    clock.advance(30)
+    inside = Client()
+    sign_in(inside, "alice")
+    inside.post("/signin/mfa", {"code": phone.code()})
+    switch(inside, MFA_ROLE)
+    return inside, MFADevice.objects.get(user__username="alice")
+
+
+def _mfa_role_session_ended() -> bool:
+    session = RoleSession.objects.get()
+    return session.ended_at is not None and session.end_reason == "MFA device removed"
+
+
+def test_an_administrator_deleting_the_device_ends_role_sessions_that_needed_it(demo_world, clock) -> None:  # noqa: ANN001
+    _, device = _inside_the_mfa_role(clock)
+    admin = Client()
+    sign_in(admin, "admin")
+    assert admin.post(f"/admin/accounts/mfadevice/{device.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not MFADevice.objects.exists()
+    assert _mfa_role_session_ended()
+
+
+def test_the_deactivate_mfa_action_ends_role_sessions_that_needed_it(demo_world, clock) -> None:  # noqa: ANN001
+    _, device = _inside_the_mfa_role(clock)
+    admin = Client()
+    sign_in(admin, "admin")
+    data = {"action": "deactivate_mfa", "_selected_action": [device.user_id]}
+    assert admin.post("/admin/accounts/user/", data).status_code == 302
+    assert not MFADevice.objects.exists()
+    assert _mfa_role_session_ended()
