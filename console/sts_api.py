@@ -111,10 +111,10 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
             f"User: {user.arn} is not authorized to perform: sts:AssumeRole on resource: {req.role_arn}",
             403,
         )
-    creds = _broker(request, auth, req)
     detail = f"via STS API (session {req.session_name}): allowed by {auth.matched}"
-    audit.record(request, AuditEvent.Kind.SWITCH_ALLOWED, user=user, role_arn=auth.role.arn, detail=detail)
-    return creds
+    # Audit before action, as in the browser: no AssumeRole unless the intent is on record.
+    with audit.action(request, AuditEvent.Kind.SWITCH_ALLOWED, user=user, role_arn=auth.role.arn, detail=detail):
+        return _broker(request, auth, req)
 
 
 def _context(request: HttpRequest, user: User, req: AssumeRoleRequest) -> dict[str, object]:

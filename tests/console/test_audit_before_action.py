@@ -92,3 +92,29 @@ def test_a_failed_action_is_recorded_as_failed(alice_in_role: Client) -> None:
     assert refused.status_code == 403
     event = AuditEvent.objects.filter(kind="s3_delete").latest("time")
     assert event.outcome == "failed" and "AccessDenied" in event.detail
+
+
+def test_the_sts_api_calls_no_assume_role_without_the_intent_on_record(demo_world, monkeypatch) -> None:  # noqa: ANN001
+    from django.db import DatabaseError
+    from django.test import RequestFactory
+
+    from accounts.models import User
+    from console import audit, sts_api
+
+    calls = []
+    monkeypatch.setattr(aws, "assume_role", lambda *a, **k: calls.append(a))  # a spy; never reached
+    real_save = AuditEvent.save
+
+    def refuse_intents(event, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        if event.outcome == AuditEvent.Outcome.PENDING:
+            raise DatabaseError("attempt to write a readonly database")
+        real_save(event, *args, **kwargs)
+
+    monkeypatch.setattr(AuditEvent, "save", refuse_intents)
+    request = RequestFactory().post("/sts/")
+    req = sts_api.AssumeRoleRequest.parse(
+        {"RoleArn": "arn:aws:iam::123456789012:role/UpdateAPP", "RoleSessionName": "alice-cli"}
+    )
+    with pytest.raises(audit.AuditUnavailable):
+        sts_api.assume_role(request, User.objects.get(username="alice"), req)
+    assert calls == []
