@@ -67,25 +67,27 @@ def _canonical_path(path: str) -> str:
     return quote(path or "/", safe="/-_.~%")
 
 
-@sensitive_variables("secret", "expected")
-def verify(
-    *,
-    method: str,
-    path: str,
-    query_string: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    secret_for: Callable[[str], str | None],
-    now: datetime,
-    region: str,
-    service: str = "sts",
-) -> Verified:
-    """Check the request's SigV4 signature. `headers` keys are lower-case. Raises SigV4Error.
+@dataclass(frozen=True)
+class Authorization:
+    """What the Authorization and X-Amz-Date headers claim, parsed but not yet trusted."""
 
-    The signature must cover the body actually received: the canonical request always uses the
-    SHA-256 of `body`, and an X-Amz-Content-Sha256 header that says anything else (including
-    UNSIGNED-PAYLOAD, which would let a body be swapped under a valid signature) is refused.
-    The credential scope must name this endpoint's `region`."""
+    key_id: str
+    date: str  # the credential scope's YYYYMMDD
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    amz_date: str
+    when: datetime
+
+    @property
+    def scope(self) -> str:
+        return f"{self.date}/{self.region}/{self.service}/aws4_request"
+
+
+def parse(headers: Mapping[str, str], *, region: str, service: str = "sts") -> Authorization:
+    """Parse the Authorization header and X-Amz-Date. The credential scope must name this
+    endpoint's `region` and `service`. Raises SigV4Error."""
     authorization = headers.get("authorization", "")
     if not authorization:
         raise SigV4Error("MissingAuthenticationToken", "Request is missing Authentication Token")
@@ -102,54 +104,100 @@ def verify(
         raise SigV4Error(
             "SignatureDoesNotMatch", f"Credential should be scoped to a valid region, not '{scope_region[:32]}'."
         )
-
     amz_date = headers.get("x-amz-date", "")
     try:
         when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise SigV4Error("IncompleteSignature", "The request must carry a valid X-Amz-Date header.") from None
-    if abs(now - when) > MAX_SKEW:
+    signed = tuple(match.group("signed").split(";"))
+    return Authorization(key_id, date, scope_region, scope_service, signed, match.group("signature"), amz_date, when)
+
+
+def check_time(auth: Authorization, now: datetime) -> None:
+    """The request was signed within MAX_SKEW of `now`, on the day its credential scope names."""
+    if abs(now - auth.when) > MAX_SKEW:
         raise SigV4Error(
             "RequestExpired",
-            f"Request has expired: its date {amz_date} is more than 15 minutes from the server's time "
+            f"Request has expired: its date {auth.amz_date} is more than 15 minutes from the server's time "
             f"{now:%Y%m%dT%H%M%SZ}.",
         )
-    if not amz_date.startswith(date):
+    if not auth.amz_date.startswith(auth.date):
         raise SigV4Error("SignatureDoesNotMatch", "The credential scope date does not match X-Amz-Date.")
 
-    secret = secret_for(key_id)
-    if secret is None:
-        raise SigV4Error("InvalidClientTokenId", "The security token included in the request is invalid.")
 
-    signed = match.group("signed").split(";")
-    if "host" not in signed:
-        raise SigV4Error("SignatureDoesNotMatch", "The host header must be signed.")
-    canonical_headers = "".join(f"{h}:{' '.join(headers.get(h, '').split())}\n" for h in signed)
-    payload_hash = _sha256(body)
+def payload_hash(headers: Mapping[str, str], body: bytes) -> str:
+    """The SHA-256 of the body actually received. An X-Amz-Content-Sha256 header that says
+    anything else (including UNSIGNED-PAYLOAD, which would let a body be swapped under a valid
+    signature) is refused."""
+    digest = _sha256(body)
     declared = headers.get("x-amz-content-sha256")
     if declared == "UNSIGNED-PAYLOAD":
         raise SigV4Error("SignatureDoesNotMatch", "UNSIGNED-PAYLOAD is not accepted here: sign the request body.")
-    if declared is not None and declared != payload_hash:
+    if declared is not None and declared != digest:
         raise SigV4Error("SignatureDoesNotMatch", "The request body does not match its signed hash.")
-    canonical_request = "\n".join(
+    return digest
+
+
+def canonical_request(
+    auth: Authorization, *, method: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes
+) -> str:
+    """The canonical request the client must have signed. The host header must be signed."""
+    if "host" not in auth.signed_headers:
+        raise SigV4Error("SignatureDoesNotMatch", "The host header must be signed.")
+    canonical_headers = "".join(f"{h}:{' '.join(headers.get(h, '').split())}\n" for h in auth.signed_headers)
+    return "\n".join(
         [
             method.upper(),
             _canonical_path(path),
             _canonical_query(query_string),
             canonical_headers,
-            ";".join(signed),
-            payload_hash,
+            ";".join(auth.signed_headers),
+            payload_hash(headers, body),
         ]
     )
-    scope = f"{date}/{scope_region}/{scope_service}/aws4_request"
-    string_to_sign = "\n".join([ALGORITHM, amz_date, scope, _sha256(canonical_request.encode())])
-    expected = hmac.new(
-        signing_key(secret, date, scope_region, scope_service), string_to_sign.encode(), hashlib.sha256
-    ).hexdigest()
-    if not hmac.compare_digest(expected, match.group("signature")):
+
+
+def string_to_sign(auth: Authorization, canonical: str) -> str:
+    return "\n".join([ALGORITHM, auth.amz_date, auth.scope, _sha256(canonical.encode())])
+
+
+@sensitive_variables("secret", "expected")
+def check_signature(auth: Authorization, secret: str, to_sign: str) -> None:
+    """The signature is the one `secret` makes of `to_sign` (compared in constant time)."""
+    key = signing_key(secret, auth.date, auth.region, auth.service)
+    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, auth.signature):
         raise SigV4Error(
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
         )
-    return Verified(key_id, scope_region, scope_service)
+
+
+@sensitive_variables("secret")
+def verify(
+    *,
+    method: str,
+    path: str,
+    query_string: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    secret_for: Callable[[str], str | None],
+    now: datetime,
+    region: str,
+    service: str = "sts",
+) -> Verified:
+    """Check the request's SigV4 signature: parse, check the time, look the key up, canonicalise,
+    check the signature. `headers` keys are lower-case. Raises SigV4Error.
+
+    The signature must cover the body actually received (`payload_hash`), and the credential
+    scope must name this endpoint's `region`. The key is looked up only for a well-formed,
+    fresh request."""
+    auth = parse(headers, region=region, service=service)
+    check_time(auth, now)
+    secret = secret_for(auth.key_id)
+    if secret is None:
+        raise SigV4Error("InvalidClientTokenId", "The security token included in the request is invalid.")
+    canonical = canonical_request(auth, method=method, path=path, query_string=query_string, headers=headers, body=body)
+    check_signature(auth, secret, string_to_sign(auth, canonical))
+    return Verified(auth.key_id, auth.region, auth.service)
