@@ -1,23 +1,46 @@
-"""/sts/: the AWS Query protocol as STS speaks it, signed with console-issued keys (SigV4)."""
+"""/sts/: the AWS Query protocol as STS speaks it, signed with console-issued keys (SigV4).
+
+One way through: read the request, authenticate the signature (`Caller`), admit the caller
+(rate limit, password), find the action's handler in `ACTIONS`, and build the XML answer from
+the fields the handler returns. Every refusal is an `StsError` rendered as AWS's ErrorResponse.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import access_keys, clock, throttle
+from accounts.models import AccessKey, User
 
 from .. import audit, sigv4, sts_api
+from ..models import IssuedCredential
+from ..sts_api import StsError
 
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 VERSION = "2011-06-15"
+MAX_BODY = 64 * 1024  # STS requests are a few hundred bytes; AWS refuses far smaller bodies than Django's default
+_PRESENTED_KEY = re.compile(r"Credential=([A-Za-z0-9]{1,128})/")
+
+# A result's members: text, or a nested element's members.
+Fields = Mapping[str, "str | Fields"]
+
+
+@dataclass
+class _Throttled(StsError):
+    retry_after: int = 60
+
+
+# --- XML builder ---------------------------------------------------------------------------
 
 
 def _xml(root: ET.Element, status: int = 200) -> HttpResponse:
@@ -34,37 +57,41 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     return child
 
 
-def _error(code: str, message: str, status: int, request_id: str, sender: bool = True) -> HttpResponse:
+def _members(parent: ET.Element, fields: Fields) -> None:
+    for tag, value in fields.items():
+        if isinstance(value, Mapping):
+            _members(_sub(parent, tag), value)
+        else:
+            _sub(parent, tag, value)
+
+
+def error_response(exc: StsError, request_id: str) -> HttpResponse:
     root = ET.Element("ErrorResponse", xmlns=NAMESPACE)
     error = _sub(root, "Error")
-    _sub(error, "Type", "Sender" if sender else "Receiver")
-    _sub(error, "Code", code)
-    _sub(error, "Message", message)
+    _members(error, {"Type": "Sender" if exc.sender else "Receiver", "Code": exc.code, "Message": exc.message})
     _sub(root, "RequestId", request_id)
-    return _xml(root, status)
-
-
-def _result(action: str, request_id: str) -> tuple[ET.Element, ET.Element]:
-    root = ET.Element(f"{action}Response", xmlns=NAMESPACE)
-    result = _sub(root, f"{action}Result")
-    metadata = _sub(root, "ResponseMetadata")
-    _sub(metadata, "RequestId", request_id)
-    return root, result
-
-
-MAX_BODY = 64 * 1024  # STS requests are a few hundred bytes; AWS refuses far smaller bodies than Django's default
-_PRESENTED_KEY = re.compile(r"Credential=([A-Za-z0-9]{1,128})/")
-
-
-def _throttled(exc: throttle.Throttled | None, request_id: str, retry_after: int = 60) -> HttpResponse:
-    response = _error("Throttling", "Rate exceeded", 429, request_id)
-    response["Retry-After"] = str(exc.retry_after if exc else retry_after)
+    response = _xml(root, exc.status)
+    if isinstance(exc, _Throttled):
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 
-def _read(request: HttpRequest, request_id: str) -> tuple[bytes, dict] | HttpResponse:
-    """The raw body (SigV4 signs it) and the parameters, or an AWS error for a request too big
-    or with too many fields (Django's own limits would answer an HTML page)."""
+@sensitive_variables("fields")
+def result_response(action: str, fields: Fields, request_id: str) -> HttpResponse:
+    root = ET.Element(f"{action}Response", xmlns=NAMESPACE)
+    _members(_sub(root, f"{action}Result"), fields)
+    _members(_sub(root, "ResponseMetadata"), {"RequestId": request_id})
+    return _xml(root)
+
+
+# --- Reading and authenticating ------------------------------------------------------------
+
+
+def _read(request: HttpRequest) -> tuple[bytes, QueryDict]:
+    """The raw body (SigV4 signs it) and the parameters. A request too big or with too many
+    fields is an AWS error (Django's own limits would answer an HTML page)."""
+    if request.method not in ("GET", "POST"):
+        raise StsError("InvalidAction", "STS takes GET or POST requests.", 400)
     try:
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:
             raise RequestDataTooBig()
@@ -74,125 +101,157 @@ def _read(request: HttpRequest, request_id: str) -> tuple[bytes, dict] | HttpRes
         params = request.POST if request.method == "POST" else request.GET
         params.get("Action")  # parse now, inside this try
     except RequestDataTooBig:
-        return _error("ValidationError", f"The request body is larger than {MAX_BODY // 1024} KiB.", 413, request_id)
+        raise StsError("ValidationError", f"The request body is larger than {MAX_BODY // 1024} KiB.", 413) from None
     except TooManyFieldsSent:
-        return _error("MalformedQueryString", "The request has too many parameters.", 400, request_id)
+        raise StsError("MalformedQueryString", "The request has too many parameters.", 400) from None
     except ValueError:
-        return _error("MalformedQueryString", "The request's Content-Length is not a number.", 400, request_id)
+        raise StsError("MalformedQueryString", "The request's Content-Length is not a number.", 400) from None
     return body, params
 
 
-@csrf_exempt  # an API authenticated by SigV4 on every request, not by a browser session
-@sensitive_variables("body", "params")
-def sts(request: HttpRequest) -> HttpResponse:
-    request_id = str(uuid.uuid4())
-    if request.method not in ("GET", "POST"):
-        return _error("InvalidAction", "STS takes GET or POST requests.", 400, request_id)
-    read = _read(request, request_id)
-    if isinstance(read, HttpResponse):
-        return read
-    body, params = read
-    found: dict = {}
-    session_token = request.headers.get("X-Amz-Security-Token")
+@dataclass(frozen=True)
+class Caller:
+    """Who signed: a console user with an access key, or a role session this endpoint issued
+    (`key` is then the access key it was issued through)."""
+
+    user: User
+    key: AccessKey | None
+    issued: IssuedCredential | None = None
+
+
+class _SecretLookup:
+    """`secret_for` for sigv4.verify: the secret of a key ID, remembering whose it was."""
+
+    def __init__(self, session_token: str | None) -> None:
+        self._session_token = session_token
+        self.caller: Caller | None = None
+
+    def __repr__(self) -> str:
+        return "<_SecretLookup>"
 
     @sensitive_variables("result")
-    def secret_for(key_id: str) -> str | None:
-        if session_token:  # temporary credentials: only ones this endpoint issued are known
-            result = sts_api.issued(key_id, session_token)
+    def __call__(self, key_id: str) -> str | None:
+        if self._session_token:  # temporary credentials: only ones this endpoint issued are known
+            result = sts_api.issued(key_id, self._session_token)
             if result:
-                found["issued"] = result[0]
-            return result[1] if result else None
-        result = access_keys.find_active(key_id)
-        if result:
-            found["key"] = result[0]
+                self.caller = Caller(result[0].user, result[0].issued_via, result[0])
+        else:
+            result = access_keys.find_active(key_id)
+            if result:
+                self.caller = Caller(result[0].user, result[0])
         return result[1] if result else None
 
-    # Signature failures are budgeted per key ID presented and per client address, counted
-    # before the signature is checked (concurrent forgeries cannot overtake the count).
+
+def _budgets(request: HttpRequest) -> list[throttle.Budget]:
+    """Signature failures are budgeted per key ID presented and per client address."""
+    budgets = [(throttle.STS_ADDRESS, audit.client_ip(request) or "unknown")]
     presented = _PRESENTED_KEY.search(request.headers.get("Authorization", ""))
-    address = audit.client_ip(request) or "unknown"
-    budgets = [(throttle.STS_ADDRESS, address)]
     if presented:
         budgets.append((throttle.STS_KEY, presented.group(1)))
+    return budgets
+
+
+@sensitive_variables("body", "lookup", "headers")
+def authenticate(request: HttpRequest, body: bytes) -> Caller:
+    """Check the SigV4 signature. Attempts are counted before the signature is checked
+    (concurrent forgeries cannot overtake the count); a failure stays counted."""
+    lookup = _SecretLookup(request.headers.get("X-Amz-Security-Token"))
+    headers = {k.lower(): v for k, v in request.headers.items()}
     try:
-        attempt = throttle.attempt(*budgets)
+        attempt = throttle.attempt(*_budgets(request))
     except throttle.Throttled as exc:
-        return _throttled(exc, request_id)
+        raise _Throttled("Throttling", "Rate exceeded", 429, retry_after=exc.retry_after) from None
     with attempt:  # leaving without success counts the attempt as a failure
         try:
             sigv4.verify(
                 method=request.method,
                 path=request.path,
                 query_string=request.META.get("QUERY_STRING", ""),
-                headers={k.lower(): v for k, v in request.headers.items()},
+                headers=headers,
                 body=body,
-                secret_for=secret_for,
+                secret_for=lookup,
                 now=clock.now(),
                 region=settings.AWS_REGION,
             )
         except sigv4.SigV4Error as exc:
             status = 400 if exc.code in ("RequestExpired", "IncompleteSignature") else 403
-            return _error(exc.code, exc.message, status, request_id)
-        except sts_api.StsError as exc:  # ExpiredToken
-            return _error(exc.code, exc.message, exc.status, request_id)
+            raise StsError(exc.code, exc.message, status) from None
         attempt.succeeded()
+    assert lookup.caller is not None  # a verified signature was made with a key the lookup found
+    return lookup.caller
 
-    issued = found.get("issued")
-    key = found["key"] if issued is None else issued.issued_via
-    if key is not None and access_keys.over_rate_limit(key):
-        return _throttled(None, request_id, retry_after=int(access_keys.RATE_WINDOW.total_seconds()))
-    if issued is None:
-        access_keys.record_use(key)
-    user = key.user if issued is None else issued.user
-    if user.must_change_password:
-        # As in the browser, nothing until the password is changed.
-        return _error(
+
+def admit(caller: Caller) -> None:
+    """The key's request rate, its last use, and (as in the browser) nothing until a required
+    password change is done."""
+    if caller.key is not None and access_keys.over_rate_limit(caller.key):
+        window = int(access_keys.RATE_WINDOW.total_seconds())
+        raise _Throttled("Throttling", "Rate exceeded", 429, retry_after=window)
+    if caller.issued is None:
+        access_keys.record_use(caller.key)
+    if caller.user.must_change_password:
+        raise StsError(
             "AccessDenied",
-            f"User: {user.arn} must change their password in the console before using its STS endpoint.",
+            f"User: {caller.user.arn} must change their password in the console before using its STS endpoint.",
             403,
-            request_id,
         )
 
+
+# --- Actions -------------------------------------------------------------------------------
+
+
+def get_caller_identity(request: HttpRequest, caller: Caller, params: QueryDict) -> Fields:
+    if caller.issued is not None:  # the role session the console brokered
+        arn = caller.issued.assumed_role_arn
+        return {"Arn": arn, "UserId": caller.issued.assumed_role_id, "Account": arn.split(":")[4]}
+    user = caller.user
+    return {"Arn": user.arn, "UserId": user.unique_id, "Account": user.account.account_id}
+
+
+@sensitive_variables("creds", "params")
+def assume_role(request: HttpRequest, caller: Caller, params: QueryDict) -> Fields:
+    if caller.issued is not None:
+        raise StsError(
+            "AccessDenied",
+            "Role chaining is not supported by the console's STS: call AssumeRole with your console access key.",
+            403,
+        )
+    creds = sts_api.assume_role(request, caller.user, sts_api.AssumeRoleRequest.parse(params))
+    sts_api.remember(creds, caller.user, params.get("RoleArn", ""), caller.key)
+    return {
+        "SourceIdentity": caller.user.username,
+        "AssumedRoleUser": {"AssumedRoleId": creds.assumed_role_id, "Arn": creds.assumed_role_arn},
+        "Credentials": {
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "SessionToken": creds.session_token,
+            "Expiration": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    }
+
+
+Handler = Callable[[HttpRequest, Caller, QueryDict], Fields]
+ACTIONS: dict[str, Handler] = {"GetCallerIdentity": get_caller_identity, "AssumeRole": assume_role}
+
+
+def handler_for(params: QueryDict) -> Handler:
     action, version = params.get("Action", ""), params.get("Version", "")
     if version != VERSION:
-        return _error(
-            "InvalidAction", f"Could not find operation {action} for version {version or 'NO_VERSION'}", 400, request_id
-        )
-    if action == "GetCallerIdentity":
-        root, result = _result(action, request_id)
-        if issued is not None:  # the role session the console brokered
-            _sub(result, "Arn", issued.assumed_role_arn)
-            _sub(result, "UserId", issued.assumed_role_id)
-            _sub(result, "Account", issued.assumed_role_arn.split(":")[4])
-        else:
-            _sub(result, "Arn", user.arn)
-            _sub(result, "UserId", user.unique_id)
-            _sub(result, "Account", user.account.account_id)
-        return _xml(root)
-    if action == "AssumeRole":
-        if issued is not None:
-            return _error(
-                "AccessDenied",
-                "Role chaining is not supported by the console's STS: call AssumeRole with your console access key.",
-                403,
-                request_id,
-            )
-        try:
-            creds = sts_api.assume_role(request, user, sts_api.AssumeRoleRequest.parse(params))
-        except sts_api.StsError as exc:
-            return _error(exc.code, exc.message, exc.status, request_id, exc.sender)
-        sts_api.remember(creds, user, params.get("RoleArn", ""), key)
-        root, result = _result(action, request_id)
-        _sub(result, "SourceIdentity", user.username)
-        assumed = _sub(result, "AssumedRoleUser")
-        _sub(assumed, "AssumedRoleId", creds.assumed_role_id)
-        _sub(assumed, "Arn", creds.assumed_role_arn)
-        credentials = _sub(result, "Credentials")
-        _sub(credentials, "AccessKeyId", creds.access_key_id)
-        _sub(credentials, "SecretAccessKey", creds.secret_access_key)
-        _sub(credentials, "SessionToken", creds.session_token)
-        _sub(credentials, "Expiration", creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        return _xml(root)
-    return _error(
-        "InvalidAction", f"Could not find operation {action or '(none)'} for version {version}", 400, request_id
-    )
+        raise StsError("InvalidAction", f"Could not find operation {action} for version {version or 'NO_VERSION'}")
+    if action not in ACTIONS:
+        raise StsError("InvalidAction", f"Could not find operation {action or '(none)'} for version {version}")
+    return ACTIONS[action]
+
+
+@csrf_exempt  # an API authenticated by SigV4 on every request, not by a browser session
+@sensitive_variables("body", "params")
+def sts(request: HttpRequest) -> HttpResponse:
+    request_id = str(uuid.uuid4())
+    try:
+        body, params = _read(request)
+        caller = authenticate(request, body)
+        admit(caller)
+        handler = handler_for(params)
+        return result_response(params["Action"], handler(request, caller, params), request_id)
+    except StsError as exc:
+        return error_response(exc, request_id)
