@@ -37,7 +37,7 @@ from django.conf import settings  # noqa: E402
 from load import RssSampler  # noqa: E402
 
 from console import aws, webserver  # noqa: E402
-from console.emulator import world  # noqa: E402
+from console.emulator import seeding, world  # noqa: E402
 from console.emulator.server import Emulator  # noqa: E402
 
 CHUNK = 1024 * 1024
@@ -97,8 +97,8 @@ def main() -> None:
     web = None
     try:
         key_id, secret = world.seed_emulator(emulator.url)
-        aws.AccountAdmin(emulator_account=world.PROD_ACCOUNT, endpoint=emulator.url).ensure_bucket(
-            "productionapp", {KEY: os.urandom(1024) * (size // 1024)}
+        seeding.ensure_bucket(
+            world.PROD_ACCOUNT, emulator.url, "productionapp", {KEY: os.urandom(1024) * (size // 1024)}
         )
         emulator.enable_auth()
         settings.AWS_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = (

@@ -7,16 +7,16 @@ Credentials are never logged or put in an exception message.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import boto3
 import botocore.exceptions
@@ -145,19 +145,20 @@ def _boto_session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
-@lru_cache(maxsize=128)
 @sensitive_variables("key", "secret", "token")
-def _client(
+def new_client(
     service: str,
     endpoint: str | None,
     region: str,
     key: str | None,
     secret: str | None,
     token: str | None,
-    emulator_account: str | None,
 ):
+    """A new, uncached boto3 client with the console's configuration (timeouts, retries). Code
+    that registers its own event handlers on a client (console/emulator/seeding.py) builds one
+    with this and caches it itself; everything else uses the cached `_client`."""
     with _session_lock:  # client creation on a shared session is not thread-safe
-        client = _boto_session().client(
+        return _boto_session().client(
             service,
             endpoint_url=endpoint,
             region_name=region,
@@ -166,13 +167,18 @@ def _client(
             aws_session_token=token,
             config=_config(),
         )
-    if emulator_account:
-        # moto picks the account a request acts in from this header (seeding only).
-        def add_account(request, **_):  # noqa: ANN001, ANN003
-            request.headers["x-moto-account-id"] = emulator_account
 
-        client.meta.events.register("before-send.*.*", add_account)
-    return client
+
+@lru_cache(maxsize=128)
+def _client(
+    service: str,
+    endpoint: str | None,
+    region: str,
+    key: str | None,
+    secret: str | None,
+    token: str | None,
+):
+    return new_client(service, endpoint, region, key, secret, token)
 
 
 @lru_cache(maxsize=16)
@@ -217,19 +223,9 @@ def _broker_keys() -> tuple[str | None, str | None, str | None]:
     return cached[2]
 
 
-@sensitive_variables("secret")
-def write_broker_credentials(path: Path, key_id: str, secret: str) -> None:
-    """Write the broker's keys for the web process (mode 0600, replaced atomically)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump({"aws_access_key_id": key_id, "aws_secret_access_key": secret}, handle)
-    os.replace(tmp, path)
-
-
 def _broker(service: str):
     key, secret, token = _broker_keys()
-    return _client(service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, token, None)
+    return _client(service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, token)
 
 
 def _with(creds: TemporaryCredentials, service: str = "s3"):
@@ -240,7 +236,6 @@ def _with(creds: TemporaryCredentials, service: str = "s3"):
         creds.access_key_id,
         creds.secret_access_key,
         creds.session_token,
-        None,
     )
 
 
@@ -532,7 +527,7 @@ def transport_is_secure() -> bool:
     return not endpoint or endpoint.lower().startswith("https://")
 
 
-# --- Administration of an account (emulator seeding; role sync later) ----------------------
+# --- Administration of an account (role drift, sync and revocation) -----------------------
 
 
 @dataclass(frozen=True)
@@ -550,24 +545,25 @@ PERMISSIONS_POLICY_NAME = "permissions"
 
 
 class AccountAdmin:
-    """IAM and S3 calls that manage an account. Against the emulator before auth is on,
-    `emulator_account` selects the account (moto's header); otherwise pass that account's
-    management keys, or a boto3 `profile` for real AWS."""
+    """IAM calls that manage an account: with that account's management keys, a boto3 `profile`
+    (real AWS), or `clients`, a function from service name to client (the emulator's seeding,
+    console/emulator/seeding.py)."""
 
     def __init__(
         self,
-        emulator_account: str | None = None,
         key: str | None = None,
         secret: str | None = None,
         endpoint: str | None = None,
         profile: str | None = None,
+        clients: Callable[[str], Any] | None = None,
     ) -> None:
-        if emulator_account and key is None:
-            key = secret = "emulator-seeding"  # before auth is on, moto accepts any signed request
         self._profile = profile
-        self._args = (endpoint or settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, None, emulator_account)
+        self._clients = clients
+        self._args = (endpoint or settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, None)
 
     def _c(self, service: str):
+        if self._clients:
+            return self._clients(service)
         if self._profile:
             return _profile_client(self._profile, service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION)
         return _client(service, *self._args)
@@ -638,20 +634,3 @@ class AccountAdmin:
             iam.put_role_policy(RoleName=name, PolicyName=PERMISSIONS_POLICY_NAME, PolicyDocument=permissions_policy)
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, "iam:CreateRole", name) from None
-
-    @sensitive_variables("key")
-    def create_user_with_key(self, name: str, policy_name: str, policy: str) -> tuple[str, str]:
-        """An IAM user with one inline policy and a fresh access key: (key id, secret)."""
-        iam = self._c("iam")
-        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-            iam.create_user(UserName=name)
-        iam.put_user_policy(UserName=name, PolicyName=policy_name, PolicyDocument=policy)
-        key = iam.create_access_key(UserName=name)["AccessKey"]
-        return key["AccessKeyId"], key["SecretAccessKey"]
-
-    def ensure_bucket(self, bucket: str, objects: dict[str, bytes]) -> None:
-        s3 = self._c("s3")
-        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-            s3.create_bucket(Bucket=bucket)
-        for key, body in objects.items():
-            s3.put_object(Bucket=bucket, Key=key, Body=body)

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts import crypto
 from accounts.models import Account, Group, InlinePolicy, Policy, Role, User
-from console import aws
+from console.emulator import seeding
 
 DEV_ACCOUNT = "111122223333"
 PROD_ACCOUNT = "123456789012"
@@ -301,7 +301,7 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
 def seed_emulator(endpoint: str) -> tuple[str, str]:
     """Build the AWS side in a fresh emulator (auth still off). Returns the broker's keys."""
     for role in Role.objects.select_related("account"):
-        aws.AccountAdmin(emulator_account=role.account.account_id, endpoint=endpoint).ensure_role(
+        seeding.admin(role.account.account_id, endpoint).ensure_role(
             role.name,
             role.path,
             role.trust_policy,
@@ -309,15 +309,16 @@ def seed_emulator(endpoint: str) -> tuple[str, str]:
             role.max_session_duration,
             role.description,
         )
-    prod = aws.AccountAdmin(emulator_account=PROD_ACCOUNT, endpoint=endpoint)
     for bucket, objects in BUCKETS.items():
-        prod.ensure_bucket(bucket, objects)
+        seeding.ensure_bucket(PROD_ACCOUNT, endpoint, bucket, objects)
     # Accounts the console manages through the emulator get a management user; its keys are
     # sealed on the account row (the emulator is new at each start, so are the keys).
     for account in Account.objects.filter(credentials_source=Account.CredentialsSource.EMULATOR):
-        admin = aws.AccountAdmin(emulator_account=account.account_id, endpoint=endpoint)
-        key, secret = admin.create_user_with_key(MANAGER_USER, "manage-roles", MANAGER_POLICY)
+        key, secret = seeding.create_user_with_key(
+            account.account_id, endpoint, MANAGER_USER, "manage-roles", MANAGER_POLICY
+        )
         account.sealed_admin_credentials = crypto.seal({"key": key, "secret": secret})
         account.save(update_fields=["sealed_admin_credentials"])
-    home = aws.AccountAdmin(emulator_account=settings.CONSOLE_HOME_ACCOUNT_ID, endpoint=endpoint)
-    return home.create_user_with_key(BROKER_USER, "broker", BROKER_POLICY)
+    return seeding.create_user_with_key(
+        settings.CONSOLE_HOME_ACCOUNT_ID, endpoint, BROKER_USER, "broker", BROKER_POLICY
+    )

@@ -20,8 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from console import aws, demo_env, webserver
-from console.emulator import world
+from console import demo_env, webserver
+from console.emulator import seeding, world
 from console.emulator.server import Emulator, EmulatorError, port_is_free
 
 PASSWORD_FILE = settings.VAR_DIR / "demo_password"
@@ -38,7 +38,7 @@ def seed(emulator: Emulator) -> None:
     to the web server."""
     key_id, secret = world.seed_emulator(emulator.url)
     emulator.enable_auth()
-    aws.write_broker_credentials(broker_credentials_file(), key_id, secret)
+    seeding.write_broker_credentials(broker_credentials_file(), key_id, secret)
 
 
 def remembered_password() -> str | None:
