@@ -196,76 +196,69 @@ class SeedResult:
     created: list[str] = field(default_factory=list)
 
 
-@transaction.atomic
-def seed_database(password: str | None, initial_password: str | None = None) -> SeedResult:
-    """Create whatever of the demo world is missing. With `password` (DEMO_PASSWORD), (re)set the
-    demo users' passwords to it. Otherwise only new demo users get one: `initial_password`, or a
-    generated one. The password set, if any, is returned in the result."""
-    result = SeedResult(password=None)
-    dev, made = Account.objects.get_or_create(
-        account_id=DEV_ACCOUNT,
-        defaults={"alias": "example-dev", "name": "Development", "is_home": True, "credentials_source": "emulator"},
-    )
-    if made:
-        result.created.append(f"account {dev}")
-    prod, made = Account.objects.get_or_create(
-        account_id=PROD_ACCOUNT,
-        defaults={"alias": "example-prod", "name": "Production", "credentials_source": "emulator"},
-    )
-    if made:
-        result.created.append(f"account {prod}")
+ACCOUNTS = (
+    (DEV_ACCOUNT, {"alias": "example-dev", "name": "Development", "is_home": True}),
+    (PROD_ACCOUNT, {"alias": "example-prod", "name": "Production"}),
+)
+GROUPS = (("Developers", "AllowSwitchToUpdateAPP", DEVELOPERS_POLICY), ("Testers", "ReadOwnUser", TESTERS_POLICY))
+ROLES = {
+    "UpdateAPP": {
+        "description": "Update the production app's files in S3.",
+        "trust_policy": UPDATEAPP_TRUST,
+        "permissions_policy": UPDATEAPP_PERMISSIONS,
+        "display_name": "Production (UpdateAPP)",
+        "color": "F2B0A9",
+    },
+    "UpdateAPP-MFA": {
+        "description": "Like UpdateAPP, for people who signed in with MFA in the last hour.",
+        "trust_policy": UPDATEAPP_MFA_TRUST,
+        "permissions_policy": UPDATEAPP_PERMISSIONS,
+        "display_name": "Production (MFA)",
+        "color": "FBC8AA",
+    },
+    "ViewAPP": {
+        "description": "Read the production app's files in S3 (list and download only).",
+        # The same trust as UpdateAPP: the development account, with SourceIdentity and tags.
+        "trust_policy": UPDATEAPP_TRUST,
+        "permissions_policy": VIEWAPP_PERMISSIONS,
+        "display_name": "Production (read-only)",
+        "color": "83D4E8",
+    },
+}
+USERS = (("alice", "Developers", False), ("bob", "Testers", False), ("admin", None, True))
 
+
+def _accounts(result: SeedResult) -> tuple[Account, Account]:
+    accounts = []
+    for account_id, defaults in ACCOUNTS:
+        account, made = Account.objects.get_or_create(
+            account_id=account_id, defaults={**defaults, "credentials_source": "emulator"}
+        )
+        if made:
+            result.created.append(f"account {account}")
+        accounts.append(account)
+    return accounts[0], accounts[1]
+
+
+def _groups(dev: Account, result: SeedResult) -> dict[str, Group]:
     groups = {}
-    for name, policy_name, document in (
-        ("Developers", "AllowSwitchToUpdateAPP", DEVELOPERS_POLICY),
-        ("Testers", "ReadOwnUser", TESTERS_POLICY),
-    ):
+    for name, policy_name, document in GROUPS:
         group, made = Group.objects.get_or_create(account=dev, name=name)
         if made:
             InlinePolicy.objects.create(group=group, name=policy_name, document=document)
             result.created.append(f"group {name}")
         groups[name] = group
+    return groups
 
-    role, made = Role.objects.get_or_create(
-        account=prod,
-        name="UpdateAPP",
-        defaults={
-            "description": "Update the production app's files in S3.",
-            "trust_policy": UPDATEAPP_TRUST,
-            "permissions_policy": UPDATEAPP_PERMISSIONS,
-            "display_name": "Production (UpdateAPP)",
-            "color": "F2B0A9",
-        },
-    )
-    if made:
-        result.created.append(f"role {role.arn}")
-    role, made = Role.objects.get_or_create(
-        account=prod,
-        name="UpdateAPP-MFA",
-        defaults={
-            "description": "Like UpdateAPP, for people who signed in with MFA in the last hour.",
-            "trust_policy": UPDATEAPP_MFA_TRUST,
-            "permissions_policy": UPDATEAPP_PERMISSIONS,
-            "display_name": "Production (MFA)",
-            "color": "FBC8AA",
-        },
-    )
-    if made:
-        result.created.append(f"role {role.arn}")
-    role, made = Role.objects.get_or_create(
-        account=prod,
-        name="ViewAPP",
-        defaults={
-            "description": "Read the production app's files in S3 (list and download only).",
-            # The same trust as UpdateAPP: the development account, with SourceIdentity and tags.
-            "trust_policy": UPDATEAPP_TRUST,
-            "permissions_policy": VIEWAPP_PERMISSIONS,
-            "display_name": "Production (read-only)",
-            "color": "83D4E8",
-        },
-    )
-    if made:
-        result.created.append(f"role {role.arn}")
+
+def _roles(prod: Account, result: SeedResult) -> None:
+    for name, defaults in ROLES.items():
+        role, made = Role.objects.get_or_create(account=prod, name=name, defaults=defaults)
+        if made:
+            result.created.append(f"role {role.arn}")
+
+
+def _switch_policy(dev: Account, groups: dict[str, Group], result: SeedResult) -> None:
     switch, made = Policy.objects.get_or_create(
         account=dev,
         name="AllowSwitchToViewAPP",
@@ -279,8 +272,13 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
             group.managed_policies.add(switch)
         result.created.append(f"managed policy {switch.arn}")
 
+
+@sensitive_variables("password", "initial_password", "new_password")
+def _users(
+    dev: Account, groups: dict[str, Group], password: str | None, initial_password: str | None, result: SeedResult
+) -> None:
     new_password = password
-    for username, group, staff in (("alice", "Developers", False), ("bob", "Testers", False), ("admin", None, True)):
+    for username, group, staff in USERS:
         user, made = User.objects.get_or_create(
             username=username,
             defaults={"account": dev, "is_staff": staff, "is_superuser": staff, "email": f"{username}@example.com"},
@@ -294,6 +292,19 @@ def seed_database(password: str | None, initial_password: str | None = None) -> 
             user.set_password(new_password)
             user.save(update_fields=["password"])
             result.password = new_password
+
+
+@transaction.atomic
+def seed_database(password: str | None, initial_password: str | None = None) -> SeedResult:
+    """Create whatever of the demo world is missing. With `password` (DEMO_PASSWORD), (re)set the
+    demo users' passwords to it. Otherwise only new demo users get one: `initial_password`, or a
+    generated one. The password set, if any, is returned in the result."""
+    result = SeedResult(password=None)
+    dev, prod = _accounts(result)
+    groups = _groups(dev, result)
+    _roles(prod, result)
+    _switch_policy(dev, groups, result)
+    _users(dev, groups, password, initial_password, result)
     return result
 
 
