@@ -47,6 +47,49 @@ def remembered_password() -> str | None:
     return PASSWORD_FILE.read_text().strip() if PASSWORD_FILE.exists() else None
 
 
+def seed_database() -> tuple[str | None, bool]:
+    """Seed the demo world into the database. Returns the password to print and whether it may
+    have been changed in the console since (it was not set by this run)."""
+    given = settings.DEMO_PASSWORD
+    remembered = remembered_password()
+    result = world.seed_database(given, initial_password=remembered)
+    if result.password and not given and result.password != remembered:
+        PASSWORD_FILE.touch(mode=0o600)
+        PASSWORD_FILE.write_text(result.password)
+    return result.password or remembered, not result.password and not given
+
+
+def start_emulator() -> Emulator:
+    """Start the emulator (EMULATOR_PORT, or a free port) and seed it."""
+    emulator = Emulator(
+        port=int(os.environ.get("EMULATOR_PORT", "0")) or None, log_path=settings.VAR_DIR / "emulator.log"
+    )
+    try:
+        emulator.start()
+        seed(emulator)
+    except (EmulatorError, OSError) as exc:
+        emulator.stop()
+        raise CommandError(f"Could not start the AWS emulator: {exc}") from None
+    return emulator
+
+
+def web_environment(port: int, emulator_url: str) -> dict[str, str]:
+    """The web server's environment: the emulator as AWS, the broker's keys from their file."""
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": emulator_url,
+        "AWS_BROKER_CREDENTIALS_FILE": str(broker_credentials_file()),
+        "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "false"),  # plain HTTP on loopback
+        "CONSOLE_BASE_URL": os.environ.get("CONSOLE_BASE_URL", f"http://127.0.0.1:{port}"),
+        # Emails (switch links) land as files a newcomer can open.
+        "EMAIL_URL": os.environ.get("EMAIL_URL", "filemail:///var/mail"),
+    }
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)  # the broker's keys come from the file, and change with each seeding
+    env["HOST"] = "127.0.0.1"  # plain HTTP, insecure cookies: loopback only
+    return env
+
+
 def write_aws_config(console_url: str, emulator_url: str) -> str:
     """An ~/.aws/config for this run: STS goes to the console, S3 to the emulator. No secrets:
     put alice's console access key in ~/.aws/credentials under [alice]."""
@@ -95,50 +138,16 @@ class Command(BaseCommand):
             raise CommandError(f"Port {port} is already in use; run with another port, e.g. PORT={port + 1} make demo")
 
         webserver.prepare()  # migrate, collect static files
-        given = settings.DEMO_PASSWORD
-        remembered = remembered_password()
-        result = world.seed_database(given, initial_password=remembered)
-        password = result.password or remembered
-        if result.password and not given and result.password != remembered:
-            PASSWORD_FILE.touch(mode=0o600)
-            PASSWORD_FILE.write_text(result.password)
-
-        emulator = Emulator(
-            port=int(os.environ.get("EMULATOR_PORT", "0")) or None, log_path=settings.VAR_DIR / "emulator.log"
-        )
-        try:
-            emulator.start()
-            seed(emulator)
-        except (EmulatorError, OSError) as exc:
-            emulator.stop()
-            raise CommandError(f"Could not start the AWS emulator: {exc}") from None
-
-        env = {
-            **os.environ,
-            "AWS_ENDPOINT_URL": emulator.url,
-            "AWS_BROKER_CREDENTIALS_FILE": str(broker_credentials_file()),
-            "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "false"),  # plain HTTP on loopback
-            "CONSOLE_BASE_URL": os.environ.get("CONSOLE_BASE_URL", f"http://127.0.0.1:{port}"),
-            # Emails (switch links) land as files a newcomer can open.
-            "EMAIL_URL": os.environ.get("EMAIL_URL", "filemail:///var/mail"),
-        }
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.pop(name, None)  # the broker's keys come from the file, and change with each seeding
-        env["HOST"] = "127.0.0.1"  # plain HTTP, insecure cookies: loopback only
+        password, changed = seed_database()
+        emulator = start_emulator()
+        env = web_environment(port, emulator.url)
         # Commands typed in another shell meanwhile use these settings (console/demo_env.py).
         shared = demo_env.path()
         withheld = demo_env.write(shared, env, os.getpid())
         try:
             web = subprocess.Popen(webserver.command(), env=webserver.environment(port, env), stdin=subprocess.DEVNULL)
             aws_config = write_aws_config(env["CONSOLE_BASE_URL"], emulator.url)
-            self._banner(
-                port,
-                emulator.url,
-                password,
-                changed=not result.password and not given,
-                aws_config=aws_config,
-                withheld=withheld,
-            )
+            self._banner(port, emulator.url, password, changed=changed, aws_config=aws_config, withheld=withheld)
             self._wait(web, emulator)
         finally:
             demo_env.remove(shared, os.getpid())
