@@ -74,6 +74,42 @@ _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchEntit
 
 
 def _translate(exc: Exception, action: str, resource: str) -> AwsError:
+    """The domain error for a boto3/botocore failure, logged here: every AWS error the console
+    meets passes through this one place."""
+    error = _domain_error(exc, action, resource)
+    _log_failure(exc, error)
+    return error
+
+
+def _log_failure(exc: Exception, error: AwsError) -> None:
+    """One line per AWS failure: action, resource, error code, HTTP status, request ID. Never the
+    message text or the exception (they can quote a request), never credentials."""
+    response = exc.response if isinstance(exc, botocore.exceptions.ClientError) else {}
+    metadata = response.get("ResponseMetadata", {})
+    headers = metadata.get("HTTPHeaders", {})
+    fields = {
+        "aws_action": error.action,
+        "aws_resource": error.resource,
+        "aws_error_code": error.code or type(exc).__name__,
+        "aws_status": metadata.get("HTTPStatusCode"),
+        "aws_request_id": metadata.get("RequestId")
+        or headers.get("x-amzn-requestid")
+        or headers.get("x-amz-request-id"),
+    }
+    level = logging.INFO if isinstance(error, NotFound) else logging.WARNING
+    log.log(
+        level,
+        "AWS %s on %s failed: %s (HTTP %s, request ID %s)",
+        fields["aws_action"],
+        fields["aws_resource"] or "-",
+        fields["aws_error_code"],
+        fields["aws_status"] or "-",
+        fields["aws_request_id"] or "-",
+        extra=fields,
+    )
+
+
+def _domain_error(exc: Exception, action: str, resource: str) -> AwsError:
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))

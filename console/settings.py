@@ -15,7 +15,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from console import private_files
+from console import logs, private_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -299,15 +299,12 @@ EMAIL_TIMEOUT = 10
 EMAIL_FILE_PATH = str(BASE_DIR / _email["EMAIL_FILE_PATH"]) if _email.get("EMAIL_FILE_PATH") else None
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Switchrole Console <console@localhost>")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    # botocore at DEBUG prints request signatures and credentials: never let it.
-    "loggers": {
-        "botocore": {"level": "WARNING"},
-        "boto3": {"level": "WARNING"},
-        "urllib3": {"level": "WARNING"},
-    },
-}
+# LOG_LEVEL: DEBUG, INFO (default), WARNING, ERROR. LOG_FORMAT: text (default) or json (one
+# object per line, console/logs.py). What is logged, and what never is: README, Logging.
+LOG_LEVEL = (env_str("LOG_LEVEL", default="INFO") or "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not a level: use DEBUG, INFO, WARNING or ERROR.")
+LOG_FORMAT = (env_str("LOG_FORMAT", default="text") or "text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not a format: use text or json.")
+LOGGING = logs.config(LOG_LEVEL, LOG_FORMAT)
