@@ -328,6 +328,7 @@ def _swap(request: HttpRequest, session: RoleSession, auth: switch_decision.Auth
         )
         if swapped:
             session.refresh_from_db()
+            log.info("%s renewed role session %s in %s", auth.user.username, session.slug, role.arn)
             event.detail += f"; until {session.expiration:%Y-%m-%d %H:%M:%S} UTC"
         else:  # ended (revoked, signed out) while AWS answered: it stays ended
             event.outcome = AuditEvent.Outcome.FAILED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from accounts.models import ROLE_ARN, Role, User
 
 from . import audit, aws
 from .models import AuditEvent, IssuedCredential
+
+log = logging.getLogger(__name__)
 
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
@@ -114,7 +117,9 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
     detail = f"via STS API (session {req.session_name}): allowed by {auth.matched}"
     # Audit before action, as in the browser: no AssumeRole unless the intent is on record.
     with audit.action(request, AuditEvent.Kind.SWITCH_ALLOWED, user=user, role_arn=auth.role.arn, detail=detail):
-        return _broker(request, auth, req)
+        creds = _broker(request, auth, req)
+    log.info("%s assumed %s through the STS API (session %s)", user.username, auth.role.arn, req.session_name)
+    return creds
 
 
 def _context(request: HttpRequest, user: User, req: AssumeRoleRequest) -> dict[str, object]:

@@ -8,6 +8,7 @@ Expiration by its own clock).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,8 @@ from accounts.switch_decision import Authorisation, authorise, mfa_missing_messa
 
 from . import audit, aws, history, role_sessions
 from .models import AuditEvent, RoleSession
+
+log = logging.getLogger(__name__)
 
 MIN_DURATION = 900
 ROLE_PATH_AND_NAME = re.compile(r"^(?:(?P<path>[\x21-\x7e]+)/)?(?P<name>[\w+=,.@-]{1,64})$")
@@ -148,6 +151,7 @@ def _enter(request: HttpRequest, target: SwitchTarget, auth: Authorisation) -> R
         detail = f"AWS refused AssumeRole: {exc.code or exc.message}"
         audit.record(request, AuditEvent.Kind.SWITCH_REFUSED, role_arn=role.arn, detail=detail)
         raise SwitchRefused(f"The console could not assume {role.arn}: {exc.message}") from None
+    log.info("%s switched to %s (role session %s)", user.username, role.arn, session.slug)
     return session
 
 
@@ -159,6 +163,7 @@ def default_display_name(target: SwitchTarget) -> str:
 def end(session: RoleSession, reason: str) -> None:
     if session.ended_at is None:
         RoleSession.objects.filter(pk=session.pk).end(reason)  # wipes the sealed credentials too
+        log.info("%s's role session %s in %s ended: %s", session.user.username, session.slug, session.role_arn, reason)
         session.refresh_from_db(fields=["ended_at", "end_reason", "sealed_credentials"])
 
 

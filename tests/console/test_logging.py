@@ -121,3 +121,23 @@ def test_log_format_json_and_the_readable_default() -> None:
 def test_an_unknown_log_setting_is_a_startup_error(name: str, value: str) -> None:
     result = _run_with(**{name: value})
     assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr and f"{name}={value!r}" in result.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_switch_and_switch_back_are_logged_with_user_and_role_never_credentials(alice_client, caplog) -> None:  # noqa: ANN001
+    from accounts import crypto
+    from console.models import RoleSession
+    from tests.conftest import SWITCH_TO_UPDATEAPP, switch
+
+    with caplog.at_level(logging.INFO, logger="console"):
+        prefix = switch(alice_client, SWITCH_TO_UPDATEAPP)
+        session = RoleSession.objects.get(slug=prefix.rsplit("/", 1)[-1])
+        creds = crypto.unseal(session.sealed_credentials)
+        assert alice_client.post(prefix + "/switchback").status_code == 302
+    messages = [r.getMessage() for r in caplog.records if r.name == "console.switching"]
+    assert f"alice switched to {UPDATEAPP} (role session {session.slug})" in messages
+    assert f"alice's role session {session.slug} in {UPDATEAPP} ended: switched back" in messages
+    logged = _everything_logged(caplog.records)
+    for secret in creds.values():
+        assert secret not in logged
