@@ -82,72 +82,72 @@ def console_read(http: requests.Session, url: str, size: int) -> float:
     return seconds
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mib", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--port", type=int, default=8210, help="the console's port")
     parser.add_argument("--emulator-port", type=int, default=8211)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def seed(emulator: Emulator, size: int) -> tuple[str, str]:
+    """The demo world plus the benchmark's object; IAM auth on; this process as the broker."""
+    key_id, secret = world.seed_emulator(emulator.url)
+    seeding.ensure_bucket(world.PROD_ACCOUNT, emulator.url, "productionapp", {KEY: os.urandom(1024) * (size // 1024)})
+    emulator.enable_auth()
+    settings.AWS_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = emulator.url, key_id, secret
+    return key_id, secret
+
+
+def start_console(port: int, emulator: Emulator, key_id: str, secret: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ENDPOINT_URL=emulator.url,
+        AWS_ACCESS_KEY_ID=key_id,
+        AWS_SECRET_ACCESS_KEY=secret,
+        SECRET_KEY=settings.SECRET_KEY,
+        SECURE_COOKIES="false",
+        HOST="127.0.0.1",
+    )
+    return subprocess.Popen(webserver.command(), env=webserver.environment(port, env), cwd=ROOT)
+
+
+def sign_in_and_switch(url: str) -> requests.Session:
+    """alice, once the console answers, in UpdateAPP."""
+    http = requests.Session()
+    for _ in range(600):
+        try:
+            http.get(url + "/signin", timeout=5)
+            break
+        except requests.RequestException:
+            time.sleep(0.1)
+    form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
+    http.post(url + "/signin", data={**form, "csrfmiddlewaretoken": http.cookies["csrftoken"]}).raise_for_status()
+    switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http.cookies["csrftoken"]}
+    assert http.post(url + "/switchrole", data=switch, allow_redirects=False).status_code == 302
+    return http
+
+
+def measure(args: argparse.Namespace, emulator: Emulator, http: requests.Session, url: str):  # noqa: ANN201
+    """Alternating rounds of boto3 and console reads, after one warm-up each: (direct, console, sampler)."""
     size = args.mib * 2**20
+    creds = aws.assume_role(f"arn:aws:iam::{world.PROD_ACCOUNT}:role/UpdateAPP", "alice", "alice", 900)
+    direct_client = plain_client(emulator.url, creds)
+    direct_read(direct_client, size)  # warm: connection and client set up, as for the console
+    console_read(http, url, size)
+    sampler = RssSampler([args.port])
+    sampler.start()
+    direct, console = [], []
+    for _ in range(args.rounds):
+        direct.append(direct_read(direct_client, size))
+        console.append(console_read(http, url, size))
+    sampler.stop_event.set()
+    sampler.join()
+    return direct, console, sampler
 
-    webserver.prepare()  # migrate the throwaway database, collect static files
-    world.seed_database(PASSWORD)
-    emulator = Emulator(port=args.emulator_port).start()
-    web = None
-    try:
-        key_id, secret = world.seed_emulator(emulator.url)
-        seeding.ensure_bucket(
-            world.PROD_ACCOUNT, emulator.url, "productionapp", {KEY: os.urandom(1024) * (size // 1024)}
-        )
-        emulator.enable_auth()
-        settings.AWS_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = (
-            emulator.url,
-            key_id,
-            secret,
-        )
 
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            AWS_ENDPOINT_URL=emulator.url,
-            AWS_ACCESS_KEY_ID=key_id,
-            AWS_SECRET_ACCESS_KEY=secret,
-            SECRET_KEY=settings.SECRET_KEY,
-            SECURE_COOKIES="false",
-            HOST="127.0.0.1",
-        )
-        web = subprocess.Popen(webserver.command(), env=webserver.environment(args.port, env), cwd=ROOT)
-        url = f"http://127.0.0.1:{args.port}"
-        http = requests.Session()
-        for _ in range(600):
-            try:
-                http.get(url + "/signin", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
-        http.post(url + "/signin", data={**form, "csrfmiddlewaretoken": http.cookies["csrftoken"]}).raise_for_status()
-        switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http.cookies["csrftoken"]}
-        assert http.post(url + "/switchrole", data=switch, allow_redirects=False).status_code == 302
-        creds = aws.assume_role(f"arn:aws:iam::{world.PROD_ACCOUNT}:role/UpdateAPP", "alice", "alice", 900)
-
-        direct_client = plain_client(emulator.url, creds)
-        direct_read(direct_client, size)  # warm: connection and client set up, as for the console
-        console_read(http, url, size)
-        sampler = RssSampler([args.port])
-        sampler.start()
-        direct, console = [], []
-        for _ in range(args.rounds):
-            direct.append(direct_read(direct_client, size))
-            console.append(console_read(http, url, size))
-        sampler.stop_event.set()
-        sampler.join()
-    finally:
-        if web is not None:
-            web.terminate()
-            web.wait(timeout=30)
-        emulator.stop()
-
+def report(args: argparse.Namespace, emulator: Emulator, url: str, direct: list, console: list, sampler) -> None:  # noqa: ANN001
     best_direct, best_console = min(direct), min(console)
     print(f"{args.mib} MiB object, {args.rounds} rounds, moto at {emulator.url}, console at {url} (gunicorn)")
     for name, best, all_ in (("boto3 get_object", best_direct, direct), ("console download", best_console, console)):
@@ -157,6 +157,26 @@ def main() -> None:
     growth = (sampler.peak_kib - sampler.start_kib) / 1024
     print(f"console RSS: {sampler.start_kib / 1024:.0f} MiB before, peak {sampler.peak_kib / 1024:.0f} MiB, ", end="")
     print(f"growth {growth:.0f} MiB (target < 64)")
+
+
+def main() -> None:
+    args = parse_args()
+    webserver.prepare()  # migrate the throwaway database, collect static files
+    world.seed_database(PASSWORD)
+    emulator = Emulator(port=args.emulator_port).start()
+    web = None
+    url = f"http://127.0.0.1:{args.port}"
+    try:
+        key_id, secret = seed(emulator, args.mib * 2**20)
+        web = start_console(args.port, emulator, key_id, secret)
+        http = sign_in_and_switch(url)
+        direct, console, sampler = measure(args, emulator, http, url)
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(timeout=30)
+        emulator.stop()
+    report(args, emulator, url, direct, console, sampler)
 
 
 if __name__ == "__main__":
