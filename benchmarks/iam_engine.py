@@ -90,7 +90,8 @@ def boto3_baseline() -> float:
         server.stop()
 
 
-def main() -> None:
+def one_decision() -> tuple[float, float]:
+    """(a) median and p95 of one decision against 50 policies of 10 statements."""
     alice = Principal(f"arn:aws:iam::{DEV}:user/alice", DEV)
     context = {
         "aws:username": "alice",
@@ -104,88 +105,84 @@ def main() -> None:
     assert evaluate(request, policies).decision == "allowed"
     for _ in range(50):
         evaluate(request, policies)  # warm caches
-    decision_median, decision_p95 = time_median(lambda: evaluate(request, policies), 2000)
+    return time_median(lambda: evaluate(request, policies), 2000)
 
-    # (b) the access matrix: each user has a group policy and an own policy; roles trust DEV.
-    roles = [f"arn:aws:iam::{PROD}:role/Role{r}" for r in range(50)]
-    trust = parse_policy(
-        json.dumps(
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Dev",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{DEV}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
+        },
+        {
+            "Sid": "NoInterns",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringLike": {"aws:PrincipalTag/level": "intern*"}},
+        },
+    ],
+}
+
+
+def group_policy(g: int) -> dict:
+    """Group g may assume every fifth role from Role{g}, and manage its members' own users."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
             {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "Dev",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:aws:iam::{DEV}:root"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
-                    },
-                    {
-                        "Sid": "NoInterns",
-                        "Effect": "Deny",
-                        "Principal": {"AWS": "*"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringLike": {"aws:PrincipalTag/level": "intern*"}},
-                    },
-                ],
-            }
-        ),
-        "trust",
-    )
-    groups = [
-        parse_policy(
-            json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": f"G{g}",
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Resource": [f"arn:aws:iam::{PROD}:role/Role{r}" for r in range(g, 50, 5)],
-                        },
-                        {
-                            "Sid": "Self",
-                            "Effect": "Allow",
-                            "Action": "iam:*",
-                            "Resource": f"arn:aws:iam::{DEV}:user/${{aws:username}}",
-                        },
-                    ],
-                }
-            ),
-            f"group{g}",
-        )
-        for g in range(5)
-    ]
+                "Sid": f"G{g}",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": [f"arn:aws:iam::{PROD}:role/Role{r}" for r in range(g, 50, 5)],
+            },
+            {
+                "Sid": "Self",
+                "Effect": "Allow",
+                "Action": "iam:*",
+                "Resource": f"arn:aws:iam::{DEV}:user/${{aws:username}}",
+            },
+        ],
+    }
+
+
+def matrix_users(groups: list) -> list[tuple]:  # noqa: ANN001
+    """1,000 users: a group policy, an own policy (every 13th a Deny), MFA for odd ones, interns."""
     users = []
     for u in range(1000):
         name = f"user{u}"
-        own = parse_policy(
-            json.dumps(
+        own = {
+            "Version": "2012-10-17",
+            "Statement": [
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Deny" if u % 13 == 0 else "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Resource": f"arn:aws:iam::{PROD}:role/Role{u % 50}",
-                        }
-                    ],
+                    "Effect": "Deny" if u % 13 == 0 else "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": f"arn:aws:iam::{PROD}:role/Role{u % 50}",
                 }
-            ),
-            f"{name}-own",
-        )
-        users.append(
-            (
-                Principal(f"arn:aws:iam::{DEV}:user/{name}", DEV),
-                [groups[u % 5], own],
-                {
-                    "aws:username": name,
-                    "aws:MultiFactorAuthPresent": bool(u % 2),
-                    "aws:PrincipalTag/level": "intern" if u % 17 == 0 else "staff",
-                },
-            )
-        )
+            ],
+        }
+        context = {
+            "aws:username": name,
+            "aws:MultiFactorAuthPresent": bool(u % 2),
+            "aws:PrincipalTag/level": "intern" if u % 17 == 0 else "staff",
+        }
+        principal = Principal(f"arn:aws:iam::{DEV}:user/{name}", DEV)
+        users.append((principal, [groups[u % 5], parse_policy(json.dumps(own), f"{name}-own")], context))
+    return users
+
+
+def time_access_matrix() -> tuple[float, int, int]:
+    """(b) the access matrix, by the function the admin's Access matrix page calls (a refused
+    cell is decided again with a fresh MFA check, as on the page): each user has a group policy
+    and an own policy; roles trust DEV. Returns (seconds, cells allowed, decisions made)."""
+    roles = [f"arn:aws:iam::{PROD}:role/Role{r}" for r in range(50)]
+    trust = parse_policy(json.dumps(TRUST), "trust")
+    groups = [parse_policy(json.dumps(group_policy(g)), f"group{g}") for g in range(5)]
+    users = matrix_users(groups)
     decisions = 0
     fresh_mfa = {"aws:MultiFactorAuthPresent": True, "aws:MultiFactorAuthAge": "0"}
 
@@ -200,12 +197,14 @@ def main() -> None:
         return decide
 
     start = time.perf_counter()
-    # The same function the admin's Access matrix page calls (a refused cell is decided again
-    # with a fresh MFA check, as on the page).
     matrix = access_matrix(users, roles, decider, lambda user, role, decision: "refused")
-    matrix_seconds = time.perf_counter() - start
-    allowed = sum(cell.kind == "allowed" for _, cells in matrix for cell in cells)
+    seconds = time.perf_counter() - start
+    return seconds, sum(cell.kind == "allowed" for _, cells in matrix for cell in cells), decisions
 
+
+def main() -> None:
+    decision_median, decision_p95 = one_decision()
+    matrix_seconds, allowed, decisions = time_access_matrix()
     baseline = boto3_baseline()
     print(f"machine: {sys.platform}, Python {sys.version.split()[0]}")
     print(f"baseline: one direct boto3 call (STS GetCallerIdentity, local moto over HTTP): {baseline * 1e3:.3f} ms")
