@@ -258,7 +258,8 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def main() -> None:
+def parse_args() -> tuple[argparse.Namespace, list[str]]:
+    """The options, and the console URLs (loopback only)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", action="append", help="console base URL; repeat for several instances")
     parser.add_argument("--users", type=int, default=50)
@@ -273,9 +274,11 @@ def main() -> None:
     for url in urls:
         if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
             sys.exit(f"{url}: only loopback URLs (this benchmark runs against a console on this machine).")
-    args.password = _password(args.password)
-    usernames = provision(args.users, args.password) if args.provision else [args.user] * args.users
+    return args, urls
 
+
+def run(args: argparse.Namespace, urls: list[str], usernames: list[str]) -> tuple[Stats, RssSampler, float]:
+    """Every simulated person's flows until --seconds have passed; the console's RSS meanwhile."""
     sampler = RssSampler([urlsplit(u).port or 80 for u in urls])
     sampler.start()
     stats = Stats()
@@ -291,7 +294,10 @@ def main() -> None:
     elapsed = time.monotonic() - stats.started
     sampler.stop_event.set()
     sampler.join()
+    return stats, sampler, elapsed
 
+
+def report(args: argparse.Namespace, urls: list[str], stats: Stats, sampler: RssSampler, elapsed: float) -> None:
     who = f"each its own user (load-0001..load-{args.users:04d})" if args.provision else f"all as {args.user}"
     print(f"{args.users} users {who}, {args.seconds:.0f} s (ran {elapsed:.1f} s)")
     print(f"{len(urls)} instance(s): {', '.join(urls)}")
@@ -313,6 +319,14 @@ def main() -> None:
         )
     else:
         print("server RSS: no listening process found on those ports (another user's?)")
+
+
+def main() -> None:
+    args, urls = parse_args()
+    args.password = _password(args.password)
+    usernames = provision(args.users, args.password) if args.provision else [args.user] * args.users
+    stats, sampler, elapsed = run(args, urls, usernames)
+    report(args, urls, stats, sampler, elapsed)
 
 
 if __name__ == "__main__":
