@@ -206,6 +206,7 @@ def new_client(
 
 
 @lru_cache(maxsize=128)
+@sensitive_variables("key", "secret", "token")
 def _client(
     service: str,
     endpoint: str | None,

@@ -89,3 +89,17 @@ def test_a_new_access_key_secret_is_not_in_the_report(demo_world, monkeypatch) -
     monkeypatch.setattr(crypto, "seal", boom)
     text = _report(lambda: access_keys.create(User.objects.get(username="alice")))
     assert "cannot seal" in text and seen and seen[0] not in text
+
+
+def test_a_client_factory_failure_does_not_show_the_keys(monkeypatch) -> None:  # noqa: ANN001
+    from console import aws
+
+    secret = "client-factory-secret-access-key"
+
+    def boom() -> None:
+        raise RuntimeError("no session")
+
+    monkeypatch.setattr(aws, "_boto_session", boom)
+    text = _report(lambda: aws._client("s3", None, "us-east-1", "AKIAFACTORYKEY", secret, "a-session-token"))
+    assert "no session" in text
+    assert secret not in text and "a-session-token" not in text

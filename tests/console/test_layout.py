@@ -1,0 +1,33 @@
+"""The layout the guide promises, checked: boto3 lives in console/aws.py only, and what exists
+only because the AWS side is the emulator lives under console/emulator/."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_CODE = [
+    p for folder in ("console", "accounts") for p in (ROOT / folder).rglob("*.py") if "migrations" not in p.parts
+]
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_console_aws_imports_boto3_or_botocore() -> None:
+    importers = {str(p.relative_to(ROOT)) for p in APP_CODE if _imports(p) & {"boto3", "botocore"}}
+    assert importers == {"console/aws.py"}
+
+
+def test_emulator_only_code_lives_under_console_emulator() -> None:
+    for marker in ("x-moto-account-id", "emulator-seeding", "moto-api"):
+        holders = {str(p.relative_to(ROOT)) for p in APP_CODE if marker in p.read_text()}
+        assert holders and all(h.startswith("console/emulator/") for h in holders), (marker, holders)
