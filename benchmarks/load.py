@@ -37,6 +37,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ["sign in", "switch", "list", "download", "switch back", "sign out"]
+ROLE_SPACE = re.compile(r"^(/r/[A-Za-z0-9]+)/s3/$")
 SWITCH = {"account": "example-prod", "roleName": "UpdateAPP", "displayName": "Load", "color": "B7CA9D"}
 PREFIX, KEY = "config/", "config/limits.json"
 
@@ -100,14 +101,17 @@ class Person(threading.Thread):
         r = self._call("sign in", "POST", "/signin", form)
         self._expect_redirect("sign in", r, "/")
         r = self._call("switch", "POST", "/switchrole", SWITCH)
-        self._expect_redirect("switch", r, "/s3/")
-        r = self._call("list", "GET", f"/s3/buckets/productionapp/?prefix={PREFIX}")
+        space = ROLE_SPACE.match(r.headers.get("Location", "")) if r.status_code == 302 else None
+        if space is None:  # the new role session's URL space, /r/<id>/s3/
+            raise Failed(f"switch: {_what(r)}")
+        prefix = space.group(1)
+        r = self._call("list", "GET", f"{prefix}/s3/buckets/productionapp/?prefix={PREFIX}")
         if r.status_code != 200 or "limits.json" not in r.text:
             raise Failed(f"list: {_what(r)}")
-        r = self._call("download", "GET", f"/s3/buckets/productionapp/download?key={KEY}")
+        r = self._call("download", "GET", f"{prefix}/s3/buckets/productionapp/download?key={KEY}")
         if r.status_code != 200 or not r.content.startswith(b'{"max_upload_mb"'):
             raise Failed(f"download: {_what(r)}")
-        r = self._call("switch back", "POST", "/switchback", {})
+        r = self._call("switch back", "POST", f"{prefix}/switchback", {})
         self._expect_redirect("switch back", r, "/")
         r = self._call("sign out", "POST", "/signout", {})
         self._expect_redirect("sign out", r, "/signin")
