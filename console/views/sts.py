@@ -57,6 +57,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     return child
 
 
+@sensitive_variables("fields", "value")  # AssumeRole's fields hold the new credentials
 def _members(parent: ET.Element, fields: Fields) -> None:
     for tag, value in fields.items():
         if isinstance(value, Mapping):
