@@ -65,10 +65,6 @@ class AuditedAdmin(admin.ModelAdmin):
         self._audit(request, obj, "changed", self.construct_change_summary(message))
         return super().log_change(request, obj, message)
 
-    def log_deletion(self, request, obj, object_repr):  # noqa: ANN001, ANN201
-        self._audit(request, obj, "deleted")
-        return super().log_deletion(request, obj, object_repr)
-
     def log_deletions(self, request, queryset):  # noqa: ANN001, ANN201
         for obj in queryset:
             self._audit(request, obj, "deleted")

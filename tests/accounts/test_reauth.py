@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 
 from accounts.models import MFADevice, User
-from console.models import RoleSession
+from console.models import AuditEvent, RoleSession
 from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, Authenticator, enrol, in_new_session, sign_in, switch
 
 MFA_ROLE = {**SWITCH_TO_UPDATEAPP, "roleName": "UpdateAPP-MFA", "displayName": "Prod MFA"}
@@ -112,6 +112,9 @@ def test_an_administrator_deleting_the_device_ends_role_sessions_that_needed_it(
     assert admin.post(f"/admin/accounts/mfadevice/{device.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not MFADevice.objects.exists()
     assert _mfa_role_session_ended()
+    # Recorded once (Django 5.2 logs a single delete through log_deletions too).
+    deleted = AuditEvent.objects.filter(kind=AuditEvent.Kind.ADMIN_CHANGE, detail__startswith="deleted ")
+    assert deleted.count() == 1 and deleted.get().username == "admin"
 
 
 def test_the_deactivate_mfa_action_ends_role_sessions_that_needed_it(demo_world, clock) -> None:  # noqa: ANN001
