@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from .models import Account, User
@@ -16,7 +19,15 @@ class AccountUserBackend(ModelBackend):
     """
 
     @sensitive_variables("password")
-    def authenticate(self, request, account=None, username=None, password=None, **kwargs):  # noqa: ANN001
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        account: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         if username is None or password is None:
             return None
         found = Account.lookup(account or "")

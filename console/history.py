@@ -45,7 +45,8 @@ def entries(user) -> list[RoleHistoryEntry]:  # noqa: ANN001
     found = list(RoleHistoryEntry.objects.filter(user=user))
     aliases = dict(Account.objects.filter(account_id__in={e.account for e in found}).values_list("account_id", "alias"))
     for entry in found:
-        entry.account_alias = aliases.get(entry.account) or ""
+        # An attribute for the templates, not a model field: mypy checks only declared ones.
+        entry.account_alias = aliases.get(entry.account) or ""  # type: ignore[attr-defined]
     return found
 
 

@@ -15,6 +15,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from .operators import NEGATED as _NEGATED
 from .operators import split_operator
@@ -22,6 +23,7 @@ from .patterns import MissingVariable, condition_pattern, static_condition_patte
 from .policy import Condition
 
 Matcher = Callable[[str, str], bool]
+_Parsed = TypeVar("_Parsed", float, datetime)
 
 
 def _number(text: str) -> float:
@@ -38,7 +40,7 @@ def parse_date(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _compare(parse: Callable[[str], object], test: Callable[[object, object], bool]) -> Matcher:
+def _compare(parse: Callable[[str], _Parsed], test: Callable[[_Parsed, _Parsed], bool]) -> Matcher:
     def match(context_value: str, policy_value: str) -> bool:
         try:
             return test(parse(context_value), parse(policy_value))
@@ -134,7 +136,8 @@ def condition_holds(condition: Condition, context: Mapping[str, object], variabl
 
     negated = base in _NEGATED
     positive = _NEGATED.get(base, base)
-    matcher = _pattern_match if positive in _PATTERN_OPERATORS else _POSITIVE[positive]
+    # A value is a str, or a compiled pattern for the wildcard operators (_policy_values).
+    matcher: Callable[[str, Any], bool] = _pattern_match if positive in _PATTERN_OPERATORS else _POSITIVE[positive]
     values = _policy_values(condition, positive, variables, context)
 
     def matches(context_value: str) -> bool:

@@ -256,7 +256,7 @@ def evaluate_request(
     """
     bounded = permissions_boundary is not None
     identity = evaluate_policies(identity_policies, request)
-    boundary = evaluate_policies(permissions_boundary, request, "boundary") if bounded else None
+    boundary = None if permissions_boundary is None else evaluate_policies(permissions_boundary, request, "boundary")
     if resource_policies is not None:
         resource: Decision | None = evaluate_policies(resource_policies, request, "resource", bounded=bounded)
     elif resource_kind == "trust":
@@ -370,5 +370,7 @@ def evaluate_assume_role(
         resource_kind="trust",
     )
     trust = result.resource if result.resource is not None else Decision("implicitDeny")
-    refused_by = "trust" if result.refused_by == "resource" else result.refused_by
+    refused_by: Literal["", "identity", "trust", "boundary"] = (
+        "trust" if result.refused_by == "resource" else result.refused_by
+    )
     return AssumeRoleDecision(result.decision, result.identity, trust, result.boundary, refused_by, result.matched)

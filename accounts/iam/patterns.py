@@ -39,7 +39,7 @@ def tokenize(pattern: str, variables: bool) -> tuple[Token, ...]:
     """Split a pattern into tokens. Without `variables` (Version 2008-10-17) `${...}` is text."""
     tokens: list[Token] = []
     pos = 0
-    text = []
+    text: list[str] = []
 
     def flush() -> None:
         if text:

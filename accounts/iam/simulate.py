@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from .evaluate import Decision, Principal, Request, ResourceKind, evaluate, owner_from_arn
 from .policy import Policy, PolicyError, parse_policy
@@ -81,10 +82,12 @@ def load_resource_policy(
     shape shows when none is given; validated by that kind's rules."""
     text = read_document(value)
     if kind is None:
-        kind = infer_resource_kind(text)
-    elif kind not in RESOURCE_POLICY_KINDS:
+        resource_kind = infer_resource_kind(text)
+    elif kind in RESOURCE_POLICY_KINDS:
+        resource_kind = cast(ResourceKind, kind)
+    else:
         raise SimulationInputError(f"--resource-policy-kind {kind!r} is not one of {', '.join(RESOURCE_POLICY_KINDS)}.")
-    return load_policy(text, name, kind), kind  # type: ignore[return-value]
+    return load_policy(text, name, resource_kind), resource_kind
 
 
 def parse_resource_owner(value: str | None) -> str | None:
@@ -148,7 +151,7 @@ def parse_context_entries(entries: Sequence[str]) -> dict[str, object]:
 
 def _shorthand(entry: str) -> dict[str, object]:
     """Split `ContextKeyName=k,ContextKeyValues=a,b,ContextKeyType=t`: values run until the next Key=."""
-    result: dict[str, object] = {}
+    result: dict[str, Any] = {}  # ContextKeyValues: a list; the others: str
     current = None
     for part in entry.split(","):
         name, sep, value = part.partition("=")
@@ -156,7 +159,7 @@ def _shorthand(entry: str) -> dict[str, object]:
             current = name
             result[name] = [value] if name == "ContextKeyValues" else value
         elif current == "ContextKeyValues":
-            result["ContextKeyValues"].append(part)  # type: ignore[union-attr]
+            result["ContextKeyValues"].append(part)
         else:
             raise SimulationInputError(
                 f"Cannot read context entry {entry!r}: expected "

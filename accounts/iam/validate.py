@@ -98,12 +98,14 @@ class _PositionDecoder(json.JSONDecoder):
 
         def parse_object(s_and_end, *args):  # noqa: ANN001, ANN002, ANN202
             start = s_and_end[1] - 1
-            obj, end = json.decoder.JSONObject(s_and_end, *args)
+            # typeshed leaves out json's pure-Python parser helpers (JSONObject, py_make_scanner).
+            obj, end = json.decoder.JSONObject(s_and_end, *args)  # type: ignore[attr-defined]
             self.starts[id(obj)] = start
             return obj, end
 
         self.parse_object = parse_object
-        self.scan_once = json.scanner.py_make_scanner(self)  # the C scanner ignores parse_object
+        # The C scanner ignores parse_object; typeshed does not list py_make_scanner.
+        self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]
 
     def _pairs(self, pairs: list[tuple[str, Any]]) -> dict:
         result: dict = {}
@@ -440,7 +442,7 @@ def _value_problem(base: str, value: Any) -> str | None:
     return None
 
 
-def validate_policy(text: str, kind: PolicyKind = "managed") -> ValidationResult:
+def validate_policy(text: object, kind: PolicyKind = "managed") -> ValidationResult:
     """Validate policy text of the given kind (see SIZE_LIMITS for the kinds)."""
     if not isinstance(text, str):
         return ValidationResult(errors=[Finding("Syntax errors in policy: the document must be text.")])

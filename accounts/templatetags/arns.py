@@ -23,7 +23,8 @@ register = template.Library()
 def breakable(value: object) -> SafeString:
     # Escaping never produces "/" or ":" (entities are &...;), so the breaks land only between
     # characters of the original text.
-    escaped = str(conditional_escape(value))
+    # django-stubs types the argument as text; Django's conditional_escape str()s any object.
+    escaped = str(conditional_escape(value))  # type: ignore[arg-type]
     return mark_safe(re.sub(r"([/:]+)", r"\1<wbr>", escaped))  # noqa: S308 - escaped above
 
 
@@ -34,7 +35,8 @@ _ARN_IN_TEXT = re.compile(r"arn:[a-z-]+:[\w:/.*?${},=+@-]*")
 
 @register.filter(name="breakable_arns", is_safe=True)
 def breakable_arns(value: object) -> SafeString:
-    escaped = str(conditional_escape(value))
+    # django-stubs types the argument as text; Django's conditional_escape str()s any object.
+    escaped = str(conditional_escape(value))  # type: ignore[arg-type]
     return mark_safe(  # noqa: S308 - escaped above; only <wbr> is added, inside ARNs
         _ARN_IN_TEXT.sub(lambda m: re.sub(r"([/:]+)", r"\1<wbr>", m.group(0)), escaped)
     )

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from .. import history
+from ..http import AuthenticatedRequest, ConsoleRequest
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: ConsoleRequest) -> HttpResponse:
     return redirect("console:switchrole")
 
 
 @login_required
 @require_POST
-def pin(request: HttpRequest, entry_id: int) -> HttpResponse:
+def pin(request: AuthenticatedRequest, entry_id: int) -> HttpResponse:
     pinned = request.POST.get("pinned", "1") == "1"
     if not history.set_pinned(request.user, entry_id, pinned):
         raise Http404("No such history entry.")
@@ -27,7 +28,7 @@ def pin(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove(request: HttpRequest, entry_id: int) -> HttpResponse:
+def remove(request: AuthenticatedRequest, entry_id: int) -> HttpResponse:
     if not history.remove(request.user, entry_id):
         raise Http404("No such history entry.")
     messages.info(request, "Removed from your role history.")
