@@ -22,8 +22,11 @@ test: $(VENV)/.installed-dev chromium postgresql
 	$(PY) -m pytest
 	$(PY) scripts/with_postgres.py $(PY) -m pytest -m "(integration or concurrency) and not browser"
 
+# Ruff (lint and format) and mypy (files and settings in pyproject.toml); CI runs it before the tests.
 lint: $(VENV)/.installed-dev
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
