@@ -3,17 +3,19 @@ switch -> step-up). Age is measured with the console's clock so tests can expire
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core import signing
 from django.http import HttpRequest
 
 from . import clock
 
 
-def put(request: HttpRequest, key: str, salt: str, data: dict) -> None:
+def put(request: HttpRequest, key: str, salt: str, data: dict[str, Any]) -> None:
     request.session[key] = signing.dumps({"data": data, "at": clock.now().timestamp()}, salt=salt)
 
 
-def get(request: HttpRequest, key: str, salt: str, max_age: int) -> dict | None:
+def get(request: HttpRequest, key: str, salt: str, max_age: int) -> dict[str, Any] | None:
     """The data, or None when missing, tampered with or older than `max_age` seconds."""
     try:
         payload = signing.loads(request.session.get(key, ""), salt=salt)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+from typing import Any, cast
 
-from accounts.models import ROLE_COLORS
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts.models import ROLE_COLORS, User
 
 from . import history, links, role_sessions, url_space
 
 
-def identity(request) -> dict:  # noqa: ANN001
+def identity(request: HttpRequest) -> dict[str, Any]:
     session = getattr(request, "role_session", None)
     signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
     page = url_space.console_path(url_space.current_console_path(request)) if session else None
@@ -28,6 +31,6 @@ def identity(request) -> dict:  # noqa: ANN001
         "role_colors": ROLE_COLORS,
         "role_link": links.for_session(session) if session else "",
         "role_page_link": links.for_session(session, page) if page else "",
-        "role_history": history.entries(request.user) if signed_in else [],
+        "role_history": history.entries(cast(User, request.user)) if signed_in else [],  # signed in: a User
         "console_base_url": settings.CONSOLE_BASE_URL,
     }

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts import clock
-from accounts.models import Account
+from accounts.models import Account, User
 
 from .models import RoleHistoryEntry
 
@@ -19,7 +19,7 @@ def parts(role_arn: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def record(user, role_arn: str, display_name: str, color: str) -> RoleHistoryEntry:  # noqa: ANN001
+def record(user: User, role_arn: str, display_name: str, color: str) -> RoleHistoryEntry:
     """Move (or add) the role to the top, then drop the oldest unpinned entries beyond the limit.
     Keyed on the role ARN: `example-prod/UpdateAPP` and `123456789012/UpdateAPP` are one entry."""
     account, role_name = parts(role_arn)
@@ -40,7 +40,7 @@ def record(user, role_arn: str, display_name: str, color: str) -> RoleHistoryEnt
     return entry
 
 
-def entries(user) -> list[RoleHistoryEntry]:  # noqa: ANN001
+def entries(user: User) -> list[RoleHistoryEntry]:
     """Favourites first, then the most recent; each with `account_alias` ("" when none)."""
     found = list(RoleHistoryEntry.objects.filter(user=user))
     aliases = dict(Account.objects.filter(account_id__in={e.account for e in found}).values_list("account_id", "alias"))
@@ -50,10 +50,10 @@ def entries(user) -> list[RoleHistoryEntry]:  # noqa: ANN001
     return found
 
 
-def set_pinned(user, entry_id: int, pinned: bool) -> bool:  # noqa: ANN001
+def set_pinned(user: User, entry_id: int, pinned: bool) -> bool:
     return bool(RoleHistoryEntry.objects.filter(user=user, pk=entry_id).update(pinned=pinned))
 
 
-def remove(user, entry_id: int) -> bool:  # noqa: ANN001
+def remove(user: User, entry_id: int) -> bool:
     deleted, _ = RoleHistoryEntry.objects.filter(user=user, pk=entry_id).delete()
     return bool(deleted)

@@ -254,22 +254,33 @@ def evaluate_request(
       role (`resource_policies=None` with kind "trust") is refused.
     `resource_policies=None` means none applies: only identity policies decide (other kinds).
     """
-    bounded = permissions_boundary is not None
     identity = evaluate_policies(identity_policies, request)
     boundary = None if permissions_boundary is None else evaluate_policies(permissions_boundary, request, "boundary")
     if resource_policies is not None:
+        bounded = permissions_boundary is not None
         resource: Decision | None = evaluate_policies(resource_policies, request, "resource", bounded=bounded)
     elif resource_kind == "trust":
         resource = Decision("implicitDeny")
     else:
         resource = None
     same_account = (resource_owner or request.principal.account) == request.principal.account
+    resource_required = resource is not None and (resource_kind == "trust" or not same_account)
+    return _combine(identity, boundary, resource, same_account, resource_required)
+
+
+def _combine(
+    identity: Decision,
+    boundary: Decision | None,
+    resource: Decision | None,
+    same_account: bool,
+    resource_required: bool,
+) -> Evaluation:
+    """Join the sides' decisions as `evaluate_request` describes."""
     direct: tuple[MatchedStatement, ...] = ()
     role_grant: tuple[MatchedStatement, ...] = ()
     if resource is not None and same_account:
         direct = tuple(m for m in resource.allows if m.via in ("arn", "wildcard"))
         role_grant = tuple(m for m in resource.allows if m.via == "role")
-    resource_required = resource is not None and (resource_kind == "trust" or not same_account)
 
     identity_ok = bool(direct or role_grant) or identity.allowed
     boundary_ok = bool(direct) or boundary is None or boundary.allowed
@@ -286,21 +297,26 @@ def evaluate_request(
         decision = "implicitDeny"
         matched = ()
 
-    refused_by: RefusedBy
-    if decision == "allowed":
-        refused_by = ""
-    elif identity.decision == "explicitDeny" or not identity_ok:
-        refused_by = "identity"
-    elif boundary is not None and (not boundary_ok or boundary.denies):
-        refused_by = "boundary"
-    else:
-        refused_by = "resource"
+    refused_by = _refused_by(decision, identity, identity_ok, boundary, boundary_ok)
     missing = _merge_missing(
         identity.missing_context,
         boundary.missing_context if boundary else (),
         resource.missing_context if resource else (),
     )
     return Evaluation(decision, identity, resource, boundary, refused_by, tuple(matched), missing)
+
+
+def _refused_by(
+    decision: DecisionName, identity: Decision, identity_ok: bool, boundary: Decision | None, boundary_ok: bool
+) -> RefusedBy:
+    """The side to explain to the person: identity first, then the boundary, else the resource."""
+    if decision == "allowed":
+        return ""
+    if identity.decision == "explicitDeny" or not identity_ok:
+        return "identity"
+    if boundary is not None and (not boundary_ok or boundary.denies):
+        return "boundary"
+    return "resource"
 
 
 def evaluate(

@@ -115,7 +115,8 @@ def _scalar(value: str | bool | int | float) -> str:
     return str(value)
 
 
-def _statement(raw: Any, index: int, variables: bool) -> Statement:
+def _statement_header(raw: Any, index: int) -> tuple[str, str | None, str]:
+    """Where a statement is (for messages), its Sid and its Effect, once its elements are checked."""
     where = f"statement {index + 1}"
     if not isinstance(raw, dict):
         raise PolicyError(f"Statement {index + 1} must be an object.")
@@ -131,18 +132,24 @@ def _statement(raw: Any, index: int, variables: bool) -> Statement:
         raise PolicyError(f"Resource and NotResource cannot both appear in {where}.")
     if "Principal" in raw and "NotPrincipal" in raw:
         raise PolicyError(f"Principal and NotPrincipal cannot both appear in {where}.")
+    return where, sid, effect
 
-    def opt(element: str) -> tuple[str, ...] | None:
-        return _as_tuple(raw[element], element, where) if element in raw else None
 
-    def compiled(patterns: tuple[str, ...] | None, actions: bool) -> PatternSet | None:
-        if patterns is None:
-            return None
-        # Actions: case-insensitive, no variables. Resources: case-sensitive, variables in 2012-10-17.
-        return PatternSet.build(patterns, ignore_case=actions, variables=variables and not actions)
+def _optional(raw: dict[str, Any], element: str, where: str) -> tuple[str, ...] | None:
+    return _as_tuple(raw[element], element, where) if element in raw else None
 
-    actions, not_actions = opt("Action"), opt("NotAction")
-    resources, not_resources = opt("Resource"), opt("NotResource")
+
+def _compiled(patterns: tuple[str, ...] | None, actions: bool, variables: bool) -> PatternSet | None:
+    if patterns is None:
+        return None
+    # Actions: case-insensitive, no variables. Resources: case-sensitive, variables in 2012-10-17.
+    return PatternSet.build(patterns, ignore_case=actions, variables=variables and not actions)
+
+
+def _statement(raw: Any, index: int, variables: bool) -> Statement:
+    where, sid, effect = _statement_header(raw, index)
+    actions, not_actions = _optional(raw, "Action", where), _optional(raw, "NotAction", where)
+    resources, not_resources = _optional(raw, "Resource", where), _optional(raw, "NotResource", where)
     return Statement(
         index=index,
         sid=sid,
@@ -151,10 +158,10 @@ def _statement(raw: Any, index: int, variables: bool) -> Statement:
         not_actions=not_actions,
         resources=resources,
         not_resources=not_resources,
-        action_set=compiled(actions, True),
-        not_action_set=compiled(not_actions, True),
-        resource_set=compiled(resources, False),
-        not_resource_set=compiled(not_resources, False),
+        action_set=_compiled(actions, True, variables),
+        not_action_set=_compiled(not_actions, True, variables),
+        resource_set=_compiled(resources, False, variables),
+        not_resource_set=_compiled(not_resources, False, variables),
         principal=_principal(raw["Principal"], where) if "Principal" in raw else None,
         not_principal=_principal(raw["NotPrincipal"], where) if "NotPrincipal" in raw else None,
         conditions=_conditions(raw["Condition"], where) if "Condition" in raw else (),
@@ -185,7 +192,7 @@ def _parse_data(data: Any, name: str) -> Policy:
     return Policy(name, version, tuple(_statement(s, i, variables) for i, s in enumerate(raw_statements)))
 
 
-def parse_policy(document: str | dict, name: str = "policy") -> Policy:
+def parse_policy(document: str | dict[str, Any], name: str = "policy") -> Policy:
     """Parse a policy document (JSON text or an already-decoded dict).
 
     Text is parsed once and cached by content, so repeated decisions reuse the same

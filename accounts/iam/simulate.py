@@ -202,7 +202,7 @@ class Simulation:
     # Context keys filled in by default rather than given (see Request.assumed).
     assumed: frozenset[str] = frozenset()
 
-    def run(self, actions: Sequence[str], resources: Sequence[str]) -> dict:
+    def run(self, actions: Sequence[str], resources: Sequence[str]) -> dict[str, Any]:
         results = []
         for action in actions:
             for resource in resources or ["*"]:

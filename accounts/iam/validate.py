@@ -96,7 +96,7 @@ class _PositionDecoder(json.JSONDecoder):
         self.starts: dict[int, int] = {}
         self.duplicates: dict[int, list[str]] = {}
 
-        def parse_object(s_and_end, *args):  # noqa: ANN001, ANN002, ANN202
+        def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[dict[str, Any], int]:
             start = s_and_end[1] - 1
             # typeshed leaves out json's pure-Python parser helpers (JSONObject, py_make_scanner).
             obj, end = json.decoder.JSONObject(s_and_end, *args)  # type: ignore[attr-defined]
@@ -107,8 +107,8 @@ class _PositionDecoder(json.JSONDecoder):
         # The C scanner ignores parse_object; typeshed does not list py_make_scanner.
         self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]
 
-    def _pairs(self, pairs: list[tuple[str, Any]]) -> dict:
-        result: dict = {}
+    def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
         repeated = []
         for key, value in pairs:
             if key in result:
@@ -199,7 +199,7 @@ class _Validator:
             for item in node:
                 self._duplicates(item, label)
 
-    def _size(self, data: dict) -> None:
+    def _size(self, data: dict[str, Any]) -> None:
         limit = SIZE_LIMITS[self.kind]
         size = len(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
         if size > limit:
@@ -245,7 +245,7 @@ class _Validator:
             self._conditions(st, label, variables)
         self._warnings(st, label, effect)
 
-    def _actions(self, st: dict, label: str) -> None:
+    def _actions(self, st: dict[str, Any], label: str) -> None:
         if "Action" in st and "NotAction" in st:
             self.error("A statement cannot contain both Action and NotAction.", label, st)
         element = "Action" if "Action" in st else "NotAction" if "NotAction" in st else None
@@ -268,7 +268,7 @@ class _Validator:
             elif self.kind == "bucket" and action != "*" and not action.lower().startswith("s3:"):
                 self.error(f"Policy has invalid action: a bucket policy grants S3 actions only ({action}).", label, st)
 
-    def _resources(self, st: dict, label: str, variables: bool) -> None:
+    def _resources(self, st: dict[str, Any], label: str, variables: bool) -> None:
         if "Resource" in st and "NotResource" in st:
             self.error("A statement cannot contain both Resource and NotResource.", label, st)
         element = "Resource" if "Resource" in st else "NotResource" if "NotResource" in st else None
@@ -299,7 +299,7 @@ class _Validator:
                     f"Policy variables in {resource} are not substituted: they need Version {VERSION_2012}.", label, st
                 )
 
-    def _principals(self, st: dict, label: str) -> None:
+    def _principals(self, st: dict[str, Any], label: str) -> None:
         element = "Principal" if "Principal" in st else "NotPrincipal" if "NotPrincipal" in st else None
         if "Principal" in st and "NotPrincipal" in st:
             self.error("A statement cannot contain both Principal and NotPrincipal.", label, st)
@@ -338,7 +338,7 @@ class _Validator:
                 ):
                     self.error(f'Invalid principal in policy: "{kind}":"{item}".', label, st)
 
-    def _conditions(self, st: dict, label: str, variables: bool) -> None:
+    def _conditions(self, st: dict[str, Any], label: str, variables: bool) -> None:
         block = st["Condition"]
         if not isinstance(block, dict):
             self.error("Condition must be an object of operators.", label, st)
@@ -363,7 +363,7 @@ class _Validator:
                     if problem:
                         self.error(f"Invalid Condition value for {operator} {key}: {problem}", label, st)
 
-    def _warnings(self, st: dict, label: str, effect: Any) -> None:
+    def _warnings(self, st: dict[str, Any], label: str, effect: Any) -> None:
         if effect != "Allow":
             return
         if "NotAction" in st:

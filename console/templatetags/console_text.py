@@ -1,4 +1,5 @@
 from django import template
+from django.utils.safestring import SafeString
 
 from console import text
 
@@ -6,6 +7,6 @@ register = template.Library()
 
 
 @register.filter
-def visible(value):  # noqa: ANN001, ANN201
+def visible(value: object) -> SafeString:
     """{{ key|visible }}: escaped, with bidi and other invisible characters shown as \\u202e."""
     return text.visible_html(value)

@@ -13,11 +13,12 @@ from accounts.models import Account
 
 from .. import catalogue, role_sessions, url_space
 from ..http import AuthenticatedRequest, ConsoleRequest
+from ..models import RoleSession
 
 
 @login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
-    open_by_arn: dict[str, list] = {}
+    open_by_arn: dict[str, list[tuple[RoleSession, str, int]]] = {}
     for session in role_sessions.active(request):
         url = url_space.reverse_in(request, session.slug, "console:s3_buckets")
         open_by_arn.setdefault(session.role_arn, []).append((session, url, role_sessions.seconds_left(session)))
