@@ -169,7 +169,7 @@ def attempt(*budgets: Budget) -> Attempt:
             return Attempt(budgets)
         if time.monotonic() >= deadline:
             raise Throttled(waiting, max(1, retry_after(waiting, dict(budgets)[waiting])))
-        time.sleep(pause * random.uniform(0.5, 1.5))  # jitter: waiters do not retry in lockstep
+        time.sleep(pause * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, so waiters do not retry in lockstep
         pause = min(pause * 2, 0.25)
 
 
