@@ -80,6 +80,17 @@ def _imported(tree: ast.Module, name: str) -> bool:
     )
 
 
+def _after_leading_imports(tree: ast.Module) -> int:
+    """The line after the module's docstring and the imports that follow it (not a late import)."""
+    after = 0
+    for index, node in enumerate(tree.body):
+        is_docstring = index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if not (is_docstring or isinstance(node, ast.Import | ast.ImportFrom)):
+            break
+        after = node.end_lineno or after
+    return after
+
+
 def annotate(path: Path) -> str | None:
     """The module's new text, or None when it has nothing to annotate."""
     text = path.read_text()
@@ -94,11 +105,7 @@ def annotate(path: Path) -> str | None:
         lines[line - 1] = (raw[:column] + f": {kind}".encode() + raw[column:]).decode()
     needed = [IMPORTS[kind] for kind in sorted({kind for _, _, kind in targets}) if not _imported(tree, kind)]
     if needed:
-        imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
-        docstring = tree.body[0] if tree.body and isinstance(tree.body[0], ast.Expr) else None
-        anchor = imports[-1] if imports else docstring
-        after = (anchor.end_lineno or 0) if anchor else 0
-        lines.insert(after, "".join(f"{statement}\n" for statement in needed))
+        lines.insert(_after_leading_imports(tree), "".join(f"{statement}\n" for statement in needed))
     return "".join(lines)
 
 
