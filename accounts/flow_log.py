@@ -10,7 +10,9 @@ sign-in (people type passwords into that box; the audit log keeps it, escaped, f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
+from django.dispatch import Signal
 from django.http import HttpRequest
 
 from . import signals
@@ -66,7 +68,7 @@ def access_key_changed(sender, request: HttpRequest, detail: str, **kwargs) -> N
     log.info("Access key changed: %s", detail, extra=_request_fields(request))
 
 
-RECEIVERS = [
+RECEIVERS: list[tuple[Signal, Callable[..., None]]] = [
     (signals.signed_in, signed_in),
     (signals.signin_failed, signin_failed),
     (signals.password_changed, password_changed),

@@ -11,6 +11,7 @@ strictly: SECURE_COOKIES=ture is a startup error, not a silent "false".
 import re
 import secrets
 from pathlib import Path
+from typing import overload
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,10 @@ env = environ.FileAwareEnv()
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     """The variable (or the contents of NAME_FILE), surrounding whitespace and newline removed."""
     value = env.str(name, default=None)

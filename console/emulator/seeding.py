@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_variables
 from console import aws
 
 ACCOUNT_HEADER = "x-moto-account-id"
-SEEDING_KEY = SEEDING_SECRET = "emulator-seeding"  # accepted by moto before auth is on
+SEEDING_KEY = SEEDING_SECRET = "emulator-seeding"  # noqa: S105 - moto's placeholder, accepted before auth is on
 
 
 @lru_cache(maxsize=64)

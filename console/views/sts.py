@@ -178,7 +178,8 @@ def authenticate(request: HttpRequest, body: bytes) -> Caller:
             status = 400 if exc.code in ("RequestExpired", "IncompleteSignature") else 403
             raise StsError(exc.code, exc.message, status) from None
         attempt.succeeded()
-    assert lookup.caller is not None  # a verified signature was made with a key the lookup found
+    if lookup.caller is None:  # cannot happen: a verified signature was made with a key the lookup found
+        raise StsError("InternalFailure", "The signature was verified without a known key.", 500)
     return lookup.caller
 
 
@@ -206,7 +207,7 @@ def get_caller_identity(request: HttpRequest, caller: Caller, params: QueryDict)
         arn = caller.issued.assumed_role_arn
         return {"Arn": arn, "UserId": caller.issued.assumed_role_id, "Account": arn.split(":")[4]}
     user = caller.user
-    return {"Arn": user.arn, "UserId": user.unique_id, "Account": user.account.account_id}
+    return {"Arn": user.arn, "UserId": user.unique_id, "Account": user.arn.split(":")[4]}
 
 
 @sensitive_variables("creds", "params")

@@ -32,7 +32,7 @@ def axe_page(browser: Browser, live_server, demo_world) -> Iterator[Page]:  # no
     context = browser.new_context(viewport={"width": 1280, "height": 860}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.base_url = live_server.url  # type: ignore[attr-defined]
+    page.base_url = live_server.url
     yield page
     context.close()
 

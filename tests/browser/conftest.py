@@ -38,7 +38,7 @@ def page(browser: Browser, live_server, demo_world, request) -> Iterator[Page]: 
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.base_url = live_server.url  # type: ignore[attr-defined]
+    page.base_url = live_server.url
     # Every browser test also checks that the Content-Security-Policy blocked nothing the
     # pages need (an inline script, handler or style attribute would show up here).
     violations: list[str] = []
