@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group as DjangoGroup
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -47,31 +47,31 @@ class AuditedAdmin(admin.ModelAdmin):
     formfield_overrides = {models.TextField: {"widget": PolicyEditor}}  # the only text fields: policies
 
     @admin.display(description="ARN")
-    def arn_display(self, obj):  # noqa: ANN001, ANN201
+    def arn_display(self, obj):
         return arn_html(obj.arn) if obj.pk else "—"
 
-    def _audit(self, request, obj, verb: str, message: str = "") -> None:  # noqa: ANN001
+    def _audit(self, request: HttpRequest, obj, verb: str, message: str = "") -> None:
         detail = f"{verb} {obj._meta.verbose_name} {obj}"
         if message:
             detail += f": {message}" if isinstance(message, str) else f": {message!r}"
         role_arn = obj.arn if isinstance(obj, Role) else ""
         signals.admin_changed.send(type(obj), request=request, detail=detail, role_arn=role_arn)
 
-    def log_addition(self, request, obj, message):  # noqa: ANN001, ANN201
+    def log_addition(self, request: HttpRequest, obj, message):
         self._audit(request, obj, "added")
         return super().log_addition(request, obj, message)
 
-    def log_change(self, request, obj, message):  # noqa: ANN001, ANN201
+    def log_change(self, request: HttpRequest, obj, message):
         self._audit(request, obj, "changed", self.construct_change_summary(message))
         return super().log_change(request, obj, message)
 
-    def log_deletions(self, request, queryset):  # noqa: ANN001, ANN201
+    def log_deletions(self, request: HttpRequest, queryset):
         for obj in queryset:
             self._audit(request, obj, "deleted")
         return super().log_deletions(request, queryset)
 
     @staticmethod
-    def construct_change_summary(message) -> str:  # noqa: ANN001
+    def construct_change_summary(message) -> str:
         parts = []
         for entry in message if isinstance(message, list) else []:
             for verb, data in entry.items():
@@ -80,14 +80,14 @@ class AuditedAdmin(admin.ModelAdmin):
                 parts.append(" ".join(p for p in (verb, name, fields) if p))
         return "; ".join(parts)
 
-    def warn_policy(self, request, text: str, kind: str, label: str) -> None:  # noqa: ANN001
+    def warn_policy(self, request: HttpRequest, text: str, kind: str, label: str) -> None:
         for warning in iam.validate_policy(text, kind).warnings:
             self.message_user(request, f"{label}: {warning}", messages.WARNING)
 
     # The size quota for inline policies on this page's objects: "user" or "group".
     inline_policy_kind = ""
 
-    def save_formset(self, request, form, formset, change):  # noqa: ANN001, ANN201
+    def save_formset(self, request: HttpRequest, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is InlinePolicy:
             for obj in formset.queryset:
@@ -179,39 +179,39 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     inline_policy_kind = "user"
     actions = ["deactivate_mfa"]
 
-    def get_form(self, request, obj=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if obj is None and "account" in form.base_fields:
             form.base_fields["account"].initial = Account.objects.filter(is_home=True).first()
         return form
 
-    def get_inlines(self, request, obj):  # noqa: ANN001, ANN201
+    def get_inlines(self, request: HttpRequest, obj):
         return self.inlines if obj else []
 
     # Short column titles and dates, so the list fits beside the filters at 1280 px.
     @admin.display(description="staff", boolean=True, ordering="is_staff")
-    def staff(self, obj):  # noqa: ANN001, ANN201
+    def staff(self, obj):
         return obj.is_staff
 
     @admin.display(description="active", boolean=True, ordering="is_active")
-    def active(self, obj):  # noqa: ANN001, ANN201
+    def active(self, obj):
         return obj.is_active
 
     @admin.display(description="must change password", boolean=True, ordering="must_change_password")
-    def new_password(self, obj):  # noqa: ANN001, ANN201
+    def new_password(self, obj):
         return obj.must_change_password
 
     @admin.display(description="last sign-in (UTC)", ordering="last_login")
-    def last_sign_in(self, obj):  # noqa: ANN001, ANN201
+    def last_sign_in(self, obj):
         return f"{timezone.localtime(obj.last_login, UTC):%Y-%m-%d %H:%M}" if obj.last_login else "never"
 
     @admin.display(description="MFA", boolean=True)
-    def mfa(self, obj):  # noqa: ANN001, ANN201
+    def mfa(self, obj):
         device = getattr(obj, "mfa_device", None)
         return bool(device and device.active)
 
     @admin.display(description="MFA device")
-    def mfa_status(self, obj):  # noqa: ANN001, ANN201
+    def mfa_status(self, obj):
         device = getattr(obj, "mfa_device", None)
         if not device or not device.active:
             return "None assigned"
@@ -223,7 +223,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         )
 
     @admin.action(description="Deactivate MFA device")
-    def deactivate_mfa(self, request, queryset):  # noqa: ANN001, ANN201
+    def deactivate_mfa(self, request: HttpRequest, queryset):
         devices = MFADevice.objects.filter(user__in=queryset)
         for device in devices.select_related("user__account"):
             signals.mfa_disabled.send(MFADevice, request=request, serial=device.serial, by_admin=True)
@@ -239,11 +239,11 @@ class AccessKeyAdmin(AuditedAdmin):
     fields = ["access_key_id", "user", "status", "created_at", "last_used_at"]  # never the secret
     actions = ["deactivate"]
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request: HttpRequest):
         return False  # created by their users, or `manage.py create_access_key`
 
     @admin.action(description="Deactivate selected access keys")
-    def deactivate(self, request, queryset):  # noqa: ANN001, ANN201
+    def deactivate(self, request: HttpRequest, queryset):
         for key in queryset:
             detail = f"{key} deactivated by administrator"
             signals.access_key_changed.send(AccessKey, request=request, detail=detail)
@@ -259,17 +259,17 @@ class MFADeviceAdmin(AuditedAdmin):
     readonly_fields = ["user", "enabled_at", "created_at"]
     exclude = ["sealed_secret"]  # never shown, not even to administrators
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request: HttpRequest):
         return False
 
-    def delete_model(self, request, obj):  # noqa: ANN001, ANN201
+    def delete_model(self, request: HttpRequest, obj):
         _remove_devices(MFADevice.objects.filter(pk=obj.pk))
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001, ANN201
+    def delete_queryset(self, request: HttpRequest, queryset):
         _remove_devices(queryset)
 
 
-def _remove_devices(devices) -> int:  # noqa: ANN001
+def _remove_devices(devices) -> int:
     """Delete devices as the user's own Remove does: role sessions whose trust needed MFA end
     with them (console's receiver of `mfa_device_removed`), whoever removed the device."""
     owners = list(User.objects.filter(mfa_device__in=devices))
@@ -287,7 +287,7 @@ class GroupAdmin(AuditedAdmin):
     inline_policy_kind = "group"
 
     @admin.display(description="members")
-    def member_count(self, obj):  # noqa: ANN001, ANN201
+    def member_count(self, obj):
         return obj.members.count()
 
 
@@ -298,18 +298,18 @@ class PolicyAdmin(AuditedAdmin):
     fields = ["account", "name", "arn_display", "description", "document", "attached_to"]
 
     @admin.display(description="attachments")
-    def attachment_count(self, obj):  # noqa: ANN001, ANN201
+    def attachment_count(self, obj):
         return obj.users.count() + obj.groups.count() + obj.bounded_users.count()
 
     @admin.display(description="Attached to")
-    def attached_to(self, obj):  # noqa: ANN001, ANN201
+    def attached_to(self, obj):
         if obj.pk is None:
             return "—"
         rows = [("user", u.username) for u in obj.users.all()] + [("group", g.name) for g in obj.groups.all()]
         rows += [("permissions boundary of user", u.username) for u in obj.bounded_users.all()]
         return format_html_join(", ", "{} {}", rows) if rows else "Not attached"
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001, ANN201
+    def save_model(self, request: HttpRequest, obj, form, change):
         super().save_model(request, obj, form, change)
         self.warn_policy(request, obj.document, "managed", f"Policy {obj.name}")
 
@@ -338,15 +338,15 @@ class RoleAdmin(AuditedAdmin):
     change_list_template = "admin/accounts/role/change_list.html"
 
     @admin.display(description="requires MFA", boolean=True)
-    def requires_mfa_display(self, obj):  # noqa: ANN001, ANN201
+    def requires_mfa_display(self, obj):
         return obj.requires_mfa
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001, ANN201
+    def save_model(self, request: HttpRequest, obj, form, change):
         super().save_model(request, obj, form, change)
         self.warn_policy(request, obj.trust_policy, "trust", "Trust policy")
         self.warn_policy(request, obj.permissions_policy, "role", "Permissions policy")
 
-    def get_urls(self):  # noqa: ANN201
+    def get_urls(self):
         view = self.admin_site.admin_view
         urls = [
             path("<int:role_id>/who-can-switch/", view(self.who_can_switch_view), name="accounts_role_who"),
@@ -355,17 +355,17 @@ class RoleAdmin(AuditedAdmin):
         ]
         return urls + super().get_urls()
 
-    def _role(self, request, role_id: int, change: bool = False) -> Role:  # noqa: ANN001
+    def _role(self, request: HttpRequest, role_id: int, change: bool = False) -> Role:
         role = Role.objects.select_related("account").filter(pk=role_id).first()
         allowed = self.has_change_permission(request, role) if change else self.has_view_permission(request, role)
         if role is None or not allowed:
             raise Http404("No such role.")
         return role
 
-    def _context(self, request, title: str, **extra) -> dict:  # noqa: ANN001, ANN003
+    def _context(self, request: HttpRequest, title: str, **extra) -> dict:
         return {**self.admin_site.each_context(request), "title": title, "opts": self.model._meta, **extra}
 
-    def who_can_switch_view(self, request, role_id: int):  # noqa: ANN001, ANN201
+    def who_can_switch_view(self, request: HttpRequest, role_id: int):
         role = self._role(request, role_id)
         rows = switch_decision.who_can_switch(role, switch_decision.active_users())
         return render(
@@ -374,7 +374,7 @@ class RoleAdmin(AuditedAdmin):
             self._context(request, f"Who can switch to {role.name}", role=role, rows=rows),
         )
 
-    def access_matrix_view(self, request):  # noqa: ANN001, ANN201
+    def access_matrix_view(self, request: HttpRequest):
         roles = list(Role.objects.select_related("account"))
         matrix = switch_decision.access_matrix(switch_decision.active_users(), roles)
         return render(
@@ -383,7 +383,7 @@ class RoleAdmin(AuditedAdmin):
             self._context(request, "Access matrix: who can switch to which role", roles=roles, matrix=matrix),
         )
 
-    def simulator_view(self, request):  # noqa: ANN001, ANN201
+    def simulator_view(self, request: HttpRequest):
         form = SimulatorForm(request.POST if request.method == "POST" else None)
         results = None
         if request.method == "POST" and form.is_valid():

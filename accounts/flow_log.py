@@ -25,46 +25,46 @@ def _request_fields(request: HttpRequest | None) -> dict[str, object]:
     return {"source_ip": client_ip(request) if request is not None else None}
 
 
-def _user_fields(user) -> dict[str, object]:  # noqa: ANN001
+def _user_fields(user) -> dict[str, object]:
     return {"user": getattr(user, "arn", None) or getattr(user, "username", None)}
 
 
-def signed_in(sender, request: HttpRequest, user, detail: str = "", **kwargs) -> None:  # noqa: ANN001, ANN003
+def signed_in(sender, request: HttpRequest, user, detail: str = "", **kwargs) -> None:
     fields = _user_fields(user) | _request_fields(request)
     log.info("Signed in: %s%s", fields["user"], f" ({detail})" if detail else "", extra=fields)
 
 
-def signin_failed(sender, request: HttpRequest, **kwargs) -> None:  # noqa: ANN001, ANN003
+def signin_failed(sender, request: HttpRequest, **kwargs) -> None:
     fields = _request_fields(request)
     log.warning("Sign-in refused from %s", fields["source_ip"], extra=fields)
 
 
-def password_changed(sender, request: HttpRequest, user, **kwargs) -> None:  # noqa: ANN001, ANN003
+def password_changed(sender, request: HttpRequest, user, **kwargs) -> None:
     fields = _user_fields(user) | _request_fields(request)
     log.info("Password changed: %s", fields["user"], extra=fields)
 
 
-def mfa_enabled(sender, request: HttpRequest, device, **kwargs) -> None:  # noqa: ANN001, ANN003
+def mfa_enabled(sender, request: HttpRequest, device, **kwargs) -> None:
     fields = {"device": device.serial} | _request_fields(request)
     log.info("MFA device assigned: %s", device.serial, extra=fields)
 
 
-def mfa_failed(sender, request: HttpRequest, device, result: str, **kwargs) -> None:  # noqa: ANN001, ANN003
+def mfa_failed(sender, request: HttpRequest, device, result: str, **kwargs) -> None:
     fields = {"device": device.serial, "result": result} | _request_fields(request)
     log.warning("MFA code refused for %s: %s", device.serial, result, extra=fields)
 
 
-def mfa_disabled(sender, request: HttpRequest, serial: str, by_admin: bool = False, **kwargs) -> None:  # noqa: ANN001, ANN003
+def mfa_disabled(sender, request: HttpRequest, serial: str, by_admin: bool = False, **kwargs) -> None:
     fields = {"device": serial, "by_admin": by_admin} | _request_fields(request)
     log.info("MFA device removed%s: %s", " by an administrator" if by_admin else "", serial, extra=fields)
 
 
-def access_key_created(sender, request: HttpRequest, key, **kwargs) -> None:  # noqa: ANN001, ANN003
+def access_key_created(sender, request: HttpRequest, key, **kwargs) -> None:
     fields = {"access_key_id": key.access_key_id} | _request_fields(request)  # the ID only, never the secret
     log.info("Access key created: %s", key.access_key_id, extra=fields)
 
 
-def access_key_changed(sender, request: HttpRequest, detail: str, **kwargs) -> None:  # noqa: ANN001, ANN003
+def access_key_changed(sender, request: HttpRequest, detail: str, **kwargs) -> None:
     log.info("Access key changed: %s", detail, extra=_request_fields(request))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import SetPasswordForm
+from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from . import throttle
@@ -45,7 +46,7 @@ class SignInForm(ThrottledForm):
         "invalid_login": "Sign-in failed. Check your account ID or alias, IAM username and password.",
     }
 
-    def __init__(self, request=None, *args, **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, request: HttpRequest = None, *args, **kwargs) -> None:
         self.request = request
         self.user: User | None = None
         super().__init__(*args, **kwargs)
@@ -64,7 +65,9 @@ class SignInForm(ThrottledForm):
 
 
 @sensitive_variables("password")
-def check_password(request, form: ThrottledForm, account: str, username: str, password: str, code: str) -> User:  # noqa: ANN001
+def check_password(
+    request: HttpRequest, form: ThrottledForm, account: str, username: str, password: str, code: str
+) -> User:
     """The password check behind sign-in and re-authentication. The attempt is counted against the
     person's budget and the client address's budget *before* the hasher runs (all spellings of
     the account and username share one budget), so concurrent guesses cannot overtake the count.
@@ -105,7 +108,7 @@ class ReauthForm(ThrottledForm):
     )
     error_messages = {"wrong_password": "Your current password is not correct."}
 
-    def __init__(self, request, *args, **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, request: HttpRequest, *args, **kwargs) -> None:
         from . import mfa
 
         self.request = request
@@ -138,7 +141,7 @@ class ReauthForm(ThrottledForm):
 class ChangePasswordForm(ReauthForm, SetPasswordForm):
     """Current password (and MFA code), then the new one twice."""
 
-    def __init__(self, request, *args, **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, request: HttpRequest, *args, **kwargs) -> None:
         ReauthForm.__init__(self, request, request.user, *args, **kwargs)
         order = ["current_password", "mfa_code", "new_password1", "new_password2"]
         self.order_fields([name for name in order if name in self.fields])

@@ -7,6 +7,7 @@ import secrets
 
 import pyotp
 import segno
+from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from . import clock, crypto, signals, throttle
@@ -128,11 +129,11 @@ def retry_after(device: MFADevice) -> int:
     return throttle.retry_after(throttle.MFA, str(device.user_id))
 
 
-def audit_failure(request, device: MFADevice, result: Result) -> None:  # noqa: ANN001
+def audit_failure(request: HttpRequest, device: MFADevice, result: Result) -> None:
     signals.mfa_failed.send(MFADevice, request=request, device=device, result=result.value)
 
 
-def check_form(request, device: MFADevice, form) -> bool:  # noqa: ANN001
+def check_form(request: HttpRequest, device: MFADevice, form) -> bool:
     """Verify a valid MFACodeForm's code. On failure, audit it and put the reason on the form
     (and `form.retry_after` when the budget is spent: the view answers 429)."""
     result = verify(device, form.cleaned_data["code"])
@@ -170,28 +171,28 @@ def _device_stamp(device: MFADevice) -> list:
     return [device.pk, device.enabled_at.timestamp() if device.enabled_at else None]
 
 
-def mark_session(request, device: MFADevice) -> None:  # noqa: ANN001
+def mark_session(request: HttpRequest, device: MFADevice) -> None:
     """Record that this session passed an MFA check with `device` now (aws:MultiFactorAuthAge
     counts from here). The check is bound to that device: removed or replaced, it counts no more."""
     request.session[SESSION_MFA_AT] = {"at": clock.now().timestamp(), "device": _device_stamp(device)}
 
 
-def mark_enrolled(request, device: MFADevice) -> None:  # noqa: ANN001
+def mark_enrolled(request: HttpRequest, device: MFADevice) -> None:
     """The device was assigned in this browser session. As in AWS, that does not make the session
     MFA-authenticated: the person signs in again with the device."""
     request.session.pop(SESSION_MFA_AT, None)
     request.session[SESSION_ENROLLED] = _device_stamp(device)
 
 
-def enrolled_in_session(request, device: MFADevice) -> bool:  # noqa: ANN001
+def enrolled_in_session(request: HttpRequest, device: MFADevice) -> bool:
     return request.session.get(SESSION_ENROLLED) == _device_stamp(device)
 
 
-def session_mfa_age(request) -> int | None:  # noqa: ANN001
+def session_mfa_age(request: HttpRequest) -> int | None:
     """Seconds since the session's last MFA check, or None when it never had one, or had it with
     a device the user no longer has."""
     state = request.session.get(SESSION_MFA_AT)
-    if not isinstance(state, dict):
+    if not isinstance(state, dict) or not request.user.is_authenticated:
         return None
     device = active_device(request.user)
     if device is None or state.get("device") != _device_stamp(device):

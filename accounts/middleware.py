@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 
 
 class PasswordChangeRequiredMiddleware:
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001, ANN204
+    def __call__(self, request: HttpRequest):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.must_change_password:
             allowed = {reverse("accounts:new_password"), reverse("accounts:signout")}

@@ -20,7 +20,7 @@ from .views import render_form
 @login_required
 @never_cache
 @sensitive_variables("new_secret")
-def security(request: HttpRequest, new_key=None, new_secret: str = "", reauth=None) -> HttpResponse:  # noqa: ANN001
+def security(request: HttpRequest, new_key=None, new_secret: str = "", reauth=None) -> HttpResponse:
     device = getattr(request.user, "mfa_device", None)
     # Removing or assigning a device needs the current password (and a code, with a device).
     form = reauth or ReauthForm(request, auto_id="mfa_%s")

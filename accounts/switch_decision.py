@@ -82,7 +82,7 @@ def evaluate(
     )
 
 
-def decide_for(user: User, role: Role, *, mfa_age: int | None = None, **loaded) -> iam.AssumeRoleDecision:  # noqa: ANN003
+def decide_for(user: User, role: Role, *, mfa_age: int | None = None, **loaded) -> iam.AssumeRoleDecision:
     """The decision outside a request (admin tools), with the context the console supplies."""
     return evaluate(user, role.arn, role, decision_context(user, mfa_age=mfa_age), **loaded)
 
@@ -147,7 +147,7 @@ def only_mfa_missing(
     role: Role | None,
     decision: iam.AssumeRoleDecision,
     context: dict,
-    **loaded,  # noqa: ANN003
+    **loaded,
 ) -> bool:
     """Refused by the trust policy, but a fresh MFA check would allow it: only MFA is missing
     (or too old). The caller passed the identity side, so saying so reveals nothing new."""
@@ -180,7 +180,7 @@ class Authorisation:
         return explain(self.decision, self.user, self.role_arn)
 
 
-def authorise(user: User, role_arn: str, role: Role | None, context: dict[str, object], **loaded) -> Authorisation:  # noqa: ANN003
+def authorise(user: User, role_arn: str, role: Role | None, context: dict[str, object], **loaded) -> Authorisation:
     """The authorise step every switch shares: the browser's Switch, a role session's renewal,
     `/sts/` AssumeRole and the home page's catalogue. Pass `loaded` (identity, boundary) to decide
     many roles for one user without reading their policies again."""
@@ -197,7 +197,7 @@ def mfa_missing_message(role_arn: str) -> str:
 # --- Many decisions at once: the admin's Who can switch and Access matrix ---------------------
 
 
-def active_users():  # noqa: ANN201
+def active_users():
     return User.objects.filter(is_active=True, account__isnull=False).select_related("account", "permissions_boundary")
 
 
@@ -207,7 +207,7 @@ def user_decider(user: User) -> matrix.Decide:
     return lambda role, fresh_mfa: decide_for(user, role, mfa_age=0 if fresh_mfa else None, **loaded)
 
 
-def access_matrix(users, roles: list[Role]) -> list[tuple[User, list[matrix.Cell]]]:  # noqa: ANN001
+def access_matrix(users, roles: list[Role]) -> list[tuple[User, list[matrix.Cell]]]:
     """Every user x every role, with reasons spoken about the user (for administrators)."""
     own: dict[int, bool] = {}
 
@@ -219,7 +219,7 @@ def access_matrix(users, roles: list[Role]) -> list[tuple[User, list[matrix.Cell
     return matrix.access_matrix(users, roles, user_decider, explain_refusal)
 
 
-def who_can_switch(role: Role, users) -> list[dict]:  # noqa: ANN001
+def who_can_switch(role: Role, users) -> list[dict]:
     """For each user: the decision, the decision with a fresh MFA check, and the reason."""
     rows = []
     for user in users:

@@ -25,7 +25,7 @@ from .models import User
 CREDENTIAL_FAILURES = {"invalid_login", "wrong_password", None}
 
 
-def render_form(request: HttpRequest, template: str, context: dict, form) -> HttpResponse:  # noqa: ANN001
+def render_form(request: HttpRequest, template: str, context: dict, form) -> HttpResponse:
     """A form page: 200 when shown or when credentials were wrong, 400 when the input itself was
     refused (a malformed code, a missing field), 429 with Retry-After when a failure budget is
     spent."""
@@ -40,7 +40,7 @@ def render_form(request: HttpRequest, template: str, context: dict, form) -> Htt
     return response
 
 
-def _retry_after(form) -> int:  # noqa: ANN001
+def _retry_after(form) -> int:
     if isinstance(form, ThrottledForm) and form.throttled is not None:
         return form.throttled.retry_after
     return getattr(form, "retry_after", 0) or 0

@@ -45,7 +45,7 @@ PASSWORD = "download-benchmark-password"
 KEY = "bench/big.bin"
 
 
-def plain_client(endpoint: str, creds: aws.TemporaryCredentials):  # noqa: ANN201
+def plain_client(endpoint: str, creds: aws.TemporaryCredentials):
     """A boto3 S3 client as anyone would make it: boto3's defaults (CRC32 response validation
     included), path-style addressing for the emulator's IP endpoint. Not the console's config."""
     import boto3
@@ -62,7 +62,7 @@ def plain_client(endpoint: str, creds: aws.TemporaryCredentials):  # noqa: ANN20
     )
 
 
-def direct_read(client, size: int) -> float:  # noqa: ANN001
+def direct_read(client, size: int) -> float:
     """boto3 get_object read in 1 MiB chunks."""
     started = time.perf_counter()
     body = client.get_object(Bucket="productionapp", Key=KEY)["Body"]
@@ -129,7 +129,7 @@ def sign_in_and_switch(url: str) -> requests.Session:
     return http
 
 
-def measure(args: argparse.Namespace, emulator: Emulator, http: requests.Session, url: str):  # noqa: ANN201
+def measure(args: argparse.Namespace, emulator: Emulator, http: requests.Session, url: str):
     """Alternating rounds of boto3 and console reads, after one warm-up each: (direct, console, sampler)."""
     size = args.mib * 2**20
     creds = aws.assume_role(f"arn:aws:iam::{world.PROD_ACCOUNT}:role/UpdateAPP", "alice", "alice", 900)
@@ -147,7 +147,7 @@ def measure(args: argparse.Namespace, emulator: Emulator, http: requests.Session
     return direct, console, sampler
 
 
-def report(args: argparse.Namespace, emulator: Emulator, url: str, direct: list, console: list, sampler) -> None:  # noqa: ANN001
+def report(args: argparse.Namespace, emulator: Emulator, url: str, direct: list, console: list, sampler) -> None:
     best_direct, best_console = min(direct), min(console)
     print(f"{args.mib} MiB object, {args.rounds} rounds, moto at {emulator.url}, console at {url} (gunicorn)")
     for name, best, all_ in (("boto3 get_object", best_direct, direct), ("console download", best_console, console)):

@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import boto3  # noqa: E402
+import boto3
 
-from accounts.access_matrix import access_matrix  # noqa: E402
-from accounts.iam import Principal, Request, evaluate, evaluate_assume_role, parse_policy  # noqa: E402
+from accounts.access_matrix import access_matrix
+from accounts.iam import Principal, Request, evaluate, evaluate_assume_role, parse_policy
 
 DEV, PROD = "111122223333", "123456789012"
 SERVICES = ["s3", "ec2", "dynamodb", "sqs", "sns", "lambda", "kms", "iam", "sts", "logs"]
@@ -57,7 +57,7 @@ def policy(index: int, statements: int = 10) -> dict:
     return {"Version": "2012-10-17", "Statement": out}
 
 
-def time_median(fn, runs: int) -> tuple[float, float]:  # noqa: ANN001
+def time_median(fn, runs: int) -> tuple[float, float]:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -150,7 +150,7 @@ def group_policy(g: int) -> dict:
     }
 
 
-def matrix_users(groups: list) -> list[tuple]:  # noqa: ANN001
+def matrix_users(groups: list) -> list[tuple]:
     """1,000 users: a group policy, an own policy (every 13th a Deny), MFA for odd ones, interns."""
     users = []
     for u in range(1000):

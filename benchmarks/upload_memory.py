@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -42,14 +42,14 @@ class Zeros(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001
+    def readinto(self, buffer) -> int:
         n = min(len(buffer), self.left)
         buffer[:n] = b"\x01" * n
         self.left -= n
         return n
 
 
-def measure(fn) -> tuple[float, float]:  # noqa: ANN001
+def measure(fn) -> tuple[float, float]:
     tracemalloc.start()
     start = time.perf_counter()
     fn()

@@ -55,7 +55,7 @@ def typed_username(value: str) -> str:
 def _event(
     request: HttpRequest,
     kind: str,
-    user,  # noqa: ANN001
+    user,
     role_arn: str,
     detail: str,
     outcome: str,
@@ -78,7 +78,7 @@ def record(
     request: HttpRequest,
     kind: str,
     *,
-    user=None,  # noqa: ANN001
+    user=None,
     role_arn: str = "",
     detail: str = "",
     username: str = "",
@@ -92,7 +92,7 @@ def action(
     request: HttpRequest,
     kind: str,
     *,
-    user=None,  # noqa: ANN001
+    user=None,
     role_arn: str = "",
     detail: str = "",
 ) -> Iterator[AuditEvent]:

@@ -39,7 +39,7 @@ def resolve(specs: list[str]) -> list[Recipient]:
         elif "@" in spec:
             try:
                 EmailValidator()(spec)
-            except Exception:  # noqa: BLE001 - ValidationError
+            except Exception:
                 raise RecipientError(f"{spec!r} is not an email address.") from None
             out.setdefault(spec.lower(), Recipient(spec, spec))
             continue

@@ -71,7 +71,7 @@ class SwitchRoleForm(forms.Form):
         )
 
     @staticmethod
-    def initial_from_link(params) -> dict[str, str]:  # noqa: ANN001
+    def initial_from_link(params) -> dict[str, str]:
         """Prefill values from an AWS-style link. Nothing here switches; bad values are dropped
         or trimmed, and the template escapes what remains."""
         return {

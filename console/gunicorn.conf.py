@@ -64,7 +64,7 @@ def _release_large_allocations() -> None:
 _release_large_allocations()
 
 
-def post_fork(server, worker) -> None:  # noqa: ANN001
+def post_fork(server, worker) -> None:
     """A worker never outlives its master. Seen here: the master killed while a worker was stuck
     in its own shutdown left that worker (and the database files it held open) behind for good;
     the kernel now kills a worker when its master dies."""

@@ -35,7 +35,7 @@ def role_name_with_path(path: str, name: str) -> str:
     return f"{path.strip('/')}/{name}" if path.strip("/") else name
 
 
-def for_role(role, display_name: str | None = None, color: str | None = None, redirect_uri: str = "") -> str:  # noqa: ANN001
+def for_role(role, display_name: str | None = None, color: str | None = None, redirect_uri: str = "") -> str:
     return switch_link(
         role.account.alias or role.account.account_id,
         role_name_with_path(role.path, role.name),
@@ -45,7 +45,7 @@ def for_role(role, display_name: str | None = None, color: str | None = None, re
     )
 
 
-def for_session(session, redirect_uri: str = "") -> str:  # noqa: ANN001
+def for_session(session, redirect_uri: str = "") -> str:
     """The link that reopens the current role with the same display name and colour (and, when
     given, the page to open)."""
     account = session.role.account if session.role else None
@@ -54,6 +54,6 @@ def for_session(session, redirect_uri: str = "") -> str:  # noqa: ANN001
     return switch_link(label, role_name_with_path(path + "/", name), session.display_name, session.color, redirect_uri)
 
 
-def switch_form_for_session(session) -> str:  # noqa: ANN001
+def switch_form_for_session(session) -> str:
     """The Switch Role form (on this site) filled in to switch into `session`'s role again."""
     return "/switchrole?" + for_session(session).split("?", 1)[1]

@@ -21,6 +21,7 @@ from django.contrib.sessions.models import Session
 from django.db import DatabaseError, IntegrityError, transaction
 
 from accounts import clock, throttle
+from console.http import ConsoleRequest
 
 from .models import IssuedCredential, MaintenanceSlot, RoleSession
 
@@ -105,10 +106,10 @@ def reset_local_timer() -> None:
 
 
 class PeriodicCleanupMiddleware:
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001, ANN204
+    def __call__(self, request: ConsoleRequest):
         response = self.get_response(request)
         maybe_run()
         return response

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
+from console.http import ConsoleRequest
+
 from . import role_sessions, url_space
 
 
@@ -18,18 +20,18 @@ class RoleSessionMiddleware:
     with a message naming what ended, and the request does nothing else.
     """
 
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001, ANN204
+    def __call__(self, request: ConsoleRequest):
         # Only a signed-in browser's key is followed: an expired session's cookie must not hand
         # its role sessions on to the new session that replaces it.
-        key = request.session.session_key if request.user.is_authenticated else ""
+        key = (request.session.session_key or "") if request.user.is_authenticated else ""
         response = self._handle(request)
         role_sessions.follow_browser_key(request, key)
         return response
 
-    def _handle(self, request):  # noqa: ANN001, ANN202
+    def _handle(self, request: ConsoleRequest):
         request.role_session = None
         request.role_session_needs_mfa = False
         slug = getattr(request, "url_space_slug", None)
@@ -55,13 +57,13 @@ class DatabaseUnavailableMiddleware:
     answers 503 with Retry-After, not 500. (Failures outside views reach handler500, which
     does the same.)"""
 
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001, ANN204
+    def __call__(self, request: ConsoleRequest):
         return self.get_response(request)
 
-    def process_exception(self, request, exception):  # noqa: ANN001, ANN201
+    def process_exception(self, request: ConsoleRequest, exception):
         from .views import errors
 
         if isinstance(exception, errors.UNAVAILABLE):
@@ -73,10 +75,10 @@ class NoStoreMiddleware:
     """Pages shown to a signed-in person are never stored: not by a shared computer's browser
     cache (the back button after sign-out), not by a proxy."""
 
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001, ANN204
+    def __call__(self, request: ConsoleRequest):
         response = self.get_response(request)
         user = getattr(request, "user", None)
         html = response.get("Content-Type", "").startswith("text/html")

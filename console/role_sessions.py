@@ -50,7 +50,7 @@ def _browser_key(request: HttpRequest) -> str:
     return (session.session_key or "") if session is not None else ""
 
 
-def _open(request: HttpRequest):  # noqa: ANN202
+def _open(request: HttpRequest):
     return RoleSession.objects.filter(user=request.user, browser_session_key=_browser_key(request), ended_at=None)
 
 
@@ -81,7 +81,7 @@ def ensure_room(request: HttpRequest) -> None:
         raise LimitReached()
 
 
-def expires_at(creds: aws.TemporaryCredentials):  # noqa: ANN201
+def expires_at(creds: aws.TemporaryCredentials):
     """The credentials' end on the console's clock: the lifetime AWS granted, counted from the
     console's now. The same instant in production (the clock is the wall clock); under a test's
     frozen clock, an emulator's wall-clock Expiration would otherwise land at a random point."""
@@ -315,7 +315,7 @@ def _authorise_renewal(request: HttpRequest, session: RoleSession) -> switch_dec
     return _refuse_renewal(request, session, switch_decision.mfa_missing_message(role.arn))
 
 
-def _swap(request: HttpRequest, session: RoleSession, auth: switch_decision.Authorisation, claimed) -> int:  # noqa: ANN001
+def _swap(request: HttpRequest, session: RoleSession, auth: switch_decision.Authorisation, claimed) -> int:
     """Broker new credentials and swap them into the session still `claimed` by this renewal,
     audit before action as for a switch: no AssumeRole unless the intent is on record."""
     role = auth.role

@@ -52,7 +52,7 @@ class AssumeRoleRequest:
     external_id: str | None
 
     @classmethod
-    def parse(cls, params) -> AssumeRoleRequest:  # noqa: ANN001
+    def parse(cls, params) -> AssumeRoleRequest:
         role_arn = params.get("RoleArn", "")
         if not role_arn:
             raise _validation("roleArn", "null", "Member must not be null")
@@ -156,7 +156,7 @@ def _broker(
 
 
 @sensitive_variables("creds")
-def remember(creds: aws.TemporaryCredentials, user: User, role_arn: str, issued_via) -> None:  # noqa: ANN001
+def remember(creds: aws.TemporaryCredentials, user: User, role_arn: str, issued_via) -> None:
     """Keep what is needed to recognise these credentials when they are presented back. Cleanup
     drops records a day after they expire (until then, ExpiredToken is the answer)."""
     IssuedCredential.objects.create(

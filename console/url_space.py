@@ -36,10 +36,10 @@ SLUG = re.compile(rf"^/r/(?P<slug>[a-z0-9]{{{SLUG_LENGTH}}})(?P<rest>/.*|)$", re
 class UrlSpaceMiddleware:
     """Early (before sessions and auth): nothing below it sees the `/r/<slug>` part."""
 
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):  # noqa: ANN204
+    def __call__(self, request: HttpRequest):
         base = get_script_prefix()
         request.base_script_prefix = base
         match = SLUG.match(request.path_info)
@@ -65,7 +65,7 @@ def prefix_for(request: HttpRequest | None, slug: str | None) -> str:
     return f"{base}r/{slug}/" if slug else base
 
 
-def reverse_in(request: HttpRequest | None, slug: str | None, viewname: str, *args, **kwargs) -> str:  # noqa: ANN002, ANN003
+def reverse_in(request: HttpRequest | None, slug: str | None, viewname: str, *args, **kwargs) -> str:
     """`reverse()` inside the session `slug`, or outside every session when `slug` is None (for
     the few links that must leave the tab's session: after Switch back, to another session)."""
     current = get_script_prefix()
@@ -76,7 +76,7 @@ def reverse_in(request: HttpRequest | None, slug: str | None, viewname: str, *ar
         set_script_prefix(current)
 
 
-def outside(request: HttpRequest | None, viewname: str, *args, **kwargs) -> str:  # noqa: ANN002, ANN003
+def outside(request: HttpRequest | None, viewname: str, *args, **kwargs) -> str:
     return reverse_in(request, None, viewname, *args, **kwargs)
 
 

@@ -25,7 +25,7 @@ django.setup()
 from django.template import loader  # noqa: E402
 
 
-def admin_pages(page) -> list[tuple[str, str]]:  # noqa: ANN001
+def admin_pages(page) -> list[tuple[str, str]]:
     """Every admin page an administrator reaches: index, each list, its first object, the tools."""
     page.goto(base + "/admin/")
     lists = sorted(
@@ -60,7 +60,7 @@ def admin_pages(page) -> list[tuple[str, str]]:  # noqa: ANN001
     return pages
 
 
-def sign_in(page, user: str, secret: str) -> None:  # noqa: ANN001
+def sign_in(page, user: str, secret: str) -> None:
     page.goto(base + "/signin")
     page.get_by_label("Account ID or alias").fill("example-dev")
     page.get_by_label("IAM username").fill(user)
@@ -68,7 +68,7 @@ def sign_in(page, user: str, secret: str) -> None:  # noqa: ANN001
     page.get_by_role("button", name="Sign in").click()
 
 
-def activity(browser) -> None:  # noqa: ANN001
+def activity(browser) -> None:
     """Something for the audit log and the role sessions list to show."""
     page = browser.new_page()
     sign_in(page, "bob", "wrong-password")

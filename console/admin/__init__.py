@@ -4,6 +4,7 @@ admin with the tools that touch AWS and role sessions, registered over accounts'
 from datetime import UTC
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.templatetags.arns import arn
@@ -11,14 +12,14 @@ from accounts.templatetags.arns import arn
 from ..models import AuditEvent, RoleSession
 
 
-def _utc(moment) -> str:  # noqa: ANN001
+def _utc(moment) -> str:
     return f"{timezone.localtime(moment, UTC):%Y-%m-%d %H:%M:%S}" if moment else "-"
 
 
 class RoleArnFilter(admin.AllValuesFieldListFilter):
     """Django's "all values" filter, with a name for events about no role (an empty ARN)."""
 
-    def choices(self, changelist):  # noqa: ANN001, ANN201
+    def choices(self, changelist):
         for choice in super().choices(changelist):
             yield {**choice, "display": choice["display"] or "No role"}
 
@@ -32,20 +33,20 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["username", "role_arn", "detail"]
 
     @admin.display(description="time (UTC)", ordering="time")
-    def when(self, obj):  # noqa: ANN001, ANN201
+    def when(self, obj):
         return _utc(obj.time)  # compact, so the detail column has room
 
     @admin.display(description="role ARN", ordering="role_arn")
-    def role_arn_display(self, obj):  # noqa: ANN001, ANN201
+    def role_arn_display(self, obj):
         return arn(obj.role_arn) or "-"
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request: HttpRequest):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request: HttpRequest, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_delete_permission(self, request: HttpRequest, obj=None):
         return False
 
 
@@ -58,29 +59,29 @@ class RoleSessionAdmin(admin.ModelAdmin):
     exclude = ["sealed_credentials"]  # never shown, not even to administrators
 
     @admin.display(description="role ARN", ordering="role_arn")
-    def role_arn_display(self, obj):  # noqa: ANN001, ANN201
+    def role_arn_display(self, obj):
         return arn(obj.role_arn)
 
     # Compact UTC times, so the list fits beside the filters at 1280 px.
     @admin.display(description="started (UTC)", ordering="started_at")
-    def started(self, obj):  # noqa: ANN001, ANN201
+    def started(self, obj):
         return _utc(obj.started_at)
 
     @admin.display(description="expires (UTC)", ordering="expiration")
-    def expires(self, obj):  # noqa: ANN001, ANN201
+    def expires(self, obj):
         return _utc(obj.expiration)
 
     @admin.display(description="ended (UTC)", ordering="ended_at")
-    def ended(self, obj):  # noqa: ANN001, ANN201
+    def ended(self, obj):
         return _utc(obj.ended_at)
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request: HttpRequest):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request: HttpRequest, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_delete_permission(self, request: HttpRequest, obj=None):
         return False
 
 

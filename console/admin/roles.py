@@ -6,7 +6,7 @@ simulator) and is registered in its place, so the admin's URLs and pages stay wh
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.http import HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.html import format_html
@@ -27,11 +27,11 @@ class RoleAdmin(IdentityRoleAdmin):
     change_form_template = "admin/accounts/role/change_form.html"
 
     @admin.display(description="active console sessions")
-    def active_sessions(self, obj):  # noqa: ANN001, ANN201
+    def active_sessions(self, obj):
         return obj.sessions.filter(ended_at=None).count() if obj.pk else 0
 
     @admin.display(description="In AWS")
-    def aws_status(self, obj):  # noqa: ANN001, ANN201
+    def aws_status(self, obj):
         if obj.pk is None:
             return "—"
         try:
@@ -44,7 +44,7 @@ class RoleAdmin(IdentityRoleAdmin):
             return "In sync with the console."
         return format_html("<strong>Drift:</strong> {}", " ".join(state.differences))
 
-    def get_urls(self):  # noqa: ANN201
+    def get_urls(self):
         view = self.admin_site.admin_view
         urls = [
             path("<int:role_id>/email-link/", view(self.email_link_view), name="accounts_role_email_link"),
@@ -54,13 +54,13 @@ class RoleAdmin(IdentityRoleAdmin):
         return urls + super().get_urls()
 
     @admin.action(description="Email switch link")
-    def email_switch_link(self, request, queryset):  # noqa: ANN001, ANN201
+    def email_switch_link(self, request: HttpRequest, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one role to email a link for.", messages.WARNING)
             return None
         return redirect("admin:accounts_role_email_link", role_id=queryset.get().pk)
 
-    def email_link_view(self, request, role_id: int):  # noqa: ANN001, ANN201
+    def email_link_view(self, request: HttpRequest, role_id: int):
         role = self._role(request, role_id)
         form = EmailLinkForm(request.POST if request.method == "POST" else None)
         refusals: list[str] = []
@@ -78,7 +78,7 @@ class RoleAdmin(IdentityRoleAdmin):
         )
         return render(request, "admin/accounts/role/email_link.html", context)
 
-    def _send_link(self, request, role: Role, form: EmailLinkForm, refusals: list[str]):  # noqa: ANN001, ANN202
+    def _send_link(self, request: HttpRequest, role: Role, form: EmailLinkForm, refusals: list[str]):
         recipients = form.recipients()
         sent = emails.send_switch_link(
             role,
@@ -95,7 +95,7 @@ class RoleAdmin(IdentityRoleAdmin):
             self.message_user(request, refusal, messages.WARNING)
         return redirect("admin:accounts_role_change", role.pk)
 
-    def sync_view(self, request, role_id: int):  # noqa: ANN001, ANN201
+    def sync_view(self, request: HttpRequest, role_id: int):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         role = self._role(request, role_id, change=True)
@@ -110,7 +110,7 @@ class RoleAdmin(IdentityRoleAdmin):
             self.message_user(request, f"Synced {role.arn} to AWS.")
         return redirect("admin:accounts_role_change", role.pk)
 
-    def revoke_view(self, request, role_id: int):  # noqa: ANN001, ANN201
+    def revoke_view(self, request: HttpRequest, role_id: int):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         role = self._role(request, role_id, change=True)

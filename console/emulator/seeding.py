@@ -25,11 +25,11 @@ SEEDING_KEY = SEEDING_SECRET = "emulator-seeding"  # noqa: S105 - moto's placeho
 
 
 @lru_cache(maxsize=64)
-def client(service: str, account: str, endpoint: str) -> Any:  # noqa: ANN401 - a boto3 client
+def client(service: str, account: str, endpoint: str) -> Any:
     """A client whose requests act in `account` (cached: the header hook is registered once)."""
     new = aws.new_client(service, endpoint, settings.AWS_REGION, SEEDING_KEY, SEEDING_SECRET, None)
 
-    def add_account(request, **_) -> None:  # noqa: ANN001, ANN003
+    def add_account(request: Any, **_) -> None:
         request.headers[ACCOUNT_HEADER] = account
 
     new.meta.events.register("before-send.*.*", add_account)

@@ -59,7 +59,7 @@ class Emulator:
             if self.process.poll() is not None:
                 raise EmulatorError(f"The AWS emulator exited with status {self.process.returncode}.")
             try:
-                urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1).close()
+                urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1).close()  # noqa: S310 - http://127.0.0.1 only
                 return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
@@ -72,10 +72,10 @@ class Emulator:
         The body is the number of unauthenticated requests still allowed; it must not be sent
         as a form, or the server does not see it.
         """
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only
             f"{self.url}/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"}
         )
-        urllib.request.urlopen(request, timeout=10).close()
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - http://127.0.0.1 only
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -58,7 +58,7 @@ def switchrole(request: HttpRequest) -> HttpResponse:
     return render(request, "console/switchrole.html", context, status=status)
 
 
-def _link(values) -> str:  # noqa: ANN001
+def _link(values) -> str:
     """The shareable link for the form's values; none until it names an account and a role."""
     if not (values.get("account", "").strip() and values.get("roleName", "").strip()):
         return ""
@@ -108,7 +108,7 @@ def _attempt(request: HttpRequest, form: SwitchRoleForm) -> HttpResponse | switc
     return _entered(request, session, form.cleaned_data["redirect_uri"])
 
 
-def _entered(request: HttpRequest, session, landing: str = "") -> HttpResponse:  # noqa: ANN001
+def _entered(request: HttpRequest, session, landing: str = "") -> HttpResponse:
     """Into the new session's URL space: the page the link asked for, else S3."""
     messages.success(request, f"You are now in {session.display_name} ({session.role_arn}).")
     if landing:

@@ -13,7 +13,7 @@ from accounts.models import User
 class Command(BaseCommand):
     help = "Create a console access key for a user and print it as IAM's CreateAccessKey output (JSON)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--user-name", required=True)
 
     def handle(self, *args, user_name: str, **options) -> None:

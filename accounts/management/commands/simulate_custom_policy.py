@@ -12,7 +12,7 @@ from accounts.iam import simulate
 SIMULATED_CALLER = "arn:aws:iam::000000000000:user/SimulatedUser"
 
 
-def add_common_arguments(parser) -> None:  # noqa: ANN001
+def add_common_arguments(parser) -> None:
     parser.add_argument("--action-names", nargs="+", action="extend", required=True, metavar="ACTION")
     parser.add_argument("--resource-arns", nargs="+", action="extend", default=None, metavar="ARN")
     parser.add_argument(
@@ -48,7 +48,7 @@ def fail(exc: Exception) -> CommandError:
 class OneLineErrors:
     """Argument errors as one line and exit status 2, like every other bad input here."""
 
-    def create_parser(self, prog_name, subcommand, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
 
         def error(message: str) -> None:
@@ -63,7 +63,7 @@ class OneLineErrors:
 class Command(OneLineErrors, BaseCommand):
     help = "Simulate IAM policies given on the command line, like `aws iam simulate-custom-policy`."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--policy-input-list",
             nargs="+",

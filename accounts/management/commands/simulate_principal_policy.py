@@ -19,7 +19,7 @@ class Command(OneLineErrors, BaseCommand):
         "For sts:AssumeRole on a role the console knows, its trust policy is included, as in the switch."
     )
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--user", required=True, help="IAM username of a console user")
         add_common_arguments(parser)
 

@@ -130,7 +130,7 @@ s3 =
 class Command(BaseCommand):
     help = "Run the console on the embedded AWS emulator with the demo world."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args, port: int, **options) -> None:
@@ -189,7 +189,7 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _wait(self, web: subprocess.Popen, emulator: Emulator) -> None:
-        def stop(*_):  # noqa: ANN002
+        def stop(*_):
             self.stopping = True
             raise KeyboardInterrupt
 

@@ -11,7 +11,7 @@ from console import emails, url_space
 class Command(BaseCommand):
     help = "Email a prefilled Switch Role link (plain text and HTML) naming the role and what it allows."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--role", required=True, help="Role ARN, e.g. arn:aws:iam::123456789012:role/UpdateAPP")
         parser.add_argument(
             "--to",
