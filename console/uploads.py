@@ -18,9 +18,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 
-from . import aws
+from . import aws, s3_names
 
-MAX_KEY_BYTES = 1024
+MAX_KEY_BYTES = s3_names.MAX_KEY_BYTES
 
 
 class InvalidUpload(ValueError):
@@ -57,9 +57,20 @@ def slot() -> Iterator[None]:
 
 def object_key(prefix: str, file_name: str) -> str:
     key = prefix + file_name
-    if not file_name or any(ord(c) < 32 or ord(c) == 127 for c in key) or len(key.encode()) > MAX_KEY_BYTES:
-        raise InvalidKey("That file name cannot be an S3 key (empty, control characters, or over 1,024 bytes).")
+    try:
+        s3_names.check_key(file_name, "A file name")
+        s3_names.check_key(key)
+    except s3_names.InvalidName as exc:
+        raise InvalidKey(f"That file name cannot be an S3 key: {exc}") from None
     return key
+
+
+def body_cut_short(request) -> bool:  # noqa: ANN001
+    """Did the request body end before its Content-Length (the browser stopped sending)? Django's
+    parser then hands over what arrived as if it were the whole file."""
+    stream = getattr(request, "_stream", None)
+    position, limit = getattr(stream, "_pos", None), getattr(stream, "limit", None)
+    return isinstance(position, int) and isinstance(limit, int) and position < limit
 
 
 class PendingUpload(UploadedFile):

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from accounts import views as account_views
 
 from .converters import BucketNameConverter
-from .views import assets, history, home, s3, sts, switchrole
+from .views import assets, history, home, s3, s3_delete, sts, switchrole
 
 register_converter(BucketNameConverter, "bucket")
 
@@ -25,7 +25,9 @@ console_patterns = (
         path("s3/buckets/<bucket:bucket>/", s3.bucket, name="s3_bucket"),
         path("s3/buckets/<bucket:bucket>/download", s3.download, name="s3_download"),
         path("s3/buckets/<bucket:bucket>/upload", s3.upload, name="s3_upload"),
-        path("s3/buckets/<bucket:bucket>/delete", s3.delete, name="s3_delete"),
+        path("s3/buckets/<bucket:bucket>/delete", s3_delete.delete, name="s3_delete"),
+        path("s3/buckets/<bucket:bucket>/object", s3.object_details, name="s3_object"),
+        path("s3/buckets/<bucket:bucket>/folder", s3.create_folder, name="s3_create_folder"),
     ],
     "console",
 )

@@ -41,10 +41,14 @@ def admin(account: str, endpoint: str) -> aws.AccountAdmin:
     return aws.AccountAdmin(clients=lambda service: client(service, account, endpoint))
 
 
-def ensure_bucket(account: str, endpoint: str, bucket: str, objects: dict[str, bytes]) -> None:
+def ensure_bucket(
+    account: str, endpoint: str, bucket: str, objects: dict[str, bytes], versioned: bool = False
+) -> None:
     s3 = client("s3", account, endpoint)
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         s3.create_bucket(Bucket=bucket)
+    if versioned:  # before the objects, so that they have version IDs
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     for key, body in objects.items():
         s3.put_object(Bucket=bucket, Key=key, Body=body)
 

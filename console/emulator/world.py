@@ -102,7 +102,8 @@ UPDATEAPP_PERMISSIONS = _json(
             {
                 "Sid": "ListProductionApp",
                 "Effect": "Allow",
-                "Action": "s3:ListBucket",
+                # Versions: the S3 pages' Show versions (productionapp has versioning on).
+                "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"],
                 "Resource": "arn:aws:s3:::productionapp",
             },
             {
@@ -110,6 +111,13 @@ UPDATEAPP_PERMISSIONS = _json(
                 "Effect": "Allow",
                 # AbortMultipartUpload: an upload refused or cut off midway is discarded, not left behind.
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                "Resource": "arn:aws:s3:::productionapp/*",
+            },
+            {
+                "Sid": "VersionsOfProductionApp",
+                "Effect": "Allow",
+                # Download an older version, or delete one (or a delete marker) for good.
+                "Action": ["s3:GetObjectVersion", "s3:DeleteObjectVersion"],
                 "Resource": "arn:aws:s3:::productionapp/*",
             },
         ],
@@ -126,7 +134,7 @@ VIEWAPP_PERMISSIONS = _json(
             {
                 "Sid": "ListProductionApp",
                 "Effect": "Allow",
-                "Action": "s3:ListBucket",
+                "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"],
                 "Resource": "arn:aws:s3:::productionapp",
             },
             {
@@ -188,6 +196,8 @@ BUCKETS: dict[str, dict[str, bytes]] = {
         "2026/q2-revenue.csv": b"month,revenue\napr,140\nmay,150\njun,155\n",
     },
 }
+
+VERSIONED_BUCKETS = {"productionapp"}  # the S3 pages' Show versions has something to show
 
 
 @dataclass
@@ -321,7 +331,7 @@ def seed_emulator(endpoint: str) -> tuple[str, str]:
             role.description,
         )
     for bucket, objects in BUCKETS.items():
-        seeding.ensure_bucket(PROD_ACCOUNT, endpoint, bucket, objects)
+        seeding.ensure_bucket(PROD_ACCOUNT, endpoint, bucket, objects, versioned=bucket in VERSIONED_BUCKETS)
     # Accounts the console manages through the emulator get a management user; its keys are
     # sealed on the account row (the emulator is new at each start, so are the keys).
     for account in Account.objects.filter(credentials_source=Account.CredentialsSource.EMULATOR):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.iam import PolicyError
 
-from .. import audit, aws, links, permissions, role_sessions, switching, text, uploads
+from .. import audit, aws, links, permissions, role_sessions, s3_names, s3_paging, switching, text, uploads
 from ..forms import OpenBucketForm
 from ..models import AuditEvent
 from . import errors
@@ -40,6 +40,8 @@ def with_role(view):  # noqa: ANN001, ANN201
         try:
             return view(request, creds, *args, **kwargs)
         except aws.CredentialsRejected as exc:
+            if wants_json(request):
+                return JsonResponse({"error": f"The role session ended ({exc.code})."}, status=401)
             return _credentials_rejected(request, exc)
         except aws.AwsError as exc:
             return aws_error_page(request, exc)
@@ -62,6 +64,18 @@ def _credentials_rejected(request: HttpRequest, exc: aws.CredentialsRejected) ->
     return redirect(links.switch_form_for_session(session))
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """The upload panel's script asks for JSON (one file per request, its own progress bar)."""
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _json_error(status: int, title: str, exc: aws.AwsError) -> JsonResponse:
+    reason = exc.message
+    if exc.action:
+        reason = f"{title}: {exc.action} on {exc.resource} ({exc.code or exc.message})"
+    return JsonResponse({"error": reason}, status=status)
+
+
 def aws_error_page(request: HttpRequest, exc: aws.AwsError) -> HttpResponse:
     if isinstance(exc, aws.AccessDenied):
         status, title = 403, "Access denied"
@@ -71,10 +85,14 @@ def aws_error_page(request: HttpRequest, exc: aws.AwsError) -> HttpResponse:
         status, title = 503, "AWS is unreachable"
     else:
         status, title = 502, "AWS returned an error"
+    if wants_json(request):
+        return _json_error(status, title, exc)
     return render(request, "console/aws_error.html", {"title": title, "error": exc}, status=status)
 
 
 def _bad_request(request: HttpRequest, title: str, message: str) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": message}, status=400)
     return render(request, "console/aws_error.html", {"title": title, "error": aws.AwsError(message)}, status=400)
 
 
@@ -123,48 +141,246 @@ def _breadcrumbs(prefix: str) -> list[tuple[str, str]]:
     return crumbs
 
 
+PAGE_SIZE = 100  # rows per listing page, as the AWS console
+SORTS = {
+    "name": lambda r: (r.name.lower(), r.name),
+    "type": lambda r: (r.type.lower(), r.name.lower()),
+    "size": lambda r: (r.size if r.size is not None else -1, r.name.lower()),
+    "modified": lambda r: (r.last_modified.timestamp() if r.last_modified else 0.0, r.name.lower()),
+    "class": lambda r: (r.storage_class, r.name.lower()),
+}
+COLUMNS = (
+    ("name", "Name"),
+    ("type", "Type"),
+    ("size", "Size"),
+    ("modified", "Last modified"),
+    ("class", "Storage class"),
+)
+
+
 @dataclass(frozen=True)
 class ObjectRow:
-    object: aws.S3Object
-    download: permissions.Verdict
-    delete: permissions.Verdict
+    """One line of the table: a folder (`object` None, `prefix` set) or an object (or a version
+    of one), with what the engine says about its Download and Delete."""
+
+    name: str
+    object: aws.S3Object | None = None
+    prefix: str = ""
+    download: permissions.Verdict | None = None
+    delete: permissions.Verdict | None = None
+
+    @property
+    def is_folder(self) -> bool:
+        return self.object is None
+
+    @property
+    def type(self) -> str:
+        if self.object is None:
+            return "Folder"
+        if self.object.is_delete_marker:
+            return "Delete marker"
+        base = self.name.rsplit("/", 1)[-1]
+        return base.rsplit(".", 1)[-1].lower() if "." in base.strip(".") else "-"
+
+    @property
+    def size(self) -> int | None:
+        return None if self.object is None or self.object.is_delete_marker else self.object.size
+
+    @property
+    def last_modified(self):  # noqa: ANN201
+        return self.object.last_modified if self.object else None
+
+    @property
+    def storage_class(self) -> str:
+        return self.object.storage_class if self.object and not self.object.is_delete_marker else ""
+
+    @property
+    def selection(self) -> str:
+        """The checkbox's value: a version as "<version ID> <key>", else the key or prefix."""
+        if self.object is None:
+            return self.prefix
+        if self.object.version_id:
+            return f"{self.object.version_id} {self.object.key}"
+        return self.object.key
 
 
-def _listing_actions(request: HttpRequest, creds, bucket: str, prefix: str, objects) -> dict:  # noqa: ANN001
-    """What the page's buttons may do, asked of the engine: Upload into the prefix, and per
-    object Download and Delete; `delete_here` answers for the prefix as a whole."""
+def _listing_actions(
+    request: HttpRequest,
+    creds,  # noqa: ANN001
+    bucket: str,
+    prefix: str,
+    page: aws.ObjectPage,
+    versions: bool,
+) -> dict:
+    """What the page's buttons may do, asked of the engine: Upload and Create folder into the
+    prefix, per object Download and Delete (of a version, when versions are shown), and
+    `delete_here` for the prefix as a whole (the selection's Delete)."""
     perms = permissions.for_session(request.role_session, creds)
     here = aws.bucket_arn(bucket, prefix + "*")
+    get_action = "s3:GetObjectVersion" if versions else "s3:GetObject"
+    delete_action = "s3:DeleteObjectVersion" if versions else "s3:DeleteObject"
+    rows = [ObjectRow(p[len(prefix) :], prefix=p) for p in page.prefixes]
+    for o in page.objects:
+        arn = aws.bucket_arn(bucket, o.key)
+        rows.append(
+            ObjectRow(
+                o.key[len(prefix) :],
+                o,
+                download=perms.check(get_action, arn),
+                delete=perms.check(delete_action, arn),
+            )
+        )
     return {
         "upload": perms.check("s3:PutObject", here),
-        "delete_here": perms.check("s3:DeleteObject", here),
-        "rows": [
-            ObjectRow(
-                o,
-                perms.check("s3:GetObject", aws.bucket_arn(bucket, o.key)),
-                perms.check("s3:DeleteObject", aws.bucket_arn(bucket, o.key)),
-            )
-            for o in objects
-        ],
+        "delete_here": perms.check(delete_action, here),
+        "show_versions": perms.check("s3:ListBucketVersions", aws.bucket_arn(bucket)),
+        "rows": rows,
     }
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 7 else default
+
+
+def listing_query(prefix: str, search: str = "", versions: bool = False, **extra) -> str:  # noqa: ANN003
+    """The listing's query string (in the order people read it), without empty values."""
+    params = {"prefix": prefix, "search": search, "versions": "1" if versions else "", **extra}
+    return urlencode({k: v for k, v in params.items() if v not in ("", None, 0)})
 
 
 @with_role
 @require_GET
 def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     prefix = _prefix(request.GET.get("prefix", ""))
-    page = aws.list_objects(creds, bucket, prefix, request.GET.get("token") or None)
+    search = request.GET.get("search", "")
+    versions = request.GET.get("versions") == "1"
+    try:
+        s3_names.check_prefix(prefix + search)
+    except s3_names.InvalidName as exc:
+        return _bad_request(request, "Not a folder or prefix", str(exc))
+    listing = s3_paging.listing_id(request.role_session.pk, bucket, prefix + search, versions)
+    number, token = s3_paging.token(request, listing, _int(request.GET.get("page")))
+    if versions:
+        marker = tuple(token.split("\0", 1)) if token and "\0" in token else None
+        page = aws.list_object_versions(creds, bucket, prefix + search, marker, PAGE_SIZE)
+    else:
+        page = aws.list_objects(creds, bucket, prefix + search, token, PAGE_SIZE)
+    s3_paging.remember(request, listing, number, page.next_token)
+    actions = _listing_actions(request, creds, bucket, prefix, page, versions)
+    sort = request.GET.get("sort", "")
+    descending = request.GET.get("order") == "desc"
+    if sort in SORTS:
+        actions["rows"].sort(key=SORTS[sort], reverse=descending)
+    base = {"prefix": prefix, "search": search, "versions": versions}
+    here = {**base, "page": number}
+    columns = []
+    for name, label in COLUMNS:
+        current = sort == name
+        order = "asc" if not current or descending else "desc"
+        columns.append(
+            {
+                "name": name,
+                "label": label,
+                "url": "?" + listing_query(**here, sort=name, order=order),
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+                "numeric": name == "size",
+            }
+        )
+    keep_sort = {"sort": sort, "order": "desc" if descending else ""} if sort in SORTS else {}
     return render(
         request,
         "console/s3_bucket.html",
         {
             "bucket": bucket,
             "prefix": prefix,
+            "search": search,
+            "versions": versions,
             "page": page,
-            "folders": [(p[len(prefix) :], p) for p in page.prefixes],
+            "page_number": number + 1,
+            "previous_url": "?" + listing_query(**base, page=number - 1, **keep_sort) if number else "",
+            "next_url": "?" + listing_query(**base, page=number + 1, **keep_sort) if page.next_token else "",
+            "versions_url": "?" + listing_query(prefix, search, not versions),
+            "columns": columns,
             "breadcrumbs": _breadcrumbs(prefix),
-            **_listing_actions(request, creds, bucket, prefix, page.objects),
+            "folder_form_url": reverse("console:s3_create_folder", kwargs={"bucket": bucket})
+            + "?"
+            + urlencode({"prefix": prefix}),
+            **actions,
         },
+    )
+
+
+@with_role
+@require_GET
+def object_details(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    """One object (or one version of it): key, S3 URI, ARN, size, ETag, storage class, content
+    type, user metadata, and its Download and Delete."""
+    key = request.GET.get("key", "")
+    if not key:
+        return _bad_request(request, "No object", "No object key was given.")
+    version = request.GET.get("version") or None
+    details = aws.object_details(creds, bucket, key, version)
+    perms = permissions.for_session(request.role_session, creds)
+    arn = aws.bucket_arn(bucket, key)
+    query = {"key": key, **({"version": version} if version else {})}
+    parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+    return render(
+        request,
+        "console/s3_object.html",
+        {
+            "bucket": bucket,
+            "key": key,
+            "name": key.rsplit("/", 1)[-1],
+            "version": version,
+            "details": details,
+            "s3_uri": f"s3://{bucket}/{key}",
+            "arn": arn,
+            "parent": parent,
+            "breadcrumbs": _breadcrumbs(parent),
+            "download": perms.check("s3:GetObjectVersion" if version else "s3:GetObject", arn),
+            "delete": perms.check("s3:DeleteObjectVersion" if version else "s3:DeleteObject", arn),
+            "download_url": reverse("console:s3_download", kwargs={"bucket": bucket}) + "?" + urlencode(query),
+            "delete_url": reverse("console:s3_delete", kwargs={"bucket": bucket}) + "?" + urlencode(query),
+            "listing_url": _listing_url(bucket, parent),
+        },
+    )
+
+
+@with_role
+@require_http_methods(["GET", "POST"])
+def create_folder(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    """Create folder, as the AWS console does: a zero-byte object named `<prefix><name>/`."""
+    prefix = _prefix(request.GET.get("prefix", ""))
+    verdict = permissions.for_session(request.role_session, creds).check(
+        "s3:PutObject", aws.bucket_arn(bucket, prefix + "*")
+    )
+    name = request.POST.get("name", "") if request.method == "POST" else ""
+    error = ""
+    if request.method == "POST":
+        try:
+            s3_names.check_prefix(prefix)
+            key = s3_names.folder_key(prefix, name)
+        except s3_names.InvalidName as exc:
+            error = str(exc)
+        else:
+            role_arn = request.role_session.role_arn
+            with audit.action(request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
+                aws.create_folder(creds, bucket, key)
+            messages.success(request, f"Created folder {text.visible(name)}.")
+            return redirect(_listing_url(bucket, prefix))
+    return render(
+        request,
+        "console/s3_create_folder.html",
+        {
+            "bucket": bucket,
+            "prefix": prefix,
+            "name": name,
+            "error": error,
+            "verdict": verdict,
+            "breadcrumbs": _breadcrumbs(prefix),
+            "listing_url": _listing_url(bucket, prefix),
+        },
+        status=400 if error else 200,
     )
 
 
@@ -183,8 +399,10 @@ def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str)
         return _bad_request(request, "Nothing to download", "No object key was given.")
     byte_range = request.headers.get("Range", "").strip()
     role_arn = request.role_session.role_arn
+    version = request.GET.get("version") or None
+    detail = aws.bucket_arn(bucket, key) + (f" (version {version})" if version else "")
     try:
-        with audit.action(request, AuditEvent.Kind.S3_GET, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
+        with audit.action(request, AuditEvent.Kind.S3_GET, role_arn=role_arn, detail=detail):
             stream = aws.open_object(
                 creds,
                 bucket,
@@ -192,6 +410,7 @@ def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str)
                 byte_range=byte_range if SINGLE_RANGE.match(byte_range) else None,
                 if_none_match=request.headers.get("If-None-Match", "").strip()[:1024] or None,
                 head=request.method == "HEAD",
+                version_id=version,
             )
     except aws.RangeNotSatisfiable as exc:
         response = HttpResponse(status=416)
@@ -247,13 +466,14 @@ def _listing_url(bucket: str, prefix: str) -> str:
 def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     """Upload into the prefix given in the query string (known before the body is read)."""
     prefix = _prefix(request.GET.get("prefix", ""))
-    try:
+    try:  # the prefix is checked with the file's name, as one key (uploads.object_key)
         with uploads.slot():  # bounded memory per process: at most N uploads of one part each
             return _upload(request, creds, bucket, prefix)
     except uploads.Busy:
-        return errors.unavailable(
-            request, "Too many uploads are in progress on this server right now. Try again in a moment."
-        )
+        message = "Too many uploads are in progress on this server right now. Try again in a moment."
+        if wants_json(request):
+            return JsonResponse({"error": message}, status=503, headers={"Retry-After": "5"})
+        return errors.unavailable(request, message)
 
 
 def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str) -> HttpResponse:
@@ -274,6 +494,11 @@ def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, 
             except Exception:
                 handler.abort()
                 raise
+            if pending is not None and uploads.body_cut_short(request):
+                # The browser stopped sending (Cancel, a closed tab): never complete a partial file.
+                handler.abort()
+                event.outcome, event.detail = AuditEvent.Outcome.FAILED, f"{event.detail}: cancelled"
+                return _bad_request(request, "Upload cancelled", "The upload was cancelled before the file arrived.")
             rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if rejected is not None or pending is None:
                 handler.abort()  # nothing becomes visible in S3 without a valid CSRF token
@@ -281,6 +506,8 @@ def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, 
                 event.detail += ": CSRF check failed" if rejected is not None else ": no file"
                 if rejected is not None:
                     return rejected
+                if wants_json(request):
+                    return JsonResponse({"error": "The request carried no file."}, status=400)
                 messages.error(request, "Choose a file to upload.")
                 return redirect(_listing_url(bucket, prefix))
             pending.complete()
@@ -288,6 +515,8 @@ def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, 
             event.detail = aws.bucket_arn(bucket, key)
     finally:
         _report_left_behind(request, handler, bucket)
+    if wants_json(request):
+        return JsonResponse({"key": key, "size": pending.size}, status=201)
     messages.success(request, f"Uploaded {text.visible(key)} ({pending.size:,} bytes).")
     return redirect(_listing_url(bucket, prefix))
 
@@ -310,24 +539,3 @@ def _report_left_behind(request: HttpRequest, handler: uploads.S3UploadHandler, 
         f"The upload was stopped, but S3 refused to discard its parts ({reason}). Multipart upload {upload_id} "
         f"of {text.visible(upload.key)} is left in {bucket}; ask an administrator to abort it.",
     )
-
-
-@with_role
-@require_http_methods(["GET", "POST"])
-def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
-    key = request.POST.get("key") if request.method == "POST" else request.GET.get("key")
-    if not key:
-        return _bad_request(request, "Nothing to delete", "No object key was given.")
-    parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
-    if request.method == "GET":
-        verdict = permissions.for_session(request.role_session, creds).check(
-            "s3:DeleteObject", aws.bucket_arn(bucket, key)
-        )
-        return render(
-            request, "console/s3_delete.html", {"bucket": bucket, "key": key, "parent": parent, "verdict": verdict}
-        )
-    role_arn = request.role_session.role_arn
-    with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
-        aws.delete_object(creds, bucket, key)
-    messages.success(request, f"Deleted {text.visible(key)}.")
-    return redirect(_listing_url(bucket, parent))
