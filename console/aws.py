@@ -461,6 +461,24 @@ def list_object_versions(
     )
 
 
+def _delete_one_by_one(client, bucket: str, batch: list[tuple[str, str | None]], result: DeleteResult) -> None:  # noqa: ANN001
+    for key, version_id in batch:
+        kwargs = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+        try:
+            response = client.delete_object(**kwargs)
+        except Exception as exc:  # noqa: BLE001
+            error = _translate(
+                exc, "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject", bucket_arn(bucket, key)
+            )
+            if isinstance(error, CredentialsRejected):
+                raise error from None
+            result.failed.append(DeleteFailure(key, version_id, error.code, error.message))
+            continue
+        result.deleted.append((key, version_id))
+        if response.get("DeleteMarker") and not version_id:
+            result.delete_markers += 1
+
+
 def iter_keys(creds: TemporaryCredentials, bucket: str, prefix: str, page_size: int = 1000) -> Iterator[list[str]]:
     """Every key under `prefix` (no delimiter: the whole subtree), a page at a time."""
     token = None
@@ -536,6 +554,11 @@ def delete_objects(creds: TemporaryCredentials, bucket: str, items: list[tuple[s
             response = client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": False})
         except Exception as exc:  # noqa: BLE001
             error = _translate(exc, "s3:DeleteObject", bucket_arn(bucket))
+            if isinstance(error, AccessDenied):
+                # S3 decides DeleteObjects key by key; some backends (moto: s3:DeleteObject on the
+                # bucket's ARN) refuse the whole call instead. Ask key by key, as S3 would have.
+                _delete_one_by_one(client, bucket, batch, result)
+                continue
             if isinstance(error, CredentialsRejected) or not result.deleted and not result.failed:
                 raise error from None
             # Part of the work is done: report the rest of this batch as failed, and stop.

@@ -114,6 +114,14 @@ UPDATEAPP_PERMISSIONS = _json(
                 "Resource": "arn:aws:s3:::productionapp/*",
             },
             {
+                # S3 authorizes a DeleteObjects call key by key; the emulator asks for
+                # s3:DeleteObject on the bucket itself (AWS ignores this statement).
+                "Sid": "DeleteObjectsInTheEmulator",
+                "Effect": "Allow",
+                "Action": "s3:DeleteObject",
+                "Resource": "arn:aws:s3:::productionapp",
+            },
+            {
                 "Sid": "VersionsOfProductionApp",
                 "Effect": "Allow",
                 # Download an older version, or delete one (or a delete marker) for good.

@@ -101,6 +101,7 @@ def delete(request: HttpRequest, creds, bucket: str) -> HttpResponse:  # noqa: A
             return _delete_selection(request, creds, bucket, chosen, back)
         error = f"To confirm, type “{CONFIRMATION}” in the field."
     versioned = any(c.version_id for c in chosen)
+    single = len(chosen) == 1 and not chosen[0].folder
     return render(
         request,
         "console/s3_delete.html",
@@ -117,8 +118,8 @@ def delete(request: HttpRequest, creds, bucket: str) -> HttpResponse:  # noqa: A
             "refused": [c for c in chosen if c.verdict and not c.verdict.allowed],
             "all_refused": all(c.verdict and not c.verdict.allowed for c in chosen),
             # A single object from its row or its details page: the page of earlier versions.
-            "key": chosen[0].key if len(chosen) == 1 else "",
-            "verdict": chosen[0].verdict if len(chosen) == 1 else None,
+            "key": chosen[0].key if single else "",
+            "verdict": chosen[0].verdict if single else None,
             "error": error,
             "confirmation": CONFIRMATION,
         },

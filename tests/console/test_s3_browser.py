@@ -1,0 +1,527 @@
+"""The S3 browser a person would rather use than the AWS console's (issue 12): prefix search,
+Previous/Next, Create folder, details, selection delete, folders, versions, several uploads,
+cancel. Against the moto server with IAM authorization on, as the role's own credentials."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from accounts.models import Account, Role, User
+from console import aws, managed, s3_paging, switching
+from console.emulator import world
+from console.models import AuditEvent, RoleSession
+from tests.conftest import SWITCH_TO_UPDATEAPP, switch
+from tests.pages import page_text
+
+pytestmark = pytest.mark.integration
+BUCKET_URL = "/s3/buckets/productionapp/"
+
+
+def _creds() -> aws.TemporaryCredentials:
+    return switching.credentials(RoleSession.objects.get(ended_at=None))
+
+
+def _s3(creds: aws.TemporaryCredentials | None = None):  # noqa: ANN202
+    creds = creds or _creds()
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.AWS_ENDPOINT_URL,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        aws_session_token=creds.session_token,
+    )
+
+
+def _clean(prefix: str, bucket: str = "productionapp") -> None:
+    """Remove every version and delete marker under `prefix` (productionapp is versioned)."""
+    s3 = _s3()
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        items = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", [])]
+        items += [{"Key": m["Key"], "VersionId": m["VersionId"]} for m in page.get("DeleteMarkers", [])]
+        if items:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": items})
+
+
+def _names(html: str) -> list[str]:
+    """The Name column: the text of each row's name cell."""
+    cells = re.findall(r'<td data-label="Name" class="name">(.*?)</td>', html, flags=re.S)
+    return [page_text(c).split(" ")[0] for c in cells]
+
+
+def _get(client: Client, **params):  # noqa: ANN003, ANN202
+    return client.get(client.prefix + BUCKET_URL, params)
+
+
+# --- Browsing --------------------------------------------------------------------------------
+
+
+def test_find_objects_by_prefix_asks_s3_not_the_page(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+    s3 = _s3()
+    for key in ("find/alpha-1.txt", "find/alpha-2.txt", "find/beta-1.txt", "find/alpine/readme.md"):
+        s3.put_object(Bucket="productionapp", Key=key, Body=b"x")
+    calls = []
+    real = aws.list_objects
+    monkeypatch.setattr(aws, "list_objects", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    try:
+        html = _get(alice_in_role, prefix="find/", search="alp").content.decode()
+        assert calls == ["find/alp"]  # the prefix went to S3
+        assert _names(html) == ["alpine/", "alpha-1.txt", "alpha-2.txt"]
+        assert 'name="search" id="id_search" value="alp"' in html
+        assert "Keys starting with" in page_text(html) and "Clear search" in html
+        none = _get(alice_in_role, prefix="find/", search="zzz")
+        assert "No keys in this folder start with “zzz”." in page_text(none)
+        bad = _get(alice_in_role, prefix="find/", search="../x")
+        assert bad.status_code == 400 and 'cannot have "." or ".." as a folder name' in page_text(bad)
+    finally:
+        _clean("find/")
+
+
+def test_previous_and_next_keep_tokens_on_the_server(alice_in_role: Client) -> None:
+    s3 = _s3()
+    keys = [f"paging/{i:04d}.txt" for i in range(205)]
+    for key in keys:
+        s3.put_object(Bucket="productionapp", Key=key, Body=b"")
+    try:
+        first = _get(alice_in_role, prefix="paging/").content.decode()
+        assert _names(first) == [k.split("/")[1] for k in keys[:100]]
+        assert "token" not in first.lower().replace("csrfmiddlewaretoken", "").replace("csrf_token", "")
+        next_url = re.search(r'<a class="btn" href="\?([^"]+)" rel="next"', first).group(1)
+        assert next_url == "prefix=paging%2F&amp;page=1"
+        assert 'rel="prev"' not in first
+        second = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=1").content.decode()
+        assert _names(second) == [k.split("/")[1] for k in keys[100:200]]
+        assert 'href="?prefix=paging%2F" rel="prev"' in second
+        third = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=2").content.decode()
+        assert _names(third) == [k.split("/")[1] for k in keys[200:]] and 'rel="next"' not in third
+        back = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=1").content.decode()
+        assert _names(back) == _names(second)
+        # The tokens are in the browser's session, one small stack per listing.
+        stacks = alice_in_role.session[s3_paging.SESSION_KEY]
+        assert [len(s) for s in stacks.values()] == [3]
+        # A page the session does not know (a bookmark, another browser) starts at the first.
+        fresh = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=9").content.decode()
+        assert _names(fresh) == _names(first)
+        # Sorting is within the page, and paging keeps it.
+        by_name_desc = _get(alice_in_role, prefix="paging/", sort="name", order="desc").content.decode()
+        assert _names(by_name_desc) == [k.split("/")[1] for k in reversed(keys[:100])]
+        assert 'aria-sort="descending"' in by_name_desc
+        assert 'href="?prefix=paging%2F&amp;page=1&amp;sort=name&amp;order=desc" rel="next"' in by_name_desc
+    finally:
+        _clean("paging/")
+
+
+def test_page_size_is_100_and_never_a_full_listing(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+    sizes = []
+    real = aws.list_objects
+    monkeypatch.setattr(aws, "list_objects", lambda *a, **k: sizes.append(a[4] if len(a) > 4 else k) or real(*a, **k))
+    _get(alice_in_role)
+    assert sizes == [100]
+
+
+def test_columns_sort_and_show_time_zone(alice_in_role: Client) -> None:
+    html = _get(alice_in_role, prefix="config/", sort="size").content.decode()
+    assert _names(html) == ["limits.json", "app.json"]  # 22 bytes, then 62
+    text = page_text(html)
+    for header in ("Name", "Type", "Size", "Last modified", "Storage class"):
+        assert f">{header}</a></th>" in html, header
+    assert '<th class="num"><a class="sort"' in html or '<th class="num" aria-sort' in html
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", text)
+    assert "STANDARD" in text and " json " in text
+
+
+def test_create_folder_as_a_zero_byte_object(alice_in_role: Client) -> None:
+    url = alice_in_role.prefix + "/s3/buckets/productionapp/folder?prefix=releases/"
+    form = alice_in_role.get(url)
+    assert form.status_code == 200 and "Folder name" in page_text(form)
+    try:
+        made = alice_in_role.post(url, {"name": "v2.0.0"})
+        assert made.status_code == 302 and made.url.endswith("?prefix=releases%2F")
+        head = _s3().head_object(Bucket="productionapp", Key="releases/v2.0.0/")
+        assert head["ContentLength"] == 0
+        listing = alice_in_role.get(made.url).content.decode()
+        assert "Created folder v2.0.0." in page_text(listing)
+        assert "v2.0.0/" in _names(listing)
+        inside = _get(alice_in_role, prefix="releases/v2.0.0/")
+        assert "This folder is empty." in page_text(inside)  # its own zero-byte object is not listed
+        assert AuditEvent.objects.filter(kind="s3_put", detail="arn:aws:s3:::productionapp/releases/v2.0.0/").exists()
+        for name, message in (
+            ("", "Enter a folder name."),
+            ("a/b", 'A folder name cannot contain "/".'),
+            ("..", 'A folder cannot be named "." or "..".'),
+            ("bad\x07bell", "cannot contain control characters (it contains U+0007)"),
+            ("x" * 1100, "is at most 1,024 bytes in UTF-8"),
+        ):
+            refused = alice_in_role.post(url, {"name": name})
+            assert refused.status_code == 400 and message in page_text(refused), name
+    finally:
+        _clean("releases/v2.0.0/")
+
+
+def test_object_details(alice_in_role: Client) -> None:
+    _s3().put_object(
+        Bucket="productionapp",
+        Key="details/report.csv",
+        Body=b"a,b\n1,2\n",
+        ContentType="text/csv",
+        Metadata={"owner": "alice"},
+    )
+    try:
+        listing = _get(alice_in_role, prefix="details/").content.decode()
+        link = f'href="{alice_in_role.prefix}/s3/buckets/productionapp/object?key=details%2Freport.csv"'
+        assert link in listing
+        page = alice_in_role.get(
+            alice_in_role.prefix + "/s3/buckets/productionapp/object", {"key": "details/report.csv"}
+        )
+        text = page_text(page)
+        html = page.content.decode()
+        assert 'value="s3://productionapp/details/report.csv"' in html and "Copy S3 URI" in text
+        assert 'value="arn:aws:s3:::productionapp/details/report.csv"' in html and "Copy ARN" in text
+        for expected in ("8 bytes", "text/csv", "STANDARD", "x-amz-meta-owner alice", "UTC"):
+            assert expected in text, expected
+        etag = _s3().head_object(Bucket="productionapp", Key="details/report.csv")["ETag"]
+        assert etag in html.replace("&quot;", '"')
+        assert ">Download</a>" in html and ">Delete</a>" in html
+        missing = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/object", {"key": "details/no"})
+        assert missing.status_code == 404
+    finally:
+        _clean("details/")
+
+
+# --- Delete ----------------------------------------------------------------------------------
+
+
+def test_delete_a_selection_with_the_typed_confirmation(alice_in_role: Client) -> None:
+    s3 = _s3()
+    for key in ("sel/a.txt", "sel/b.txt", "sel/keep.txt"):
+        s3.put_object(Bucket="productionapp", Key=key, Body=b"x")
+    url = alice_in_role.prefix + "/s3/buckets/productionapp/delete"
+    try:
+        selection = {"prefix": "sel/", "keys": ["sel/a.txt", "sel/b.txt"]}
+        confirm = alice_in_role.post(url, selection)
+        assert confirm.status_code == 200
+        text = page_text(confirm)
+        assert "Delete objects?" in text and "2 objects in productionapp" in text
+        assert "sel/a.txt" in text and "sel/b.txt" in text and "type permanently delete" in text
+        wrong = alice_in_role.post(url, {**selection, "confirmation": "delete"})
+        assert wrong.status_code == 400 and "To confirm, type “permanently delete”" in page_text(wrong)
+        assert len(aws.list_objects(_creds(), "productionapp", "sel/").objects) == 3
+        done = alice_in_role.post(url, {**selection, "confirmation": "permanently delete"})
+        assert done.status_code == 302 and done.url.endswith("?prefix=sel%2F")
+        assert [o.key for o in aws.list_objects(_creds(), "productionapp", "sel/").objects] == ["sel/keep.txt"]
+        assert "Deleted 2 objects (2 as delete markers)." in page_text(alice_in_role.get(done.url))
+        event = AuditEvent.objects.filter(kind="s3_delete").latest("time")
+        assert event.outcome == "succeeded" and "sel/a.txt" in event.detail and "2 deleted, 0 failed" in event.detail
+        nothing = alice_in_role.post(url, {"prefix": "sel/"}, follow=True)
+        assert "Select the objects or folders to delete first." in page_text(nothing)
+    finally:
+        _clean("sel/")
+
+
+def test_one_delete_objects_call_per_thousand_keys(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+    batches = []
+
+    class Client_:
+        def delete_objects(self, Bucket, Delete):  # noqa: ANN001, ANN201, N803
+            batches.append(len(Delete["Objects"]))
+            return {"Deleted": [{"Key": o["Key"]} for o in Delete["Objects"]]}
+
+    monkeypatch.setattr(aws, "_with", lambda creds, service="s3": Client_())
+    result = aws.delete_objects(_creds(), "productionapp", [(f"k{i}", None) for i in range(2500)])
+    assert batches == [1000, 1000, 500] and len(result.deleted) == 2500
+
+
+BUCKET = "issue12-refusals"
+
+
+def test_multi_delete_reports_a_refused_key(alice_client: Client) -> None:
+    """A bucket policy denies deleting under locked/: S3 refuses that key only, the rest go."""
+    prod = Account.objects.get(account_id=world.PROD_ACCOUNT)
+    everything = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]}
+        ],
+    }
+    role = Role.objects.create(
+        account=prod, name="Issue12Owner", trust_policy=world.UPDATEAPP_TRUST, permissions_policy=json.dumps(everything)
+    )
+    managed.sync(role)
+    User.objects.get(username="alice").inline_policies.create(
+        name="Owner",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn}],
+            }
+        ),
+    )
+    prefix = switch(alice_client, {**SWITCH_TO_UPDATEAPP, "roleName": "Issue12Owner"})
+    s3 = _s3()
+    s3.create_bucket(Bucket=BUCKET)
+    keys = ["open/a.txt", "locked/contract.pdf", "open/b.txt"]
+    try:
+        for key in keys:
+            s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+        s3.put_bucket_policy(
+            Bucket=BUCKET,
+            Policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "ProtectLocked",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:DeleteObject",
+                            "Resource": f"arn:aws:s3:::{BUCKET}/locked/*",
+                        }
+                    ],
+                }
+            ),
+        )
+        confirm = alice_client.post(prefix + f"/s3/buckets/{BUCKET}/delete", {"keys": keys})
+        assert "An explicit Deny in issue12-refusals bucket policy (ProtectLocked)" in page_text(confirm)
+        result = alice_client.post(
+            prefix + f"/s3/buckets/{BUCKET}/delete", {"keys": keys, "confirmation": "permanently delete"}
+        )
+        assert result.status_code == 200
+        text = page_text(result)
+        assert "Deleted 2 Failed 1" in text
+        assert "locked/contract.pdf AccessDenied" in text
+        remaining = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+        assert remaining == ["locked/contract.pdf"]
+        event = AuditEvent.objects.filter(kind="s3_delete").latest("time")
+        assert "2 deleted, 1 failed" in event.detail
+    finally:
+        s3.delete_bucket_policy(Bucket=BUCKET)
+        for key in keys:
+            s3.delete_object(Bucket=BUCKET, Key=key)
+        s3.delete_bucket(Bucket=BUCKET)
+
+
+def test_deleting_a_folder_deletes_what_is_under_it(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+    s3 = _s3()
+    keys = ["tree/", "tree/a.txt", "tree/sub/b.txt", "tree/sub/deeper/c.txt", "treehouse.txt"]
+    for key in keys:
+        s3.put_object(Bucket="productionapp", Key=key, Body=b"")
+    url = alice_in_role.prefix + "/s3/buckets/productionapp/delete"
+    try:
+        listing = _get(alice_in_role).content.decode()
+        assert 'name="prefixes" value="tree/"' in listing
+        confirm = alice_in_role.post(url, {"prefixes": ["tree/"]})
+        assert "0 objects and 1 folder holding 4 objects" in page_text(confirm)
+        assert "folder: 4 objects" in page_text(confirm)
+        monkeypatch.setattr(aws, "DELETE_BATCH", 2)  # shows the paging without thousands of keys
+        pages = []
+        real = aws.iter_keys
+        monkeypatch.setattr(
+            aws, "iter_keys", lambda c, b, p, page_size=1000: (pages.append(k) or k for k in real(c, b, p, 3))
+        )
+        done = alice_in_role.post(url, {"prefixes": ["tree/"], "confirmation": "permanently delete"})
+        assert done.status_code == 302
+        assert len(pages) >= 2  # listed and deleted a page at a time
+        left = [o["Key"] for o in s3.list_objects_v2(Bucket="productionapp", Prefix="tree").get("Contents", [])]
+        assert left == ["treehouse.txt"]
+    finally:
+        _clean("tree")
+
+
+def test_versions_and_delete_markers(alice_in_role: Client) -> None:
+    s3 = _s3()
+    first = s3.put_object(Bucket="productionapp", Key="ver/doc.txt", Body=b"first")["VersionId"]
+    second = s3.put_object(Bucket="productionapp", Key="ver/doc.txt", Body=b"second")["VersionId"]
+    url = alice_in_role.prefix + "/s3/buckets/productionapp/delete"
+    try:
+        plain = _get(alice_in_role, prefix="ver/").content.decode()
+        assert 'role="switch" aria-checked="false"' in plain and "Show versions" in plain
+        shown = _get(alice_in_role, prefix="ver/", versions="1").content.decode()
+        assert 'aria-checked="true"' in shown
+        assert shown.count('type="checkbox" name="versions"') == 2
+        assert first in shown and second in shown and "current" in page_text(shown)
+        # Download the older version.
+        old = alice_in_role.get(
+            alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "ver/doc.txt", "version": first}
+        )
+        assert b"".join(old.streaming_content) == b"first"
+        details = alice_in_role.get(
+            alice_in_role.prefix + "/s3/buckets/productionapp/object", {"key": "ver/doc.txt", "version": first}
+        )
+        assert first in page_text(details) and "5 bytes" in page_text(details)
+
+        # Delete without versions shown: a delete marker, the versions stay.
+        done = alice_in_role.post(
+            url, {"prefix": "ver/", "keys": ["ver/doc.txt"], "confirmation": "permanently delete"}
+        )
+        assert done.status_code == 302
+        assert aws.list_objects(_creds(), "productionapp", "ver/").objects == []
+        shown = _get(alice_in_role, prefix="ver/", versions="1").content.decode()
+        assert "Delete marker" in page_text(shown)
+        marker = s3.list_object_versions(Bucket="productionapp", Prefix="ver/")["DeleteMarkers"][0]["VersionId"]
+        assert f'value="{marker} ver/doc.txt"' in shown
+
+        # A version deleted for good; then the delete marker, and the object is back.
+        confirm = alice_in_role.post(
+            url, {"prefix": "ver/", "versions_shown": "1", "versions": [f"{first} ver/doc.txt"]}
+        )
+        assert "Deleting a version or a delete marker cannot be undone." in page_text(confirm)
+        gone = alice_in_role.post(
+            url,
+            {
+                "prefix": "ver/",
+                "versions_shown": "1",
+                "versions": [f"{first} ver/doc.txt"],
+                "confirmation": "permanently delete",
+            },
+        )
+        assert gone.status_code == 302 and "versions=1" in gone.url
+        ids = [v["VersionId"] for v in s3.list_object_versions(Bucket="productionapp", Prefix="ver/")["Versions"]]
+        assert ids == [second]
+        alice_in_role.post(
+            url, {"prefix": "ver/", "versions": [f"{marker} ver/doc.txt"], "confirmation": "permanently delete"}
+        )
+        assert [o.key for o in aws.list_objects(_creds(), "productionapp", "ver/").objects] == ["ver/doc.txt"]
+        assert AuditEvent.objects.filter(kind="s3_delete", detail__contains=f"(version {first})").exists()
+    finally:
+        _clean("ver/")
+
+
+def test_viewapp_sees_versions_but_may_not_delete_or_create(bob_client: Client) -> None:
+    from tests.console.test_s3_permissions import SWITCH_TO_VIEWAPP
+
+    bob_client.prefix = switch(bob_client, SWITCH_TO_VIEWAPP)
+    shown = _get(bob_client, prefix="config/", versions="1").content.decode()
+    assert 'aria-checked="true"' in shown and "Download</a>" in shown
+    assert "s3:DeleteObjectVersion on arn:aws:s3:::productionapp/config/*" in page_text(shown)
+    assert 'type="button" disabled title="ViewAPP&#x27;s permissions policy does not allow s3:PutObject' in shown
+    folder = bob_client.get(bob_client.prefix + "/s3/buckets/productionapp/folder?prefix=config/")
+    assert 'type="submit" disabled aria-describedby="folder-refused"' in folder.content.decode()
+    refused = bob_client.post(bob_client.prefix + "/s3/buckets/productionapp/folder?prefix=config/", {"name": "x"})
+    assert refused.status_code == 403 and "s3:PutObject" in page_text(refused)
+
+
+# --- Uploads ---------------------------------------------------------------------------------
+
+
+def test_several_files_and_a_folder_upload_one_request_each(alice_in_role: Client) -> None:
+    url = alice_in_role.prefix + "/s3/buckets/productionapp/upload"
+    try:
+        for prefix, name, body in (
+            ("multi/", "one.txt", b"1"),
+            ("multi/", "two.txt", b"22"),
+            ("multi/photos/2026/", "beach.jpg", b"333"),  # a folder's file keeps its relative path
+        ):
+            response = alice_in_role.post(
+                f"{url}?prefix={prefix}", {"file": SimpleUploadedFile(name, body)}, HTTP_ACCEPT="application/json"
+            )
+            assert response.status_code == 201, response.content
+            assert response.json() == {"key": prefix + name, "size": len(body)}
+        keys = sorted(k for page in aws.iter_keys(_creds(), "productionapp", "multi/") for k in page)
+        assert keys == ["multi/one.txt", "multi/photos/2026/beach.jpg", "multi/two.txt"]
+        bad = alice_in_role.post(
+            f"{url}?prefix=multi/../", {"file": SimpleUploadedFile("x.txt", b"x")}, HTTP_ACCEPT="application/json"
+        )
+        assert bad.status_code == 400 and 'cannot have "." or ".." as a folder name' in bad.json()["error"]
+        denied = alice_in_role.post(
+            alice_in_role.prefix + "/s3/buckets/finance-reports/upload",
+            {"file": SimpleUploadedFile("x.txt", b"x")},
+            HTTP_ACCEPT="application/json",
+        )
+        assert denied.status_code == 403 and "s3:PutObject" in denied.json()["error"]
+    finally:
+        _clean("multi/")
+
+
+def _role_that_may_list_uploads(client: Client) -> str:
+    """Like UpdateAPP, and may list multipart uploads (to see that none is left)."""
+    permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
+    permissions["Statement"].append(
+        {"Effect": "Allow", "Action": "s3:ListBucketMultipartUploads", "Resource": "arn:aws:s3:::productionapp"}
+    )
+    role = Role.objects.create(
+        account=Account.objects.get(account_id=world.PROD_ACCOUNT),
+        name="Issue12Uploader",
+        trust_policy=world.UPDATEAPP_TRUST,
+        permissions_policy=json.dumps(permissions),
+    )
+    managed.sync(role)
+    User.objects.get(username="alice").inline_policies.create(
+        name="Uploader",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn}],
+            }
+        ),
+    )
+    return switch(client, {**SWITCH_TO_UPDATEAPP, "roleName": "Issue12Uploader"})
+
+
+def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, live_server, monkeypatch) -> None:  # noqa: ANN001
+    """The browser stops sending midway (Cancel): the parts already in S3 are discarded."""
+    from django.conf import settings as dj_settings
+
+    alice_in_role = alice_client
+    alice_in_role.prefix = _role_that_may_list_uploads(alice_client)
+    aborted = []
+    real_abort = aws.StreamingUpload.abort
+
+    def spy(upload) -> None:  # noqa: ANN001
+        aborted.append(upload.upload_id)
+        real_abort(upload)
+
+    listing = alice_in_role.get(alice_in_role.prefix + BUCKET_URL).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', listing).group(1)
+    boundary = "----cancelboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    total = len(head) + 20 * 1024 * 1024 + len(f"\r\n--{boundary}--\r\n")
+    cookies = "; ".join(f"{k}={v.value}" for k, v in alice_in_role.cookies.items())
+    host = urlsplit(live_server.url)
+    path = alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=cancel/"
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: {host.netloc}\r\nCookie: {cookies}\r\n"
+        f"Referer: {live_server.url}/\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {total}\r\nAccept: application/json\r\n\r\n"
+    ).encode()
+    assert dj_settings.AWS_ENDPOINT_URL
+    monkeypatch.setattr(aws.StreamingUpload, "abort", spy)
+    _send_and_cancel(live_server, host, request + head)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        event = AuditEvent.objects.filter(kind="s3_put", detail__contains="productionapp/cancel/").first()
+        if event and event.outcome != "pending":
+            break
+        time.sleep(0.2)
+    assert aborted and aborted[0]  # a multipart upload had started, and was aborted
+    s3 = _s3()
+    assert s3.list_multipart_uploads(Bucket="productionapp", Prefix="cancel/").get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket="productionapp", Prefix="cancel/").get("KeyCount") == 0
+    event = AuditEvent.objects.filter(kind="s3_put", detail__contains="productionapp/cancel/").latest("time")
+    assert event.outcome == "failed"
+
+
+def _send_and_cancel(live_server, host, start: bytes) -> None:  # noqa: ANN001
+    with socket.create_connection((host.hostname, host.port)) as sock:
+        sock.sendall(start + b"x" * (12 * 1024 * 1024))  # one 8 MiB part reaches S3, then Cancel
+        time.sleep(1.0)
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(30)
+        try:
+            answer = sock.recv(4096)
+        except OSError:
+            answer = b""
+    assert not answer.startswith(b"HTTP/1.1 201")
