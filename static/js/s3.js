@@ -1,0 +1,281 @@
+// The S3 pages: selection, loading state, and the upload panel (several files, folders, drag and
+// drop, a progress bar and Cancel per file, then a summary). Progressive enhancement: without
+// this script the table, the Delete of a selection and the one-file upload form work as plain
+// HTML forms.
+(function () {
+  "use strict";
+
+  // --- Selection: "select all" and a Delete that needs something selected ---------------------
+  var selection = document.querySelector("[data-selection]");
+  if (selection) {
+    var all = selection.querySelector("[data-select-all]");
+    var boxes = function () {
+      return Array.prototype.slice.call(selection.querySelectorAll("tbody input[type=checkbox]"));
+    };
+    var count = selection.querySelector("[data-selected-count]");
+    var deleteButton = selection.querySelector("[data-needs-selection]");
+    var initial = count ? count.textContent : "";
+    var sync = function () {
+      var list = boxes(), chosen = list.filter(function (b) { return b.checked; }).length;
+      if (all) {
+        all.checked = chosen > 0 && chosen === list.length;
+        all.indeterminate = chosen > 0 && chosen < list.length;
+      }
+      if (count) count.textContent = chosen ? chosen + " selected" : initial;
+      if (deleteButton) deleteButton.disabled = chosen === 0;
+    };
+    if (all) {
+      all.addEventListener("change", function () {
+        boxes().forEach(function (b) { b.checked = all.checked; });
+        sync();
+      });
+    }
+    selection.addEventListener("change", function (event) {
+      if (event.target !== all) sync();
+    });
+    sync();
+  }
+
+  // --- Loading: paging, sorting, searching and the versions switch ---------------------------
+  var loading = document.querySelector("[data-loading]");
+  var table = document.querySelector("[data-testid=objects]");
+  var showLoading = function () {
+    if (loading) loading.hidden = false;
+    if (table) table.setAttribute("aria-busy", "true");
+  };
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-page-link], [data-sort-link], [role=switch]");
+    if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey) showLoading();
+  });
+  var search = document.querySelector("form.s3-search");
+  if (search) search.addEventListener("submit", showLoading);
+  // A link styled as a switch: Space turns it, as it does a switch.
+  document.addEventListener("keydown", function (event) {
+    var sw = event.target.closest && event.target.closest("a[role=switch]");
+    if (sw && event.key === " ") {
+      event.preventDefault();
+      sw.click();
+    }
+  });
+
+  // --- Upload panel ----------------------------------------------------------------------------
+  var form = document.querySelector("[data-upload-form]");
+  var panel = document.querySelector("[data-upload-panel]");
+  if (!form || !panel) return;
+  var fileInput = form.querySelector("input[type=file][name=file]");
+  if (!fileInput || fileInput.disabled) return;
+  var folderInput = document.getElementById("id_folder");
+  var list = panel.querySelector("[data-upload-list]");
+  var summary = panel.querySelector("[data-upload-summary]");
+  var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var basePrefix = form.dataset.prefix || "";
+  var PARALLEL = 2;
+  var queue = [], running = 0, results = [];
+
+  fileInput.multiple = true;
+  fileInput.required = false;
+  var extra = form.querySelector("[data-upload-extra]");
+  if (extra) extra.hidden = false;
+  var hint = document.querySelector("[data-drop-hint]");
+  if (hint) hint.hidden = false;
+
+  function uploadUrl(relativePath) {
+    var url = new URL(form.action, window.location.href);
+    var slash = relativePath.lastIndexOf("/");
+    url.searchParams.set("prefix", basePrefix + (slash >= 0 ? relativePath.slice(0, slash + 1) : ""));
+    return url;
+  }
+
+  function sizeText(bytes) {
+    var units = ["bytes", "KB", "MB", "GB"], i = 0, n = bytes;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+    return (i ? n.toFixed(1) : String(n)) + " " + units[i];
+  }
+
+  function addFile(file, relativePath) {
+    var item = document.createElement("li");
+    item.className = "upload-item";
+    item.dataset.testid = "upload-item";
+    var name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = relativePath;
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", "Upload progress of " + relativePath);
+    var status = document.createElement("span");
+    status.className = "upload-status muted";
+    status.textContent = "Waiting · " + sizeText(file.size);
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn small";
+    cancel.textContent = "Cancel";
+    cancel.setAttribute("aria-label", "Cancel " + relativePath);
+    item.append(name, bar, status, cancel);
+    list.appendChild(item);
+    var job = { file: file, path: relativePath, bar: bar, status: status, cancel: cancel, item: item, xhr: null, done: false };
+    cancel.addEventListener("click", function () { stop(job); });
+    queue.push(job);
+    panel.hidden = false;
+  }
+
+  function finish(job, ok, reason) {
+    if (job.done) return;
+    job.done = true;
+    job.cancel.remove();
+    job.item.classList.add(ok ? "ok" : "failed");
+    if (ok) job.bar.value = 100;
+    job.status.textContent = ok ? "Uploaded · " + sizeText(job.file.size) : reason;
+    results.push({ path: job.path, ok: ok, reason: reason });
+    running = Math.max(0, running - (job.xhr ? 1 : 0));
+    job.xhr = null;
+    pump();
+  }
+
+  function stop(job) {
+    if (job.done) return;
+    if (job.xhr) {
+      job.xhr.abort(); // the server sees a body cut short and discards the parts already sent
+    } else {
+      queue.splice(queue.indexOf(job), 1);
+      finish(job, false, "Cancelled");
+    }
+  }
+
+  function start(job) {
+    var xhr = new XMLHttpRequest();
+    job.xhr = xhr;
+    running += 1;
+    xhr.open("POST", uploadUrl(job.path));
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (event) {
+      if (!event.lengthComputable) return;
+      var percent = Math.floor((event.loaded / event.total) * 100);
+      job.bar.value = Math.min(99, percent); // 100 when S3 has the whole object
+      job.status.textContent = percent + "% of " + sizeText(job.file.size);
+    });
+    xhr.addEventListener("load", function () {
+      var answer = {};
+      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
+      if (xhr.status === 201) finish(job, true);
+      else if (xhr.status === 403 && !answer.error) finish(job, false, "Refused (the page may be stale: reload it)");
+      else finish(job, false, answer.error || "Failed (HTTP " + xhr.status + ")");
+    });
+    xhr.addEventListener("error", function () { finish(job, false, "The connection failed"); });
+    xhr.addEventListener("abort", function () { finish(job, false, "Cancelled"); });
+    var data = new FormData();
+    var base = job.path.slice(job.path.lastIndexOf("/") + 1);
+    data.append("file", job.file, base);
+    // The token after the file: a body cut short carries none, so nothing half-sent is kept.
+    data.append("csrfmiddlewaretoken", token);
+    xhr.send(data);
+    job.status.textContent = "0% of " + sizeText(job.file.size);
+  }
+
+  function pump() {
+    while (running < PARALLEL && queue.length) start(queue.shift());
+    if (!running && !queue.length && results.length) report();
+  }
+
+  function report() {
+    var ok = results.filter(function (r) { return r.ok; }).length;
+    var failed = results.length - ok;
+    summary.textContent = "";
+    var text = document.createElement("span");
+    text.dataset.testid = "upload-summary";
+    text.textContent = "Upload finished: " + ok + " succeeded, " + failed + " failed.";
+    summary.appendChild(text);
+    if (ok) {
+      var refresh = document.createElement("a");
+      refresh.href = window.location.href;
+      refresh.textContent = " Show them in the list";
+      summary.appendChild(refresh);
+    }
+  }
+
+  function enqueue(entries) {
+    results = results.filter(function () { return running || queue.length; });
+    summary.textContent = "";
+    entries.forEach(function (e) { addFile(e.file, e.path); });
+    pump();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var files = Array.prototype.slice.call(fileInput.files || []);
+    if (!files.length) {
+      fileInput.focus();
+      return;
+    }
+    enqueue(files.map(function (f) { return { file: f, path: f.name }; }));
+    fileInput.value = "";
+  });
+  if (folderInput) {
+    folderInput.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(folderInput.files || []);
+      enqueue(files.map(function (f) { return { file: f, path: f.webkitRelativePath || f.name }; }));
+      folderInput.value = "";
+    });
+  }
+
+  // Drag and drop anywhere on the page; folders are walked (their files keep relative paths).
+  var target = document.querySelector("[data-drop-target]") || document.body;
+  var depth = 0;
+  function hasFiles(event) {
+    return event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types || [], "Files") >= 0;
+  }
+  document.addEventListener("dragenter", function (event) {
+    if (!hasFiles(event)) return;
+    depth += 1;
+    document.body.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", function () {
+    depth = Math.max(0, depth - 1);
+    if (!depth) document.body.classList.remove("dropping");
+  });
+  document.addEventListener("dragover", function (event) {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  });
+  document.addEventListener("drop", function (event) {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    document.body.classList.remove("dropping");
+    var items = Array.prototype.slice.call(event.dataTransfer.items || []);
+    var entries = items.map(function (i) { return i.webkitGetAsEntry ? i.webkitGetAsEntry() : null; });
+    if (!entries.length || entries.some(function (e) { return !e; })) {
+      enqueue(Array.prototype.slice.call(event.dataTransfer.files).map(function (f) { return { file: f, path: f.name }; }));
+      return;
+    }
+    var found = [];
+    Promise.all(entries.map(function (e) { return walk(e, "", found); })).then(function () { enqueue(found); });
+  });
+  target.classList.add("drop-ready");
+
+  function walk(entry, path, found) {
+    if (entry.isFile) {
+      return new Promise(function (resolve) {
+        entry.file(function (file) {
+          found.push({ file: file, path: path + file.name });
+          resolve();
+        }, function () { resolve(); });
+      });
+    }
+    if (!entry.isDirectory) return Promise.resolve();
+    var reader = entry.createReader(), children = [];
+    return new Promise(function (resolve) {
+      (function more() {
+        reader.readEntries(function (batch) {
+          if (!batch.length) {
+            Promise.all(children.map(function (c) { return walk(c, path + entry.name + "/", found); })).then(resolve);
+            return;
+          }
+          children = children.concat(Array.prototype.slice.call(batch));
+          more();
+        }, function () { resolve(); });
+      })();
+    });
+  }
+})();
