@@ -158,6 +158,21 @@ def console_pages(page: Page) -> Iterator[tuple[str, Page]]:
     yield "user menu in a role", page
     page.goto(base + "/s3/buckets/productionapp/?prefix=config/")
     yield "S3 bucket", page
+    page.goto(base + "/s3/buckets/productionapp/?prefix=config/&versions=1&sort=size&order=desc")
+    yield "S3 bucket with versions, sorted", page
+    page.goto(base + "/s3/buckets/productionapp/?search=zzz")
+    yield "S3 bucket, search with no match", page
+    page.goto(base + "/s3/buckets/productionapp/object?key=config/app.json")
+    yield "S3 object details", page
+    page.goto(base + "/s3/buckets/productionapp/folder?prefix=config/")
+    yield "S3 create folder", page
+    page.get_by_role("button", name="Create folder").click()
+    yield "S3 create folder, error", page
+    page.goto(base + "/s3/buckets/productionapp/?prefix=config/")
+    page.get_by_label("Select app.json").check()
+    page.get_by_label("Select limits.json").check()
+    page.get_by_test_id("delete-selected").click()
+    yield "S3 delete a selection", page
     page.goto(base + "/")
     yield "home in a role", page
     page.goto(base + "/switchrole")

@@ -1,0 +1,163 @@
+"""The S3 browser in Chromium (issue 12): drag and drop with progress bars, Create folder, a
+selection deleted with the typed confirmation, details with Copy S3 URI; each page also checked
+for a phone's width and for keys and ARNs that could only break mid-word."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from console import aws, switching
+from console.models import RoleSession
+from tests.browser import layout
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+BUCKET = "/s3/buckets/productionapp/"
+
+
+def _in_updateapp(page: Page) -> None:
+    page.goto(page.base_url + "/signin")
+    page.get_by_label("Account ID or alias").fill("example-dev")
+    page.get_by_label("IAM username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(page.base_url + "/switchrole?account=example-prod&roleName=UpdateAPP&displayName=Prod&color=F2B0A9")
+    page.get_by_role("button", name="Switch Role").click()
+    expect(page.get_by_test_id("role-name")).to_have_text("Prod")
+
+
+def _creds() -> aws.TemporaryCredentials:
+    return switching.credentials(RoleSession.objects.get(ended_at=None))
+
+
+def _keys(prefix: str) -> list[str]:
+    return sorted(k for page in aws.iter_keys(_creds(), "productionapp", prefix) for k in page)
+
+
+def _fits(page: Page) -> None:
+    assert layout.sideways_overflow(page, 390) == []
+    assert layout.unbreakable_arns(page) == []
+
+
+def test_drop_two_files_and_both_progress_bars_finish(page: Page) -> None:
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET + "?prefix=releases/")
+    expect(page.get_by_text("Or drop files and folders anywhere on this page.")).to_be_visible()
+    transfer = page.evaluate_handle(
+        """() => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([new Uint8Array(3 * 1024 * 1024)], "dropped-big.bin"));
+          dt.items.add(new File(["hello"], "dropped-small.txt", {type: "text/plain"}));
+          return dt;
+        }"""
+    )
+    target = page.locator("[data-drop-target]")
+    target.dispatch_event("dragenter", {"dataTransfer": transfer})
+    target.dispatch_event("dragover", {"dataTransfer": transfer})
+    target.dispatch_event("drop", {"dataTransfer": transfer})
+    items = page.get_by_test_id("upload-item")
+    expect(items).to_have_count(2)
+    for item in items.all():
+        expect(item).to_have_class("upload-item ok", timeout=30_000)
+        expect(item.locator("progress")).to_have_js_property("value", 100)
+    expect(page.get_by_test_id("upload-summary")).to_have_text("Upload finished: 2 succeeded, 0 failed.")
+    assert _keys("releases/dropped") == ["releases/dropped-big.bin", "releases/dropped-small.txt"]
+    page.get_by_role("link", name="Show them in the list").click()
+    expect(page.get_by_test_id("objects")).to_contain_text("dropped-small.txt")
+    _fits(page)
+    aws.delete_objects(_creds(), "productionapp", [(k, None) for k in _keys("releases/dropped")])
+
+
+def test_cancel_an_upload_in_the_panel(page: Page) -> None:
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET + "?prefix=cancelled/")
+    # A network that never answers: the upload is still running when Cancel is pressed (the
+    # server's side of a cancel is tested in tests/console/test_s3_browser.py).
+    page.route("**/upload?*", lambda route: None)
+    page.locator("#id_file").set_input_files(
+        [{"name": "slow.bin", "mimeType": "application/octet-stream", "buffer": b"x" * 1024}]
+    )
+    page.get_by_role("button", name="Upload", exact=True).click()
+    item = page.get_by_test_id("upload-item")
+    item.get_by_role("button", name="Cancel slow.bin").click()
+    expect(item).to_have_class("upload-item failed")
+    expect(item).to_contain_text("Cancelled")
+    expect(page.get_by_test_id("upload-summary")).to_have_text("Upload finished: 0 succeeded, 1 failed.")
+    page.unroute_all(behavior="ignoreErrors")
+    assert _keys("cancelled/") == []
+
+
+def test_create_a_folder_and_open_it(page: Page) -> None:
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET)
+    page.get_by_role("link", name="Create folder").click()
+    _fits(page)
+    page.get_by_label("Folder name").fill("bad/name")
+    page.get_by_role("button", name="Create folder").click()
+    expect(page.get_by_test_id("folder-error")).to_contain_text('A folder name cannot contain "/".')
+    page.get_by_label("Folder name").fill("reports-2026")
+    page.get_by_role("button", name="Create folder").click()
+    expect(page.get_by_role("status").first).to_contain_text("Created folder reports-2026.")
+    page.get_by_role("link", name="reports-2026/").click()
+    expect(page.get_by_test_id("empty")).to_have_text("This folder is empty.")
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("reports-2026")
+    aws.delete_object(_creds(), "productionapp", "reports-2026/")
+
+
+def test_select_two_objects_and_delete_them_with_the_typed_confirmation(page: Page) -> None:
+    _in_updateapp(page)
+    for name in ("one.txt", "two.txt", "three.txt"):
+        aws.create_folder(_creds(), "productionapp", "pick/" + name)  # zero-byte objects
+    page.goto(page.base_url + BUCKET + "?prefix=pick/")
+    delete = page.get_by_test_id("delete-selected")
+    expect(delete).to_be_disabled()  # nothing selected yet
+    page.get_by_label("Select one.txt").check()
+    page.get_by_label("Select three.txt").check()
+    expect(page.get_by_text("2 selected")).to_be_visible()
+    _fits(page)
+    delete.click()
+    expect(page.get_by_test_id("delete-list")).to_contain_text("pick/one.txt")
+    expect(page.get_by_test_id("delete-list")).to_contain_text("pick/three.txt")
+    _fits(page)
+    page.get_by_label("To confirm deletion, type permanently delete in the field.").fill("delete")
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_test_id("confirmation-error")).to_contain_text("permanently delete")
+    page.get_by_label("To confirm deletion, type permanently delete in the field.").fill("permanently delete")
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status").first).to_contain_text("Deleted 2 objects")
+    expect(page.get_by_test_id("objects")).to_contain_text("two.txt")
+    expect(page.get_by_test_id("objects")).not_to_contain_text("one.txt")
+    assert _keys("pick/") == ["pick/two.txt"]
+    aws.delete_object(_creds(), "productionapp", "pick/two.txt")
+
+
+def test_open_details_and_copy_the_s3_uri(page: Page) -> None:
+    _in_updateapp(page)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(page.base_url + BUCKET + "?prefix=config/")
+    page.get_by_role("link", name="app.json", exact=True).click()
+    details = page.get_by_test_id("object-details")
+    expect(details).to_contain_text("config/app.json")
+    expect(details).to_contain_text("arn:aws:s3:::productionapp/config/app.json")
+    expect(details).to_contain_text("STANDARD")
+    copy = page.get_by_role("button", name="Copy S3 URI")
+    copy.click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == "s3://productionapp/config/app.json"
+    _fits(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename == "app.json"
+
+
+def test_sort_page_and_versions_switch(page: Page) -> None:
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET + "?prefix=config/")
+    page.get_by_role("link", name="Size").click()
+    names = page.locator("td.name").all_inner_texts()
+    assert [n.strip() for n in names] == ["limits.json", "app.json"]
+    page.get_by_role("switch", name="Show versions").click()
+    expect(page.get_by_role("switch", name="Show versions")).to_have_attribute("aria-checked", "true")
+    expect(page.get_by_test_id("objects")).to_contain_text("current")
+    _fits(page)
