@@ -30,13 +30,16 @@ def _escaped(char: str) -> str:
 
 def visible(value: object) -> str:
     """Plain text with invisible characters written out (for messages and logs)."""
-    return "".join(_escaped(c) if is_invisible(c) else c for c in str(value))
+    value = str(value)
+    if value.isascii() and value.isprintable():
+        return value
+    return "".join(_escaped(c) if is_invisible(c) else c for c in value)
 
 
 def visible_html(value: object) -> SafeString:
     """HTML: escaped text, invisible characters written out in <span class="escaped">."""
     value = str(value)
-    if not any(is_invisible(c) for c in value):
+    if (value.isascii() and value.isprintable()) or not any(is_invisible(c) for c in value):
         return escape(value)
     out = []
     for char in value:

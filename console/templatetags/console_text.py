@@ -40,6 +40,9 @@ def key_attr(value):  # noqa: ANN001, ANN201
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
+    value = str(value)
+    if value.isascii() and value.isprintable():  # the common case: nothing invisible
+        return escape(value)
     return mark_safe(  # noqa: S308 - escaped first; only character references are added
         "".join(f"&#x{ord(c):x};" if text.is_invisible(c) else c for c in str(escape(value)))
     )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.iam import PolicyError
 
-from .. import audit, aws, links, permissions, role_sessions, s3_names, s3_paging, switching, text, uploads
+from .. import audit, aws, links, permissions, role_sessions, s3_names, s3_paging, s3_table, switching, text, uploads
 from ..forms import OpenBucketForm
 from ..models import AuditEvent
 from . import errors
@@ -287,6 +287,7 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
             }
         )
     keep_sort = {"sort": sort, "order": "desc" if descending else ""} if sort in SORTS else {}
+    urls = {name: reverse(f"console:s3_{name}", kwargs={"bucket": bucket}) for name in ("object", "download", "delete")}
     return render(
         request,
         "console/s3_bucket.html",
@@ -301,6 +302,7 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
             "next_url": "?" + listing_query(**base, page=number + 1, **keep_sort) if page.next_token else "",
             "versions_url": "?" + listing_query(prefix, search, not versions),
             "columns": columns,
+            "row_html": s3_table.render_rows(actions["rows"], urls=urls, versions=versions),
             "breadcrumbs": _breadcrumbs(prefix),
             "folder_form_url": reverse("console:s3_create_folder", kwargs={"bucket": bucket})
             + "?"

@@ -1,0 +1,297 @@
+"""The S3 pages against direct boto3 on the same endpoint, in one run: upload, download, first page.
+
+    .venv/bin/python benchmarks/s3.py [--mib 256] [--keys 100000] [--rounds 3] [--port 8710]
+
+Starts its own moto server (in its own process) and the console's production stack (gunicorn,
+console/gunicorn.conf.py) on a throwaway SQLite database, signs in as alice and switches to
+UpdateAPP; the direct side uses the same role's credentials with a plain boto3 client.
+
+* Upload: a --mib MiB file on disk, boto3 `upload_file` (its defaults: 8 MiB parts, 10 threads)
+  vs. a multipart/form-data POST of the same file to the console's upload URL (streamed from
+  disk, as a browser sends it). Target: console throughput >= 0.8x boto3; console RSS growth
+  < 64 MiB.
+* Download: boto3 `get_object` read in 1 MiB chunks vs. the console's download, same object.
+* First page: --keys keys under one prefix; `list_objects_v2(MaxKeys=100)` vs. the console's
+  listing page (session, IAM engine advice for every row, rendering). Target: console <= 1.5x
+  direct + 50 ms.
+
+Each figure is the best of --rounds, the two sides alternating. The machine's load is printed:
+on a busy shared machine the ratios move by a tenth or so between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+_db_folder = tempfile.mkdtemp(prefix="console-s3-bench-")
+os.environ["DATABASE_URL"] = f"sqlite:///{_db_folder}/bench.sqlite3"
+os.environ["DJANGO_SETTINGS_MODULE"] = "console.settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from load import RssSampler  # noqa: E402
+
+from console import aws, webserver  # noqa: E402
+from console.emulator import world  # noqa: E402
+from console.emulator.server import Emulator, free_port  # noqa: E402
+
+CHUNK = 1024 * 1024
+PASSWORD = "s3-benchmark-password"
+PREFIX = "bench/"
+MANY = "many/"
+BOUNDARY = "----console-s3-benchmark"
+
+# moto in its own process, with a back door to fill a prefix with many keys quickly (100,000
+# PutObject calls over HTTP would take minutes); everything else goes over HTTP as usual.
+MOTO = """
+import sys
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(sys.argv[1]), verbose=False)
+server.start()
+print("ready", flush=True)
+for line in sys.stdin:
+    command, account, bucket, prefix, count = line.split()
+    from moto.s3.models import s3_backends
+    backend = s3_backends[account]["aws"]
+    for i in range(int(count)):
+        backend.put_object(bucket, f"{prefix}{i:06d}.txt", b"")
+    print("filled", flush=True)
+"""
+
+
+class MotoProcess(Emulator):
+    def start(self, timeout: float = 30.0) -> MotoProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", MOTO, str(self.port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout.readline().strip() == "ready"
+        return self
+
+    def fill(self, account: str, bucket: str, prefix: str, count: int) -> None:
+        self.process.stdin.write(f"fill {account} {bucket} {prefix} {count}\n")
+        self.process.stdin.flush()
+        assert self.process.stdout.readline().strip() == "filled"
+
+
+def plain_client(endpoint: str, creds: aws.TemporaryCredentials):  # noqa: ANN201
+    """A boto3 S3 client as anyone would make it (boto3's defaults; path style for the emulator)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        aws_session_token=creds.session_token,
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def timed(fn) -> float:  # noqa: ANN001
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+class MultipartFile:
+    """A multipart/form-data body (the CSRF token, then the file) read from disk in pieces."""
+
+    def __init__(self, path: Path, token: str) -> None:
+        self.head = (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{token}\r\n'
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        self.tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+        self.path = path
+        self.length = len(self.head) + path.stat().st_size + len(self.tail)
+
+    def send(self, connection: http.client.HTTPConnection) -> None:
+        connection.send(self.head)
+        with open(self.path, "rb") as handle:
+            while block := handle.read(CHUNK):
+                connection.send(block)
+        connection.send(self.tail)
+
+
+def console_upload(url: str, path: str, cookies: str, token: str, file: Path) -> None:
+    parts = urlsplit(url)
+    body = MultipartFile(file, token)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=300)
+    connection.putrequest("POST", f"{path}/s3/buckets/productionapp/upload?prefix={PREFIX}")
+    for name, value in (
+        ("Cookie", cookies),
+        ("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"),
+        ("Content-Length", str(body.length)),
+        ("Accept", "application/json"),
+    ):
+        connection.putheader(name, value)
+    connection.endheaders()
+    body.send(connection)
+    response = connection.getresponse()
+    answer = response.read()
+    connection.close()
+    assert response.status == 201, (response.status, answer[:300])
+
+
+def console_download(http_: requests.Session, url: str, size: int) -> None:
+    with http_.get(f"{url}/s3/buckets/productionapp/download", params={"key": PREFIX + "up.bin"}, stream=True) as r:
+        r.raise_for_status()
+        assert sum(len(c) for c in r.iter_content(CHUNK)) == size
+
+
+def direct_download(client, size: int) -> None:  # noqa: ANN001
+    body = client.get_object(Bucket="productionapp", Key=PREFIX + "up.bin")["Body"]
+    assert sum(len(c) for c in body.iter_chunks(CHUNK)) == size
+
+
+def main() -> None:  # noqa: PLR0915
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mib", type=int, default=256)
+    parser.add_argument("--keys", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8710, help="the console's port")
+    parser.add_argument("--emulator-port", type=int, default=0)
+    args = parser.parse_args()
+    size = args.mib * 2**20
+
+    webserver.prepare()
+    world.seed_database(PASSWORD)
+    emulator = MotoProcess(port=args.emulator_port or free_port()).start()
+    web = None
+    folder = Path(tempfile.mkdtemp(prefix="console-s3-bench-file-"))
+    data = folder / "up.bin"
+    with open(data, "wb") as handle:
+        for _ in range(args.mib):
+            handle.write(os.urandom(CHUNK))
+    results: dict[str, list[float]] = {k: [] for k in ("up-direct", "up-console", "down-direct", "down-console")}
+    results |= {"page-direct": [], "page-console": []}
+    try:
+        key_id, secret = world.seed_emulator(emulator.url)
+        seeding = aws.AccountAdmin(emulator_account=world.PROD_ACCOUNT, endpoint=emulator.url)
+        # Overwritten objects are not kept as versions: the emulator holds everything in memory.
+        seeding._c("s3").put_bucket_versioning(Bucket="productionapp", VersioningConfiguration={"Status": "Suspended"})
+        started = time.perf_counter()
+        emulator.fill(world.PROD_ACCOUNT, "productionapp", MANY, args.keys)
+        print(f"filled {MANY} with {args.keys:,} keys in {time.perf_counter() - started:.1f} s")
+        emulator.enable_auth()
+        settings.AWS_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = (
+            emulator.url,
+            key_id,
+            secret,
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ENDPOINT_URL=emulator.url,
+            AWS_ACCESS_KEY_ID=key_id,
+            AWS_SECRET_ACCESS_KEY=secret,
+            SECRET_KEY=settings.SECRET_KEY,
+            SECURE_COOKIES="false",
+            HOST="127.0.0.1",
+            GUNICORN_LOGLEVEL="warning",
+        )
+        web = subprocess.Popen(webserver.command(), env=webserver.environment(args.port, env), cwd=ROOT)
+        url = f"http://127.0.0.1:{args.port}"
+        http_ = requests.Session()
+        for _ in range(600):
+            try:
+                http_.get(url + "/signin", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
+        http_.post(url + "/signin", data={**form, "csrfmiddlewaretoken": http_.cookies["csrftoken"]}).raise_for_status()
+        switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http_.cookies["csrftoken"]}
+        switched = http_.post(url + "/switchrole", data=switch, allow_redirects=False)
+        assert switched.status_code == 302, switched.status_code
+        space = re.match(r"^(/r/[a-z0-9]+)/", switched.headers["Location"]).group(1)
+        session_url = url + space
+        creds = aws.assume_role(f"arn:aws:iam::{world.PROD_ACCOUNT}:role/UpdateAPP", "alice", "alice", 3600)
+        client = plain_client(emulator.url, creds)
+        cookies = "; ".join(f"{k}={v}" for k, v in http_.cookies.items())
+        token = http_.cookies["csrftoken"]
+
+        def direct_upload() -> None:
+            client.upload_file(str(data), "productionapp", PREFIX + "up.bin")
+
+        def upload() -> None:
+            console_upload(url, space, cookies, token, data)
+
+        def direct_page() -> None:
+            client.list_objects_v2(Bucket="productionapp", Prefix=MANY, Delimiter="/", MaxKeys=100)
+
+        def page() -> None:
+            r = http_.get(session_url + "/s3/buckets/productionapp/", params={"prefix": MANY})
+            assert r.status_code == 200 and "000099.txt" in r.text and "Next" in r.text, r.status_code
+
+        # Warm up both sides (connections, clients, the console's caches).
+        direct_upload()
+        upload()
+        direct_page()
+        page()
+        sampler = RssSampler([args.port])
+        sampler.start()
+        for _ in range(args.rounds):
+            results["up-direct"].append(timed(direct_upload))
+            results["up-console"].append(timed(upload))
+        sampler.stop_event.set()
+        sampler.join()
+        for _ in range(args.rounds):
+            results["down-direct"].append(timed(lambda: direct_download(client, size)))
+            results["down-console"].append(timed(lambda: console_download(http_, session_url, size)))
+        for _ in range(max(5, args.rounds)):
+            results["page-direct"].append(timed(direct_page))
+            results["page-console"].append(timed(page))
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(timeout=30)
+        emulator.stop()
+        data.unlink(missing_ok=True)
+        folder.rmdir()
+
+    best = {k: min(v) for k, v in results.items()}
+    load = os.getloadavg()
+    print(f"{args.mib} MiB file, {args.keys:,} keys, best of {args.rounds}; console (gunicorn) at {url}, moto at {emulator.url}")
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs")
+    for name in results:
+        rounds = ", ".join(f"{s:.3f}" for s in results[name])
+        print(f"  {name:<13} best {best[name]:.3f} s  (rounds: {rounds})")
+    up = best["up-direct"] / best["up-console"]
+    down = best["down-direct"] / best["down-console"]
+    limit = 1.5 * best["page-direct"] + 0.050
+    print(f"upload   throughput ratio console/boto3 upload_file: {up:.2f} (target >= 0.8)")
+    growth = (sampler.peak_kib - sampler.start_kib) / 1024
+    print(f"         console RSS growth while uploading: {growth:.0f} MiB (target < 64)")
+    print(f"download throughput ratio console/boto3 get_object:  {down:.2f}")
+    print(
+        f"first page: console {best['page-console'] * 1000:.0f} ms, direct {best['page-direct'] * 1000:.0f} ms, "
+        f"ratio {best['page-console'] / best['page-direct']:.2f}; limit 1.5x direct + 50 ms = {limit * 1000:.0f} ms "
+        f"({'met' if best['page-console'] <= limit else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
