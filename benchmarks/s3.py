@@ -274,7 +274,7 @@ def main() -> None:  # noqa: PLR0915
 
     best = {k: min(v) for k, v in results.items()}
     load = os.getloadavg()
-    print(f"{args.mib} MiB file, {args.keys:,} keys, best of {args.rounds}; console (gunicorn) at {url}, moto at {emulator.url}")
+    print(f"{args.mib} MiB file, {args.keys:,} keys, best of {args.rounds}; console (gunicorn) at {url}")
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs")
     for name in results:
         rounds = ", ".join(f"{s:.3f}" for s in results[name])

@@ -43,6 +43,7 @@ def django_db_setup(django_db_setup, django_db_blocker, emulator):  # noqa: ANN0
         world.seed_database(PASSWORD)
         ensure_lister_role()
         ensure_no_abort_role()
+        ensure_s3_tester_role()
         key_id, secret = world.seed_emulator(emulator.url)
     emulator.enable_auth()
     # Session-wide: every test talks to this emulator as the broker principal.
@@ -77,12 +78,29 @@ def ensure_no_abort_role():  # noqa: ANN201
     return role
 
 
+def ensure_s3_tester_role():  # noqa: ANN201
+    """A test-only production role like UpdateAPP that may also list multipart uploads in
+    productionapp (to see that none is left) and do anything in buckets named issue12-*."""
+    permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
+    permissions["Statement"] += [
+        {"Effect": "Allow", "Action": "s3:ListBucketMultipartUploads", "Resource": "arn:aws:s3:::productionapp"},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::issue12-*", "arn:aws:s3:::issue12-*/*"]},
+    ]
+    role, _ = Role.objects.get_or_create(
+        account=Account.objects.get(account_id=world.PROD_ACCOUNT),
+        name="S3Tester",
+        defaults={"trust_policy": world.UPDATEAPP_TRUST, "permissions_policy": json.dumps(permissions)},
+    )
+    return role
+
+
 @pytest.fixture
 def demo_world(db) -> None:  # noqa: ANN001
     """The demo world in the database (re-seeded: transactional tests flush it)."""
     world.seed_database(PASSWORD)
     ensure_lister_role()
     ensure_no_abort_role()
+    ensure_s3_tester_role()
 
 
 def csrf_token(html: str) -> str:

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from accounts.models import Account, Role, User
-from console import aws, managed, s3_paging, switching
+from accounts.models import User
+from console import aws, s3_paging, switching
 from console.emulator import world
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, switch
@@ -241,32 +241,12 @@ def test_one_delete_objects_call_per_thousand_keys(alice_in_role: Client, monkey
     assert batches == [1000, 1000, 500] and len(result.deleted) == 2500
 
 
-BUCKET = "issue12-refusals"
+BUCKET = "issue12-refusals"  # S3Tester may do anything in issue12-* buckets
 
 
 def test_multi_delete_reports_a_refused_key(alice_client: Client) -> None:
     """A bucket policy denies deleting under locked/: S3 refuses that key only, the rest go."""
-    prod = Account.objects.get(account_id=world.PROD_ACCOUNT)
-    everything = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]}
-        ],
-    }
-    role = Role.objects.create(
-        account=prod, name="Issue12Owner", trust_policy=world.UPDATEAPP_TRUST, permissions_policy=json.dumps(everything)
-    )
-    managed.sync(role)
-    User.objects.get(username="alice").inline_policies.create(
-        name="Owner",
-        document=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn}],
-            }
-        ),
-    )
-    prefix = switch(alice_client, {**SWITCH_TO_UPDATEAPP, "roleName": "Issue12Owner"})
+    prefix = _as_s3_tester(alice_client)
     s3 = _s3()
     s3.create_bucket(Bucket=BUCKET)
     keys = ["open/a.txt", "locked/contract.pdf", "open/b.txt"]
@@ -442,29 +422,25 @@ def test_several_files_and_a_folder_upload_one_request_each(alice_in_role: Clien
         _clean("multi/")
 
 
-def _role_that_may_list_uploads(client: Client) -> str:
-    """Like UpdateAPP, and may list multipart uploads (to see that none is left)."""
-    permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
-    permissions["Statement"].append(
-        {"Effect": "Allow", "Action": "s3:ListBucketMultipartUploads", "Resource": "arn:aws:s3:::productionapp"}
-    )
-    role = Role.objects.create(
-        account=Account.objects.get(account_id=world.PROD_ACCOUNT),
-        name="Issue12Uploader",
-        trust_policy=world.UPDATEAPP_TRUST,
-        permissions_policy=json.dumps(permissions),
-    )
-    managed.sync(role)
+def _as_s3_tester(client: Client) -> str:
+    """Switch to S3Tester (tests/conftest.py): UpdateAPP, and may list multipart uploads in
+    productionapp and do anything in issue12-* buckets."""
     User.objects.get(username="alice").inline_policies.create(
-        name="Uploader",
+        name="S3Tester",
         document=json.dumps(
             {
                 "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn}],
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Resource": f"arn:aws:iam::{world.PROD_ACCOUNT}:role/S3Tester",
+                    }
+                ],
             }
         ),
     )
-    return switch(client, {**SWITCH_TO_UPDATEAPP, "roleName": "Issue12Uploader"})
+    return switch(client, {**SWITCH_TO_UPDATEAPP, "roleName": "S3Tester"})
 
 
 def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, live_server, monkeypatch) -> None:  # noqa: ANN001
@@ -472,7 +448,7 @@ def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, l
     from django.conf import settings as dj_settings
 
     alice_in_role = alice_client
-    alice_in_role.prefix = _role_that_may_list_uploads(alice_client)
+    alice_in_role.prefix = _as_s3_tester(alice_client)
     aborted = []
     real_abort = aws.StreamingUpload.abort
 
