@@ -7,6 +7,8 @@ Credentials are never logged or put in an exception message.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import logging
 import os
@@ -637,6 +639,10 @@ def open_object(
 
 PART_SIZE = 8 * 1024 * 1024
 MAX_PARTS = 10_000
+# Parts on their way to S3 while the next one fills from the request: S3 (and the emulator)
+# digest parts in parallel, as they do boto3's upload_file threads. Memory per upload: one part
+# filling plus these, 8 MiB each.
+PARTS_IN_FLIGHT = 2
 
 
 _part_senders: ThreadPoolExecutor | None = None
@@ -669,11 +675,11 @@ class StreamingUpload:
         self._client = _with(creds)
         self.bucket, self.key, self.content_type = bucket, key, content_type
         self._buffer: bytearray | None = None  # allocated on the first write
-        self._spare: bytearray | None = None  # the buffer of the part last sent, once S3 has it
+        self._spares: list[bytearray] = []  # buffers of parts S3 has, for the next parts
         self._filled = 0
         self._upload_id: str | None = None
         self._parts: list[dict] = []
-        self._in_flight: tuple[Future, int, bytearray] | None = None
+        self._in_flight: collections.deque[tuple[Future, int, bytearray]] = collections.deque()
         self.size = 0
         self.left_behind: tuple[str, str] | None = None
 
@@ -690,7 +696,7 @@ class StreamingUpload:
         view = memoryview(data)
         while view:
             if self._buffer is None:
-                self._buffer, self._spare = self._spare or bytearray(PART_SIZE), None
+                self._buffer = self._spares.pop() if self._spares else bytearray(PART_SIZE)
             take = view[: PART_SIZE - self._filled]
             self._buffer[self._filled : self._filled + len(take)] = take  # same length: no resize
             self._filled += len(take)
@@ -706,25 +712,25 @@ class StreamingUpload:
         self._buffer, self._filled = None, 0
         return rest
 
-    def _settle(self) -> None:
-        """Wait for the part in flight; its buffer becomes the spare. S3's refusal is raised."""
-        if self._in_flight is None:
-            return
-        future, number, buffer = self._in_flight
-        self._in_flight = None
-        response = future.result()  # raises what upload_part raised
-        self._parts.append({"ETag": response["ETag"], "PartNumber": number})
-        if len(buffer) == PART_SIZE:
-            self._spare = buffer
+    def _settle(self, keep: int = 0) -> None:
+        """Wait until at most `keep` parts are in flight, oldest first; their buffers become
+        spares. S3's refusal of a part is raised."""
+        while len(self._in_flight) > keep:
+            future, number, buffer = self._in_flight[0]
+            response = future.result()  # raises what upload_part raised
+            self._in_flight.popleft()
+            self._parts.append({"ETag": response["ETag"], "PartNumber": number})
+            if len(buffer) == PART_SIZE:
+                self._spares.append(buffer)
 
     def _send_part(self, data: bytearray, wait: bool = True) -> None:
         try:
-            self._settle()
+            self._settle(PARTS_IN_FLIGHT - 1)
             if self._upload_id is None:
                 self._upload_id = self._client.create_multipart_upload(
                     Bucket=self.bucket, Key=self.key, ContentType=self.content_type
                 )["UploadId"]
-            number = len(self._parts) + 1
+            number = len(self._parts) + len(self._in_flight) + 1
             if number > MAX_PARTS:
                 raise AwsError("The file is larger than S3 accepts in one upload.", action="s3:PutObject")
             future = _senders().submit(
@@ -735,7 +741,7 @@ class StreamingUpload:
                 PartNumber=number,
                 Body=data,
             )
-            self._in_flight = (future, number, data)
+            self._in_flight.append((future, number, data))
             if wait:
                 self._settle()
         except AwsError:
@@ -755,7 +761,7 @@ class StreamingUpload:
                     self._send_part(rest)  # the last part may be under 5 MiB
                 else:
                     self._settle()
-                self._spare = None
+                self._spares.clear()
                 self._client.complete_multipart_upload(
                     Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
                 )
@@ -766,10 +772,10 @@ class StreamingUpload:
 
     def abort(self) -> None:
         """Discard the upload. A refusal is kept in `left_behind` (and logged), never swallowed."""
-        self._buffer = self._spare = None
-        self._filled = 0
-        if self._in_flight is not None:
-            future, self._in_flight = self._in_flight[0], None
+        self._buffer, self._filled = None, 0
+        self._spares.clear()
+        while self._in_flight:
+            future = self._in_flight.popleft()[0]
             with contextlib.suppress(Exception):
                 future.result()  # S3 must not receive a part after the abort
         if self._upload_id is None:

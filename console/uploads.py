@@ -65,6 +65,27 @@ def object_key(prefix: str, file_name: str) -> str:
     return key
 
 
+BODY_PIECE = 1024 * 1024
+
+
+def content_length(request) -> int:  # noqa: ANN001
+    value = request.META.get("CONTENT_LENGTH") or "0"
+    return int(value) if value.isdigit() else 0
+
+
+def copy_body(request, upload: aws.StreamingUpload) -> int:  # noqa: ANN001
+    """Send the request body (the file itself, the upload panel's way) into `upload` in 1 MiB
+    pieces; returns the bytes received (fewer than Content-Length: the browser stopped)."""
+    length, received = content_length(request), 0
+    while received < length:
+        data = request.read(min(BODY_PIECE, length - received))
+        if not data:
+            break
+        upload.write(data)
+        received += len(data)
+    return received
+
+
 def body_cut_short(request) -> bool:  # noqa: ANN001
     """Did the request body end before its Content-Length (the browser stopped sending)? Django's
     parser then hands over what arrived as if it were the whole file."""

@@ -468,14 +468,59 @@ def _listing_url(bucket: str, prefix: str) -> str:
 def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     """Upload into the prefix given in the query string (known before the body is read)."""
     prefix = _prefix(request.GET.get("prefix", ""))
+    raw = "name" in request.GET and not request.content_type.startswith("multipart/")
     try:  # the prefix is checked with the file's name, as one key (uploads.object_key)
-        with uploads.slot():  # bounded memory per process: at most N uploads of one part each
+        with uploads.slot():  # bounded memory per process: a few parts per upload
+            if raw:
+                return _upload_raw(request, creds, bucket, prefix, request.GET["name"])
             return _upload(request, creds, bucket, prefix)
     except uploads.Busy:
         message = "Too many uploads are in progress on this server right now. Try again in a moment."
         if wants_json(request):
             return JsonResponse({"error": message}, status=503, headers={"Retry-After": "5"})
         return errors.unavailable(request, message)
+
+
+def _upload_raw(
+    request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str, name: str
+) -> HttpResponse:
+    """The upload panel's way: the file is the request body (`?prefix=&name=`, its type in
+    Content-Type, the CSRF token in X-CSRFToken). The token is checked before the first byte is
+    read, and the body goes straight into the part buffers: no multipart parsing, no boundary
+    search, one copy less than the form's way (benchmarks/s3.py)."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        # The CSRF check would parse such a body as a form (into memory): not a file's type.
+        return _bad_request(request, "Upload refused", "Send the file as the request body with its own type.")
+    rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    if rejected is not None:
+        return rejected
+    try:
+        key = uploads.object_key(prefix, name)
+    except uploads.InvalidUpload as exc:
+        return _bad_request(request, "Upload refused", str(exc))
+    content_type = request.META.get("CONTENT_TYPE") or "application/octet-stream"
+    upload = aws.StreamingUpload(creds, bucket, key, content_type)
+    role_arn = request.role_session.role_arn
+    try:
+        with audit.action(
+            request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)
+        ) as event:
+            try:
+                received = uploads.copy_body(request, upload)
+            except BaseException:
+                upload.abort()
+                raise
+            if received < uploads.content_length(request):
+                upload.abort()  # the browser stopped sending (Cancel, a closed tab)
+                event.outcome, event.detail = AuditEvent.Outcome.FAILED, f"{event.detail}: cancelled"
+                return _bad_request(request, "Upload cancelled", "The upload was cancelled before the file arrived.")
+            upload.complete()
+    finally:
+        _report_left_behind_upload(request, upload, bucket)
+    if wants_json(request):
+        return JsonResponse({"key": key, "size": upload.size}, status=201)
+    messages.success(request, f"Uploaded {text.visible(key)} ({upload.size:,} bytes).")
+    return redirect(_listing_url(bucket, prefix))
 
 
 def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str) -> HttpResponse:
@@ -524,9 +569,12 @@ def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, 
 
 
 def _report_left_behind(request: HttpRequest, handler: uploads.S3UploadHandler, bucket: str) -> None:
+    _report_left_behind_upload(request, handler.upload, bucket)
+
+
+def _report_left_behind_upload(request: HttpRequest, upload: aws.StreamingUpload | None, bucket: str) -> None:
     """S3 refused to abort the multipart upload: its parts stay (and cost) until someone aborts
     it. Put the upload ID on record and tell the person."""
-    upload = handler.upload
     if upload is None or upload.left_behind is None:
         return
     upload_id, reason = upload.left_behind

@@ -393,6 +393,47 @@ def test_viewapp_sees_versions_but_may_not_delete_or_create(bob_client: Client) 
 # --- Uploads ---------------------------------------------------------------------------------
 
 
+def test_the_upload_panel_sends_the_file_as_the_body(demo_world) -> None:  # noqa: ANN001
+    """The panel's way: `?prefix=&name=`, the file as the body, the CSRF token in a header,
+    checked before anything is read or sent."""
+    from tests.conftest import PASSWORD, csrf_token
+
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/signin").content.decode()
+    form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
+    client.post("/signin", {**form, "csrfmiddlewaretoken": csrf_token(page)})
+    switch_form = client.get("/switchrole").content.decode()
+    switched = client.post("/switchrole", {**SWITCH_TO_UPDATEAPP, "csrfmiddlewaretoken": csrf_token(switch_form)})
+    space = switched.url.removesuffix("/s3/")
+    token = csrf_token(client.get(space + BUCKET_URL).content.decode())
+    url = space + "/s3/buckets/productionapp/upload?prefix=panel/sub/&name=data.json"
+    body = b'{"a": 1}' * 200_000  # 1.6 MB
+    try:
+        forged = client.post(url, body, content_type="application/json", HTTP_ACCEPT="application/json")
+        assert forged.status_code == 403
+        assert aws.list_objects(_creds(), "productionapp", "panel/sub/").objects == []
+        sent = client.post(
+            url, body, content_type="application/json", HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=token
+        )
+        assert sent.status_code == 201 and sent.json() == {"key": "panel/sub/data.json", "size": len(body)}
+        head = _s3().head_object(Bucket="productionapp", Key="panel/sub/data.json")
+        assert head["ContentLength"] == len(body) and head["ContentType"] == "application/json"
+        assert AuditEvent.objects.filter(
+            kind="s3_put", detail="arn:aws:s3:::productionapp/panel/sub/data.json"
+        ).exists()
+        for name, message in (("..", 'cannot have "." or ".."'), ("a\x00b", "control characters")):
+            bad = client.post(
+                space + "/s3/buckets/productionapp/upload?" + f"prefix=panel/&name={name}",
+                b"x",
+                content_type="application/octet-stream",
+                HTTP_ACCEPT="application/json",
+                HTTP_X_CSRFTOKEN=token,
+            )
+            assert bad.status_code == 400 and message in bad.json()["error"], name
+    finally:
+        _clean("panel/")
+
+
 def test_several_files_and_a_folder_upload_one_request_each(alice_in_role: Client) -> None:
     url = alice_in_role.prefix + "/s3/buckets/productionapp/upload"
     try:
@@ -443,8 +484,10 @@ def _as_s3_tester(client: Client) -> str:
     return switch(client, {**SWITCH_TO_UPDATEAPP, "roleName": "S3Tester"})
 
 
-def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, live_server, monkeypatch) -> None:  # noqa: ANN001
-    """The browser stops sending midway (Cancel): the parts already in S3 are discarded."""
+@pytest.mark.parametrize("way", ["form", "panel"])
+def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, live_server, monkeypatch, way) -> None:  # noqa: ANN001
+    """The browser stops sending midway (Cancel): the parts already in S3 are discarded. The
+    plain form sends multipart/form-data; the upload panel sends the file as the body."""
     from django.conf import settings as dj_settings
 
     alice_in_role = alice_client
@@ -468,10 +511,17 @@ def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, l
     cookies = "; ".join(f"{k}={v.value}" for k, v in alice_in_role.cookies.items())
     host = urlsplit(live_server.url)
     path = alice_in_role.prefix + "/s3/buckets/productionapp/upload?prefix=cancel/"
+    if way == "form":
+        headers = f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {total}\r\n"
+    else:
+        path += "&name=big.bin"
+        headers = (
+            f"Content-Type: application/octet-stream\r\nContent-Length: {20 * 1024 * 1024}\r\nX-CSRFToken: {token}\r\n"
+        )
+        head = b""
     request = (
         f"POST {path} HTTP/1.1\r\nHost: {host.netloc}\r\nCookie: {cookies}\r\n"
-        f"Referer: {live_server.url}/\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
-        f"Content-Length: {total}\r\nAccept: application/json\r\n\r\n"
+        f"Referer: {live_server.url}/\r\n{headers}Accept: application/json\r\n\r\n"
     ).encode()
     assert dj_settings.AWS_ENDPOINT_URL
     monkeypatch.setattr(aws.StreamingUpload, "abort", spy)
