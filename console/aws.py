@@ -639,10 +639,7 @@ def open_object(
 
 PART_SIZE = 8 * 1024 * 1024
 MAX_PARTS = 10_000
-# Parts on their way to S3 while the next one fills from the request: S3 (and the emulator)
-# digest parts in parallel, as they do boto3's upload_file threads. Memory per upload: one part
-# filling plus these, 8 MiB each.
-PARTS_IN_FLIGHT = 2
+
 
 
 _part_senders: ThreadPoolExecutor | None = None
@@ -654,15 +651,16 @@ def _senders() -> ThreadPoolExecutor:
     global _part_senders
     with _part_senders_lock:
         if _part_senders is None:
-            _part_senders = ThreadPoolExecutor(max_workers=16, thread_name_prefix="s3-part")
+            _part_senders = ThreadPoolExecutor(max_workers=32, thread_name_prefix="s3-part")
         return _part_senders
 
 
 class StreamingUpload:
-    """An upload written in pieces as they arrive, in 8 MiB parts, with at most two parts in
-    memory: one filling from the request while the previous one is on its way to S3 (in a
-    sender thread). Receiving and sending overlap, which is what keeps a large upload near
-    boto3's own `upload_file` speed (benchmarks/s3.py); the two buffers are reused.
+    """An upload written in pieces as they arrive, in 8 MiB parts. While a part fills from the
+    request, up to `settings.UPLOAD_PARTS_IN_FLIGHT` earlier parts are on their way to S3 (sender
+    threads): receiving and sending overlap, and S3 takes several parts at once, as it does from
+    boto3's `upload_file` (benchmarks/s3.py). Memory is bounded: 1 + that many part buffers,
+    reused, never the file.
 
     Parts go to an S3 multipart upload, which stays invisible until `complete()`; `abort()`
     discards it. A file that never fills a part is sent with one PutObject at `complete()`.
@@ -725,7 +723,7 @@ class StreamingUpload:
 
     def _send_part(self, data: bytearray, wait: bool = True) -> None:
         try:
-            self._settle(PARTS_IN_FLIGHT - 1)
+            self._settle(max(1, settings.UPLOAD_PARTS_IN_FLIGHT) - 1)
             if self._upload_id is None:
                 self._upload_id = self._client.create_multipart_upload(
                     Bucket=self.bucket, Key=self.key, ContentType=self.content_type

@@ -260,9 +260,14 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", default=None)
 MAX_ROLE_SESSIONS = max(1, env_int("MAX_ROLE_SESSIONS", default=5))
 # Renew a role session in use within 5 minutes of its expiry (decided again, brokered again).
 ROLE_SESSION_RENEW = env_bool("ROLE_SESSION_RENEW", default=True)
-# Uploads one web process streams at once; each holds at most one 8 MiB part in memory. Past
-# this, an upload is answered 503 with Retry-After instead of growing the process.
+# Uploads one web process streams at once; each holds at most 1 + UPLOAD_PARTS_IN_FLIGHT parts
+# of 8 MiB in memory. Past this, an upload is answered 503 with Retry-After instead of growing
+# the process.
 MAX_CONCURRENT_UPLOADS = env_int("MAX_CONCURRENT_UPLOADS", default=8)
+# Parts of one upload on their way to S3 while the next fills from the browser (S3 takes parts in
+# parallel, as boto3's upload_file sends them): 4 keeps a 256 MiB upload near boto3's speed
+# (benchmarks/s3.py); 1 holds the least memory.
+UPLOAD_PARTS_IN_FLIGHT = env_int("UPLOAD_PARTS_IN_FLIGHT", default=4)
 
 # Failure budgets (accounts/throttle.py): (attempts, window in seconds). Each attempt is counted
 # before it is checked; a success clears the person's budget and refunds the address's.

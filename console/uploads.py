@@ -65,7 +65,9 @@ def object_key(prefix: str, file_name: str) -> str:
     return key
 
 
-BODY_PIECE = 1024 * 1024
+# The body is read in 256 KiB pieces, as downloads are relayed (console/aws.py): below the 1 MiB
+# mmap threshold of console/gunicorn.conf.py, so each piece reuses heap memory.
+BODY_PIECE = 256 * 1024
 
 
 def content_length(request) -> int:  # noqa: ANN001
@@ -74,8 +76,8 @@ def content_length(request) -> int:  # noqa: ANN001
 
 
 def copy_body(request, upload: aws.StreamingUpload) -> int:  # noqa: ANN001
-    """Send the request body (the file itself, the upload panel's way) into `upload` in 1 MiB
-    pieces; returns the bytes received (fewer than Content-Length: the browser stopped)."""
+    """Send the request body (the file itself, the upload panel's way) into `upload` piece by
+    piece; returns the bytes received (fewer than Content-Length: the browser stopped)."""
     length, received = content_length(request), 0
     while received < length:
         data = request.read(min(BODY_PIECE, length - received))

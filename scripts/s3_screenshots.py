@@ -108,7 +108,7 @@ with sync_playwright() as p:
     page.locator("#id_file").set_input_files(
         [
             {"name": "report-2026-q3.csv", "mimeType": "text/csv", "buffer": b"month,revenue\n" * 40000},
-            {"name": "a-rather-long-file-name-for-the-phone-layout.json", "mimeType": "application/json", "buffer": b"{}"},
+            {"name": "a-rather-long-file-name-for-the-phone-layout.json", "mimeType": "text/plain", "buffer": b"{}"},
         ]
     )
     page.get_by_role("button", name="Upload", exact=True).click()
