@@ -641,7 +641,6 @@ PART_SIZE = 8 * 1024 * 1024
 MAX_PARTS = 10_000
 
 
-
 _part_senders: ThreadPoolExecutor | None = None
 _part_senders_lock = threading.Lock()
 
