@@ -384,6 +384,7 @@ def test_viewapp_sees_versions_but_may_not_delete_or_create(bob_client: Client) 
     assert 'aria-checked="true"' in shown and "Download</a>" in shown
     assert "s3:DeleteObjectVersion on arn:aws:s3:::productionapp/config/*" in page_text(shown)
     assert 'type="button" disabled title="ViewAPP&#x27;s permissions policy does not allow s3:PutObject' in shown
+    assert 'aria-describedby="upload-refused">Create folder</button>' in shown
     folder = bob_client.get(bob_client.prefix + "/s3/buckets/productionapp/folder?prefix=config/")
     assert 'type="submit" disabled aria-describedby="folder-refused"' in folder.content.decode()
     refused = bob_client.post(bob_client.prefix + "/s3/buckets/productionapp/folder?prefix=config/", {"name": "x"})
