@@ -56,16 +56,6 @@ def create_folders(page: Page, space: str, prefix: str, names: list[str]) -> Non
         )
 
 
-def delete_prefixes(page: Page, space: str, prefixes: list[str]) -> None:
-    page.goto(f"{space}{BUCKET}")
-    token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
-    page.request.post(
-        f"{space}/s3/buckets/productionapp/delete",
-        multipart={"csrfmiddlewaretoken": token, "confirmation": "permanently delete", "prefixes": prefixes[0]},
-        headers={"Referer": page.url},
-    )
-
-
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
     page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -103,7 +93,7 @@ with sync_playwright() as p:
     shot(page, "s3-page-1")
     page.get_by_role("link", name="Next").click()
     shot(page, "s3-page-2")
-    page.goto(space + BUCKET + "?prefix=screens-upload/")
+    page.goto(space + BUCKET + "?prefix=screens-upload/&keep-panel")
     shot(page, "s3-empty-folder")
     page.locator("#id_file").set_input_files(
         [

@@ -517,9 +517,10 @@ def _upload_raw(
             upload.complete()
     finally:
         _report_left_behind_upload(request, upload, bucket)
+    # The panel reloads the listing once every file is in (the messages show there).
+    messages.success(request, f"Uploaded {text.visible(key)} ({upload.size:,} bytes).")
     if wants_json(request):
         return JsonResponse({"key": key, "size": upload.size}, status=201)
-    messages.success(request, f"Uploaded {text.visible(key)} ({upload.size:,} bytes).")
     return redirect(_listing_url(bucket, prefix))
 
 
@@ -562,9 +563,9 @@ def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, 
             event.detail = aws.bucket_arn(bucket, key)
     finally:
         _report_left_behind(request, handler, bucket)
+    messages.success(request, f"Uploaded {text.visible(key)} ({pending.size:,} bytes).")
     if wants_json(request):
         return JsonResponse({"key": key, "size": pending.size}, status=201)
-    messages.success(request, f"Uploaded {text.visible(key)} ({pending.size:,} bytes).")
     return redirect(_listing_url(bucket, prefix))
 
 

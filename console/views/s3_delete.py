@@ -122,6 +122,9 @@ def delete(request: HttpRequest, creds, bucket: str) -> HttpResponse:  # noqa: A
             "verdict": chosen[0].verdict if single else None,
             "error": error,
             "confirmation": CONFIRMATION,
+            # One current object from its row or details page: one click, as before (a version,
+            # which cannot come back, asks for the typed confirmation like a selection).
+            "simple": single and not versioned and request.method == "GET",
         },
         status=400 if error else 200,
     )

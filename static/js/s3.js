@@ -70,6 +70,8 @@
   var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var basePrefix = form.dataset.prefix || "";
   var PARALLEL = 2;
+  // ?keep-panel stays on the panel after a successful batch (screenshots, tests of the panel).
+  var keepPanel = /[?&]keep-panel(=|&|$)/.test(window.location.search);
   var queue = [], running = 0, results = [];
 
   fileInput.multiple = true;
@@ -181,6 +183,12 @@
   function report() {
     var ok = results.filter(function (r) { return r.ok; }).length;
     var failed = results.length - ok;
+    if (ok && !failed && !keepPanel) {
+      // Everything is in: show the folder again, with the new objects and the server's messages.
+      summary.textContent = "Upload finished: " + ok + " succeeded. Loading the folder…";
+      window.location.reload();
+      return;
+    }
     summary.textContent = "";
     var text = document.createElement("span");
     text.dataset.testid = "upload-summary";

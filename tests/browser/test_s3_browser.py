@@ -42,7 +42,8 @@ def _fits(page: Page) -> None:
 
 def test_drop_two_files_and_both_progress_bars_finish(page: Page) -> None:
     _in_updateapp(page)
-    page.goto(page.base_url + BUCKET + "?prefix=releases/")
+    # keep-panel: stay on the panel when all succeed (otherwise the folder reloads, see below).
+    page.goto(page.base_url + BUCKET + "?prefix=releases/&keep-panel")
     expect(page.get_by_text("Or drop files and folders anywhere on this page.")).to_be_visible()
     transfer = page.evaluate_handle(
         """() => {
@@ -65,7 +66,14 @@ def test_drop_two_files_and_both_progress_bars_finish(page: Page) -> None:
     assert _keys("releases/dropped") == ["releases/dropped-big.bin", "releases/dropped-small.txt"]
     page.get_by_role("link", name="Show them in the list").click()
     expect(page.get_by_test_id("objects")).to_contain_text("dropped-small.txt")
+    expect(page.get_by_role("status").first).to_contain_text("Uploaded releases/dropped-big.bin (3,145,728 bytes).")
     _fits(page)
+    # Without keep-panel, a batch that all succeeded reloads the folder with the messages.
+    page.goto(page.base_url + BUCKET + "?prefix=releases/")
+    page.locator("#id_file").set_input_files([{"name": "dropped-3.txt", "mimeType": "text/plain", "buffer": b"3"}])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("Uploaded releases/dropped-3.txt (1 bytes).")
+    expect(page.get_by_test_id("objects")).to_contain_text("dropped-3.txt")
     aws.delete_objects(_creds(), "productionapp", [(k, None) for k in _keys("releases/dropped")])
 
 
