@@ -48,7 +48,7 @@ from django.conf import settings  # noqa: E402
 from load import RssSampler  # noqa: E402
 
 from console import aws, webserver  # noqa: E402
-from console.emulator import world  # noqa: E402
+from console.emulator import seeding, world  # noqa: E402
 from console.emulator.server import Emulator, free_port  # noqa: E402
 
 CHUNK = 1024 * 1024
@@ -77,20 +77,28 @@ for line in sys.stdin:
 
 class MotoProcess(Emulator):
     def start(self, timeout: float = 30.0) -> MotoProcess:
-        self.process = subprocess.Popen(
+        self.moto = subprocess.Popen(
             [sys.executable, "-c", MOTO, str(self.port)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        assert self.process.stdout.readline().strip() == "ready"
+        self.process = self.moto
+        self._answer("ready")
         return self
 
+    def _answer(self, expected: str) -> None:
+        line = self.moto.stdout.readline() if self.moto.stdout else ""
+        if line.strip() != expected:
+            raise RuntimeError(f"moto said {line!r}, not {expected!r}")
+
     def fill(self, account: str, bucket: str, prefix: str, count: int) -> None:
-        self.process.stdin.write(f"fill {account} {bucket} {prefix} {count}\n")
-        self.process.stdin.flush()
-        assert self.process.stdout.readline().strip() == "filled"
+        if self.moto.stdin is None:
+            raise RuntimeError("moto's stdin is closed")
+        self.moto.stdin.write(f"fill {account} {bucket} {prefix} {count}\n")
+        self.moto.stdin.flush()
+        self._answer("filled")
 
 
 def plain_client(endpoint: str, creds: aws.TemporaryCredentials):  # noqa: ANN201
@@ -140,6 +148,7 @@ class CpuMeter:
         self.moto = {moto_pid}
         self.console = _tree(_listening_pids(console_port)) if console_port else set()
         self.totals: dict[str, list[float]] = {}
+        self.parts: dict[str, list[list[float]]] = {}
 
     def measure(self, name: str, fn) -> float:  # noqa: ANN001
         before = (time.process_time(), cpu_seconds(self.moto), cpu_seconds(self.console))
@@ -151,7 +160,7 @@ class CpuMeter:
         else:
             used[2] = 0.0  # the console idles meanwhile; its housekeeping is not the direct path's
         self.totals.setdefault(name, []).append(sum(used))
-        self.totals.setdefault(name + " parts", []).append(used)
+        self.parts.setdefault(name, []).append(used)
         return seconds
 
 
@@ -191,7 +200,8 @@ class RawFile:
 
 def console_upload(url: str, path: str, cookies: str, token: str, file: Path, way: str = "panel") -> None:
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=300)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=300)
+    body: RawFile | MultipartFile
     if way == "panel":
         body = RawFile(file)
         target = f"{path}/s3/buckets/productionapp/upload?prefix={PREFIX}&name={file.name}"
@@ -251,9 +261,10 @@ def main() -> None:  # noqa: PLR0915
     results |= {"page-direct": [], "page-console": []}
     try:
         key_id, secret = world.seed_emulator(emulator.url)
-        seeding = aws.AccountAdmin(emulator_account=world.PROD_ACCOUNT, endpoint=emulator.url)
         # Overwritten objects are not kept as versions: the emulator holds everything in memory.
-        seeding._c("s3").put_bucket_versioning(Bucket="productionapp", VersioningConfiguration={"Status": "Suspended"})
+        seeding.client("s3", world.PROD_ACCOUNT, emulator.url).put_bucket_versioning(
+            Bucket="productionapp", VersioningConfiguration={"Status": "Suspended"}
+        )
         started = time.perf_counter()
         emulator.fill(world.PROD_ACCOUNT, "productionapp", MANY, args.keys)
         print(f"filled {MANY} with {args.keys:,} keys in {time.perf_counter() - started:.1f} s")
@@ -287,12 +298,15 @@ def main() -> None:  # noqa: PLR0915
         switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http_.cookies["csrftoken"]}
         switched = http_.post(url + "/switchrole", data=switch, allow_redirects=False)
         assert switched.status_code == 302, switched.status_code
-        space = re.match(r"^(/r/[a-z0-9]+)/", switched.headers["Location"]).group(1)
+        found = re.match(r"^(/r/[a-z0-9]+)/", switched.headers["Location"])
+        if found is None:
+            raise RuntimeError(f"the switch went to {switched.headers['Location']}")
+        space = found.group(1)
         session_url = url + space
         creds = aws.assume_role(f"arn:aws:iam::{world.PROD_ACCOUNT}:role/UpdateAPP", "alice", "alice", 3600)
         client = plain_client(emulator.url, creds)
         cookies = "; ".join(f"{k}={v}" for k, v in http_.cookies.items())
-        token = http_.cookies["csrftoken"]
+        token = str(http_.cookies["csrftoken"])
 
         def direct_upload() -> None:
             client.upload_file(str(data), "productionapp", PREFIX + "up.bin")
@@ -318,7 +332,7 @@ def main() -> None:  # noqa: PLR0915
         page()
         sampler = RssSampler([args.port])
         sampler.start()
-        meter = CpuMeter(emulator.process.pid, args.port)
+        meter = CpuMeter(emulator.moto.pid, args.port)
         for _ in range(args.rounds):
             results["up-direct"].append(meter.measure("up-direct", direct_upload))
             results["up-console"].append(meter.measure("up-console", upload))
@@ -352,9 +366,9 @@ def main() -> None:  # noqa: PLR0915
     limit = 1.5 * best["page-direct"] + 0.050
     print(f"upload   throughput ratio console/boto3 upload_file: {up:.2f} (target >= 0.8; the upload panel's way)")
     print(f"         the plain form's way (multipart/form-data, no script): {best['up-direct'] / best['up-form']:.2f}")
-    cpu = {k: min(v) for k, v in meter.totals.items() if not k.endswith("parts")}
+    cpu = {k: min(v) for k, v in meter.totals.items()}
     for name in ("up-direct", "up-console", "up-form"):
-        parts = min(meter.totals[name + " parts"], key=sum)
+        parts = min(meter.parts[name], key=sum)
         where = f"client {parts[0]:.2f}, moto {parts[1]:.2f}, console {parts[2]:.2f}"
         print(f"         CPU {name:<10} {cpu[name]:.2f} s ({where})")
     print(

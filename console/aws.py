@@ -562,7 +562,7 @@ def delete_objects(creds: TemporaryCredentials, bucket: str, items: list[tuple[s
                 # bucket's ARN) refuse the whole call instead. Ask key by key, as S3 would have.
                 _delete_one_by_one(client, bucket, batch, result)
                 continue
-            if isinstance(error, CredentialsRejected) or not result.deleted and not result.failed:
+            if isinstance(error, CredentialsRejected) or (not result.deleted and not result.failed):
                 raise error from None
             # Part of the work is done: report the rest of this batch as failed, and stop.
             result.failed += [DeleteFailure(k, v, error.code, error.message) for k, v in batch]

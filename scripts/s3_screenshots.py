@@ -2,7 +2,7 @@
 
 Usage: with `make demo` running (DEMO_PASSWORD set), run
     .venv/bin/python scripts/s3_screenshots.py [base-url] [password] [out-dir]
-Files are named <width>-<nn>-<page>.png (default out-dir /tmp/s3-screens). Everything the
+Files are named <width>-<nn>-<page>.png (default out-dir test-artifacts/s3-screens). Everything the
 script needs is made through the console itself, as alice in UpdateAPP (folders, uploads), and
 removed again at the end; bob shows the read-only ViewAPP.
 """
@@ -11,11 +11,11 @@ import re
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import FilePayload, Page, expect, sync_playwright
 
 base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 password = sys.argv[2] if len(sys.argv) > 2 else "demo-password"
-out = Path(sys.argv[3] if len(sys.argv) > 3 else "/tmp/s3-screens")
+out = Path(sys.argv[3] if len(sys.argv) > 3 else "test-artifacts/s3-screens")
 out.mkdir(parents=True, exist_ok=True)
 WIDTHS = (1280, 390)
 counter = iter(range(1, 100))
@@ -42,12 +42,15 @@ def sign_in(page: Page, user: str) -> None:
 def switch(page: Page, query: str) -> str:
     page.goto(base + "/switchrole?" + query)
     page.get_by_role("button", name="Switch Role").click()
-    return re.match(r"^(https?://[^/]+/r/[a-z0-9]+)/", page.url).group(1)
+    found = re.match(r"^(https?://[^/]+/r/[a-z0-9]+)/", page.url)
+    if found is None:
+        raise RuntimeError(f"not in a role session: {page.url}")
+    return found.group(1)
 
 
 def create_folders(page: Page, space: str, prefix: str, names: list[str]) -> None:
     page.goto(f"{space}/s3/buckets/productionapp/folder?prefix={prefix}")
-    token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value") or ""
     for name in names:
         page.request.post(
             f"{space}/s3/buckets/productionapp/folder?prefix={prefix}",
@@ -95,12 +98,11 @@ with sync_playwright() as p:
     shot(page, "s3-page-2")
     page.goto(space + BUCKET + "?prefix=screens-upload/&keep-panel")
     shot(page, "s3-empty-folder")
-    page.locator("#id_file").set_input_files(
-        [
-            {"name": "report-2026-q3.csv", "mimeType": "text/csv", "buffer": b"month,revenue\n" * 40000},
-            {"name": "a-rather-long-file-name-for-the-phone-layout.json", "mimeType": "text/plain", "buffer": b"{}"},
-        ]
-    )
+    files: list[FilePayload] = [
+        {"name": "report-2026-q3.csv", "mimeType": "text/csv", "buffer": b"month,revenue\n" * 40000},
+        {"name": "a-rather-long-file-name-for-the-phone-layout.json", "mimeType": "text/plain", "buffer": b"{}"},
+    ]
+    page.locator("#id_file").set_input_files(files)
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.get_by_test_id("upload-summary")).to_be_visible(timeout=60_000)
     shot(page, "s3-upload-summary")

@@ -41,9 +41,7 @@ def admin(account: str, endpoint: str) -> aws.AccountAdmin:
     return aws.AccountAdmin(clients=lambda service: client(service, account, endpoint))
 
 
-def ensure_bucket(
-    account: str, endpoint: str, bucket: str, objects: dict[str, bytes], versioned: bool = False
-) -> None:
+def ensure_bucket(account: str, endpoint: str, bucket: str, objects: dict[str, bytes], versioned: bool = False) -> None:
     s3 = client("s3", account, endpoint)
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         s3.create_bucket(Bucket=bucket)

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django import template
 from django.utils.safestring import SafeString
 
@@ -13,7 +15,7 @@ def visible(value: object) -> SafeString:
 
 
 @register.filter
-def visible_path(value):  # noqa: ANN001, ANN201
+def visible_path(value: object) -> SafeString:
     """{{ key|visible_path }}: like |visible, with a line break allowed after each "/" only (a
     key wraps between its folders, never mid-name)."""
     from django.utils.safestring import mark_safe
@@ -23,7 +25,7 @@ def visible_path(value):  # noqa: ANN001, ANN201
 
 
 @register.filter
-def s3_time(value):  # noqa: ANN001, ANN201
+def s3_time(value: datetime | None) -> str:
     """Last modified, the same on every S3 page: 2026-11-29 09:41:07 UTC (the console's zone)."""
     from django.utils import timezone
 
@@ -33,7 +35,7 @@ def s3_time(value):  # noqa: ANN001, ANN201
 
 
 @register.filter
-def key_attr(value):  # noqa: ANN001, ANN201
+def key_attr(value: object) -> SafeString:
     """A key in an attribute value (a checkbox, a hidden field): escaped, with invisible
     characters as numeric references, so the page's source never carries a raw bidi override
     while the browser still submits the key exactly."""
@@ -49,6 +51,6 @@ def key_attr(value):  # noqa: ANN001, ANN201
 
 
 @register.filter
-def visible_text(value):  # noqa: ANN001, ANN201
+def visible_text(value: object) -> str:
     """Plain text with invisible characters written out (\\u202e): for aria-label and title."""
     return text.visible(str(value))

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from .. import audit, aws, permissions, text
-from ..models import AuditEvent
+from ..models import AuditEvent, RoleSession
 from .s3 import _bad_request, _listing_url, _prefix, listing_query, with_role
 
 CONFIRMATION = "permanently delete"
@@ -58,8 +58,16 @@ def _selection(request: HttpRequest) -> list[Selected]:
     return unique
 
 
+def _session(request: HttpRequest) -> RoleSession:
+    """The tab's role session (`with_role` let the request in only with one)."""
+    session: RoleSession | None = getattr(request, "role_session", None)  # set by RoleSessionMiddleware
+    if session is None:
+        raise RuntimeError("S3 views run inside a role session")
+    return session
+
+
 def _with_verdicts(request: HttpRequest, creds, bucket: str, chosen: list[Selected]) -> list[Selected]:  # noqa: ANN001
-    perms = permissions.for_session(request.role_session, creds)
+    perms = permissions.RolePermissions(_session(request), creds)
     out = []
     for item in chosen:
         action = "s3:DeleteObjectVersion" if item.version_id else "s3:DeleteObject"
@@ -141,7 +149,7 @@ def _back(request: HttpRequest, bucket: str, prefix: str, versioned: bool = Fals
 def _delete_one(request: HttpRequest, creds, bucket: str) -> HttpResponse:  # noqa: ANN001
     key = request.POST["key"]
     parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
-    role_arn = request.role_session.role_arn
+    role_arn = _session(request).role_arn
     with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
         aws.delete_object(creds, bucket, key)
     messages.success(request, f"Deleted {text.visible(key)}.")
@@ -157,7 +165,7 @@ def _describe(bucket: str, chosen: list[Selected]) -> str:
 
 
 def _delete_selection(request: HttpRequest, creds, bucket: str, chosen: list[Selected], back: str) -> HttpResponse:  # noqa: ANN001
-    role_arn = request.role_session.role_arn
+    role_arn = _session(request).role_arn
     result = aws.DeleteResult()
     with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=role_arn, detail=_describe(bucket, chosen)) as event:
         items = [(c.key, c.version_id) for c in chosen if not c.folder]
