@@ -101,7 +101,7 @@ class MotoProcess(Emulator):
         self._answer("filled")
 
 
-def plain_client(endpoint: str, creds: aws.TemporaryCredentials):  # noqa: ANN201
+def plain_client(endpoint: str, creds: aws.TemporaryCredentials):
     """A boto3 S3 client as anyone would make it (boto3's defaults; path style for the emulator)."""
     import boto3
     from botocore.config import Config
@@ -117,7 +117,7 @@ def plain_client(endpoint: str, creds: aws.TemporaryCredentials):  # noqa: ANN20
     )
 
 
-def timed(fn) -> float:  # noqa: ANN001
+def timed(fn) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
@@ -150,7 +150,7 @@ class CpuMeter:
         self.totals: dict[str, list[float]] = {}
         self.parts: dict[str, list[list[float]]] = {}
 
-    def measure(self, name: str, fn) -> float:  # noqa: ANN001
+    def measure(self, name: str, fn) -> float:
         before = (time.process_time(), cpu_seconds(self.moto), cpu_seconds(self.console))
         seconds = timed(fn)
         after = (time.process_time(), cpu_seconds(self.moto), cpu_seconds(self.console))
@@ -232,12 +232,12 @@ def console_download(http_: requests.Session, url: str, size: int) -> None:
         assert sum(len(c) for c in r.iter_content(CHUNK)) == size
 
 
-def direct_download(client, size: int) -> None:  # noqa: ANN001
+def direct_download(client, size: int) -> None:
     body = client.get_object(Bucket="productionapp", Key=PREFIX + "up.bin")["Body"]
     assert sum(len(c) for c in body.iter_chunks(CHUNK)) == size
 
 
-def main() -> None:  # noqa: PLR0915
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mib", type=int, default=256)
     parser.add_argument("--keys", type=int, default=100_000)

@@ -26,7 +26,7 @@ def _button(label: str, css: str, reason: str) -> SafeString:
     return format_html('<button class="{}" type="button" disabled title="{}">{}</button>', css, reason, label)
 
 
-def render_rows(rows, *, urls: dict[str, str], versions: bool) -> SafeString:  # noqa: ANN001
+def render_rows(rows, *, urls: dict[str, str], versions: bool) -> SafeString:
     """`urls`: the bucket's listing, object, download and delete URLs (no query)."""
     out = []
     suffix = "&versions=1" if versions else ""

@@ -66,7 +66,9 @@ def _session(request: HttpRequest) -> RoleSession:
     return session
 
 
-def _with_verdicts(request: HttpRequest, creds, bucket: str, chosen: list[Selected]) -> list[Selected]:  # noqa: ANN001
+def _with_verdicts(
+    request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, chosen: list[Selected]
+) -> list[Selected]:
     perms = permissions.RolePermissions(_session(request), creds)
     out = []
     for item in chosen:
@@ -76,7 +78,7 @@ def _with_verdicts(request: HttpRequest, creds, bucket: str, chosen: list[Select
     return out
 
 
-def _count(creds, bucket: str, item: Selected) -> Selected:  # noqa: ANN001
+def _count(creds: aws.TemporaryCredentials, bucket: str, item: Selected) -> Selected:
     total = 0
     for keys in aws.iter_keys(creds, bucket, item.key):
         total += len(keys)
@@ -87,7 +89,7 @@ def _count(creds, bucket: str, item: Selected) -> Selected:  # noqa: ANN001
 
 @with_role
 @require_http_methods(["GET", "POST"])
-def delete(request: HttpRequest, creds, bucket: str) -> HttpResponse:  # noqa: ANN001
+def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("key") and "confirmation" not in request.POST:
         return _delete_one(request, creds, bucket)  # the one-object form of earlier pages
     chosen = _selection(request)
@@ -146,7 +148,7 @@ def _back(request: HttpRequest, bucket: str, prefix: str, versioned: bool = Fals
     return reverse("console:s3_bucket", kwargs={"bucket": bucket}) + "?" + listing_query(prefix, versions=True)
 
 
-def _delete_one(request: HttpRequest, creds, bucket: str) -> HttpResponse:  # noqa: ANN001
+def _delete_one(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     key = request.POST["key"]
     parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
     role_arn = _session(request).role_arn
@@ -164,7 +166,9 @@ def _describe(bucket: str, chosen: list[Selected]) -> str:
     return ", ".join(parts)
 
 
-def _delete_selection(request: HttpRequest, creds, bucket: str, chosen: list[Selected], back: str) -> HttpResponse:  # noqa: ANN001
+def _delete_selection(
+    request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, chosen: list[Selected], back: str
+) -> HttpResponse:
     role_arn = _session(request).role_arn
     result = aws.DeleteResult()
     with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=role_arn, detail=_describe(bucket, chosen)) as event:
