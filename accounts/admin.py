@@ -11,7 +11,9 @@ admin_forms.py; Who can switch and the Access matrix are switch_decision's plain
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any, Literal
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group as DjangoGroup
@@ -25,6 +27,7 @@ from django.utils.html import format_html, format_html_join
 from . import iam, signals, switch_decision
 from .admin_forms import ConsoleUserCreationForm, SimulatorForm
 from .iam import simulate
+from .iam.validate import PolicyKind
 from .models import AccessKey, Account, Group, InlinePolicy, MFADevice, Policy, Role, User
 from .templatetags.arns import arn as arn_filter
 from .widgets import PolicyEditor
@@ -53,7 +56,7 @@ class AuditedAdmin(admin.ModelAdmin):
     def _audit(self, request: HttpRequest, obj, verb: str, message: str = "") -> None:
         detail = f"{verb} {obj._meta.verbose_name} {obj}"
         if message:
-            detail += f": {message}" if isinstance(message, str) else f": {message!r}"
+            detail += f": {message}"
         role_arn = obj.arn if isinstance(obj, Role) else ""
         signals.admin_changed.send(type(obj), request=request, detail=detail, role_arn=role_arn)
 
@@ -80,18 +83,21 @@ class AuditedAdmin(admin.ModelAdmin):
                 parts.append(" ".join(p for p in (verb, name, fields) if p))
         return "; ".join(parts)
 
-    def warn_policy(self, request: HttpRequest, text: str, kind: str, label: str) -> None:
+    def warn_policy(self, request: HttpRequest, text: str, kind: PolicyKind, label: str) -> None:
         for warning in iam.validate_policy(text, kind).warnings:
             self.message_user(request, f"{label}: {warning}", messages.WARNING)
 
     # The size quota for inline policies on this page's objects: "user" or "group".
-    inline_policy_kind = ""
+    inline_policy_kind: PolicyKind | Literal[""] = ""
 
     def save_formset(self, request: HttpRequest, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is InlinePolicy:
+            kind = self.inline_policy_kind
+            if not kind:
+                raise TypeError(f"{type(self).__name__} edits inline policies but sets no inline_policy_kind.")
             for obj in formset.queryset:
-                self.warn_policy(request, obj.document, self.inline_policy_kind, f"Inline policy {obj.name}")
+                self.warn_policy(request, obj.document, kind, f"Inline policy {obj.name}")
 
 
 @admin.register(Account)
@@ -179,8 +185,10 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     inline_policy_kind = "user"
     actions = ["deactivate_mfa"]
 
-    def get_form(self, request: HttpRequest, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[User]]:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None and "account" in form.base_fields:
             form.base_fields["account"].initial = Account.objects.filter(is_home=True).first()
         return form

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm
 
-from .iam import simulate
+from .iam import Policy, ResourceKind, simulate
 from .models import User
 from .simulation import simulate_user
 from .widgets import PolicyEditor
 
 
 class ConsoleUserCreationForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs declare no Meta on it
         model = User
         fields = ("username",)
 
@@ -58,8 +60,10 @@ class SimulatorForm(forms.Form):
         help_text="One per line: ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=string",
     )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:
+            raise TypeError("forms.Form.clean() returns cleaned_data.")
         if not data.get("user") and not (data.get("policies") or "").strip():
             raise forms.ValidationError("Choose a user or paste at least one identity policy.")
         return data
@@ -70,7 +74,8 @@ class SimulatorForm(forms.Form):
         resources = [r.strip() for r in data["resources"].splitlines() if r.strip()] or ["*"]
         context = simulate.parse_context_entries([c for c in data["context"].splitlines() if c.strip()])
         owner = simulate.parse_resource_owner(data.get("resource_owner", "").strip())
-        resource_policy, kind = None, "generic"
+        resource_policy: Policy | None = None
+        kind: ResourceKind = "generic"
         if data["resource_policy"].strip():
             resource_policy, kind = simulate.load_resource_policy(data["resource_policy"])
         bucket_policy = None

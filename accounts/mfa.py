@@ -60,7 +60,8 @@ def start_enrollment(user: User) -> MFADevice:
 
 def provisioning_uri(device: MFADevice) -> str:
     user = device.user
-    label = f"{user.username}@{user.account.alias or user.account.account_id}"
+    account = user.require_account()
+    label = f"{user.username}@{account.alias or account.account_id}"
     return pyotp.TOTP(secret_of(device)).provisioning_uri(name=label, issuer_name=ISSUER)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from typing import ClassVar, Self
 
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -17,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from . import iam
+from .iam.validate import PolicyKind
 
 ASCII_DIGITS = re.compile(r"[0-9]+")
 account_id_validator = RegexValidator(r"^[0-9]{12}$", "An account ID is exactly 12 digits.")
@@ -47,7 +49,7 @@ ROLE_COLORS = {
 }
 
 
-def check_policy(text: str, kind: str, field: str) -> dict[str, list[str]]:
+def check_policy(text: str, kind: PolicyKind, field: str) -> dict[str, list[str]]:
     """IAM validation errors for one document field, shaped for ValidationError."""
     result = iam.validate_policy(text, kind)
     return {field: [str(f) for f in result.errors]} if result.errors else {}
@@ -160,7 +162,7 @@ class User(AbstractUser):
         help_text="A managed policy that sets the most this user's identity policies can allow.",
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         verbose_name = "user"
@@ -188,9 +190,18 @@ class User(AbstractUser):
 
         return check_password(raw_password, self.password, upgrade)
 
+    def require_account(self) -> Account:
+        """The account this IAM user belongs to. Every console user has one (the column is
+        nullable only for a bare `createsuperuser`); anything that names the user in IAM terms
+        needs it. AttributeError, as reading `account.account_id` off None raised before: templates
+        and `getattr(..., default)` keep treating such a user's ARN as absent."""
+        if self.account is None:
+            raise AttributeError(f"User {self.username!r} belongs to no account.")
+        return self.account
+
     @property
     def arn(self) -> str:
-        return f"arn:aws:iam::{self.account.account_id}:user{self.path}{self.username}"
+        return f"arn:aws:iam::{self.require_account().account_id}:user{self.path}{self.username}"
 
     def identity_policies(self) -> list[iam.Policy]:
         """Every identity policy that applies: the user's and their groups', inline and managed."""
@@ -203,7 +214,9 @@ class User(AbstractUser):
 
     def boundary_policies(self) -> list[iam.Policy] | None:
         """The permissions boundary as a policy list, or None when the user has none."""
-        return [self.permissions_boundary.parsed()] if self.permissions_boundary_id else None
+        # No query when the column is empty: Django answers None for a null foreign key.
+        boundary = self.permissions_boundary
+        return [boundary.parsed()] if boundary is not None else None
 
 
 class Group(models.Model):
@@ -255,7 +268,13 @@ class InlinePolicy(models.Model):
             raise ValidationError(errors)
 
     def parsed(self) -> iam.Policy:
-        owner = self.group.name if self.group_id else self.user.username
+        # Exactly one owner (inline_policy_has_one_owner); a null key is None without a query.
+        if self.group is not None:
+            owner = self.group.name
+        elif self.user is not None:
+            owner = self.user.username
+        else:
+            raise AttributeError(f"Inline policy {self.name!r} has no owner.")
         return iam.parse_policy(self.document, f"{owner}/{self.name}")
 
 
@@ -351,7 +370,7 @@ class MFADevice(models.Model):
 
     @property
     def serial(self) -> str:
-        return f"arn:aws:iam::{self.user.account.account_id}:mfa/{self.user.username}"
+        return f"arn:aws:iam::{self.user.require_account().account_id}:mfa/{self.user.username}"
 
 
 class AccessKey(models.Model):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from . import access_keys, mfa, signals
 from .forms import MFAActivateForm, ReauthForm
+from .http import signed_in_user
 from .models import AccessKey, MFADevice
 from .views import render_form
 
@@ -27,7 +28,7 @@ def security(request: HttpRequest, new_key=None, new_secret: str = "", reauth=No
     context = {
         "device": device,
         "reauth": form,
-        "keys": request.user.access_keys.all(),
+        "keys": signed_in_user(request).access_keys.all(),
         "max_keys": access_keys.MAX_KEYS_PER_USER,
         "new_key": new_key,
         "new_secret": new_secret,  # shown once, in this response only
@@ -41,7 +42,7 @@ def security(request: HttpRequest, new_key=None, new_secret: str = "", reauth=No
 @sensitive_variables("secret")
 def key_create(request: HttpRequest) -> HttpResponse:
     try:
-        key, secret = access_keys.create(request.user)
+        key, secret = access_keys.create(signed_in_user(request))
     except access_keys.AccessKeyError as exc:
         messages.error(request, str(exc))
         return redirect("accounts:security")
@@ -53,7 +54,7 @@ def key_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def key_status(request: HttpRequest, key_id: str) -> HttpResponse:
     active = request.POST.get("status") == "Active"
-    if access_keys.set_status(request.user, key_id, active):
+    if access_keys.set_status(signed_in_user(request), key_id, active):
         detail = f"{key_id} {'activated' if active else 'deactivated'}"
         signals.access_key_changed.send(AccessKey, request=request, detail=detail)
         messages.info(request, f"Access key {key_id} is now {'active' if active else 'inactive'}.")
@@ -63,7 +64,7 @@ def key_status(request: HttpRequest, key_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
-    if access_keys.delete(request.user, key_id):
+    if access_keys.delete(signed_in_user(request), key_id):
         signals.access_key_changed.send(AccessKey, request=request, detail=f"{key_id} deleted")
         messages.info(request, f"Access key {key_id} was deleted.")
     return redirect("accounts:security")
@@ -73,13 +74,13 @@ def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
 @require_POST
 @sensitive_post_parameters("current_password")
 def mfa_start(request: HttpRequest) -> HttpResponse:
-    if mfa.active_device(request.user):
+    if mfa.active_device(signed_in_user(request)):
         messages.error(request, "You already have an MFA device. Remove it before assigning another.")
         return redirect("accounts:security")
     form = ReauthForm(request, request.POST, auto_id="mfa_%s")
     if not form.is_valid():
         return security(request, reauth=form)
-    mfa.start_enrollment(request.user)
+    mfa.start_enrollment(signed_in_user(request))
     return redirect("accounts:mfa_assign")
 
 
@@ -132,7 +133,7 @@ def mfa_remove(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return security(request, reauth=form)
     serial = device.serial
-    mfa.deactivate(request.user)  # ends role sessions whose trust needed MFA, in every browser
+    mfa.deactivate(signed_in_user(request))  # ends role sessions whose trust needed MFA, in every browser
     request.session.pop(mfa.SESSION_MFA_AT, None)
     signals.mfa_disabled.send(MFADevice, request=request, serial=serial)
     messages.info(request, "Your MFA device was removed. Role sessions that required MFA were ended.")

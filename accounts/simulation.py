@@ -28,7 +28,7 @@ def simulate_user(
     # turns on it lists aws:MultiFactorAuthPresent as missing, so they know to supply it.
     given = {k.lower() for k in extra_context or {}}
     assumed = frozenset() if "aws:multifactorauthpresent" in given else frozenset({"aws:MultiFactorAuthPresent"})
-    principal = Principal(user.arn, user.account.account_id)
+    principal = Principal(user.arn, user.require_account().account_id)
     identity, boundary = user.identity_policies(), user.boundary_policies()
     results = []
     for action in actions:

@@ -8,7 +8,9 @@ No AWS call and no audit row here; brokering and recording are console's (`conso
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from typing import Final, Literal
 
 from django.http import HttpRequest
 
@@ -34,7 +36,7 @@ def decision_context(
         "aws:username": user.username,
         "aws:userid": user.unique_id,
         "aws:PrincipalArn": user.arn,
-        "aws:PrincipalAccount": user.account.account_id,
+        "aws:PrincipalAccount": user.require_account().account_id,
         "aws:PrincipalType": "User",
         "aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(moment.timestamp())),
@@ -56,7 +58,11 @@ def request_context(request: HttpRequest, user: User) -> dict[str, object]:
     )
 
 
-_LOAD = object()  # "read it from the database"
+class _Load(enum.Enum):
+    LOAD = "load"
+
+
+_LOAD: Final = _Load.LOAD  # "read it from the database"
 
 
 def evaluate(
@@ -65,14 +71,14 @@ def evaluate(
     role: Role | None,
     context: dict[str, object],
     *,
-    identity: list[iam.Policy] | object = _LOAD,
-    boundary: list[iam.Policy] | None | object = _LOAD,
+    identity: list[iam.Policy] | Literal[_Load.LOAD] = _LOAD,
+    boundary: list[iam.Policy] | None | Literal[_Load.LOAD] = _LOAD,
 ) -> iam.AssumeRoleDecision:
     """The switch decision, the one place it is made (browser, STS endpoint, admin tools).
     `role` is the registered role (None when unknown: the trust side then refuses). Pass
     `identity` / `boundary` already loaded to decide many times without re-reading them."""
     return iam.evaluate_assume_role(
-        iam.Principal(user.arn, user.account.account_id),
+        iam.Principal(user.arn, user.require_account().account_id),
         role_arn,
         role_arn.split(":")[4],
         user.identity_policies() if identity is _LOAD else identity,
@@ -174,6 +180,12 @@ class Authorisation:
     @property
     def matched(self) -> str:
         return ", ".join(str(m) for m in self.decision.matched)
+
+    def registered_role(self) -> Role:
+        """The role of an allowed decision: `allowed` is only true for a registered role."""
+        if self.role is None:
+            raise TypeError(f"Role {self.role_arn} is not registered: only an allowed switch names its role.")
+        return self.role
 
     def reason(self) -> str:
         """The refusal in the user's words (see explain)."""

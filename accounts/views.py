@@ -62,14 +62,17 @@ def signin(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, data=request.POST or None, initial={"account": request.GET.get("account", "")})
     if request.method == "POST":
         if form.is_valid():
-            if mfa.active_device(form.user):
+            user = form.user
+            if user is None:
+                raise TypeError("A valid SignInForm has checked the password and holds the user.")
+            if mfa.active_device(user):
                 # Password checked; the person is signed in only after the MFA code. The state is
                 # bound to the password: changed meanwhile, the half-finished sign-in is void.
-                state = {"user": form.user.pk, "hash": form.user.get_session_auth_hash(), "next": _safe_next(request)}
+                state = {"user": user.pk, "hash": user.get_session_auth_hash(), "next": _safe_next(request)}
                 pending.put(request, PENDING_KEY, PENDING_SALT, state)
                 return redirect("accounts:signin_mfa")
-            login(request, form.user)  # cycles the session key
-            signals.signed_in.send(User, request=request, user=form.user)
+            login(request, user)  # cycles the session key
+            signals.signed_in.send(User, request=request, user=user)
             return redirect(_safe_next(request))
         signals.signin_failed.send(
             User,

@@ -7,7 +7,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.iam import simulate
+from accounts.iam import Policy, ResourceKind, simulate
 
 SIMULATED_CALLER = "arn:aws:iam::000000000000:user/SimulatedUser"
 
@@ -45,7 +45,7 @@ def fail(exc: Exception) -> CommandError:
     return CommandError(str(exc).splitlines()[0], returncode=2)
 
 
-class OneLineErrors:
+class OneLineErrors(BaseCommand):
     """Argument errors as one line and exit status 2, like every other bad input here."""
 
     def create_parser(self, prog_name, subcommand, **kwargs):
@@ -56,7 +56,8 @@ class OneLineErrors:
             sys.stderr.write(f"CommandError: {subcommand}: {message}\n")
             sys.exit(2)
 
-        parser.error = error
+        # argparse has no hook for its error line; replacing the method is the way to change it.
+        parser.error = error  # type: ignore[method-assign]
         return parser
 
 
@@ -90,7 +91,8 @@ class Command(OneLineErrors, BaseCommand):
                     simulate.load_policy(p, f"PermissionsBoundaryPolicyInputList.{i}", "boundary")
                     for i, p in enumerate(options["permissions_boundary_policy_input_list"], 1)
                 ]
-            resource_policy, kind = None, "generic"
+            resource_policy: Policy | None = None
+            kind: ResourceKind = "generic"
             if options["resource_policy"]:
                 if not options["caller_arn"]:
                     raise simulate.SimulationInputError("--caller-arn is required with --resource-policy.")

@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.iam import simulate
+from accounts.iam import Policy, ResourceKind, simulate
 from accounts.models import User
 from accounts.simulation import simulate_user
 
@@ -29,7 +29,8 @@ class Command(OneLineErrors, BaseCommand):
             raise CommandError(f"No console user named {options['user']!r}.", returncode=2)
         try:
             context = simulate.parse_context_entries(options["context_entries"])
-            resource_policy, kind = None, "generic"
+            resource_policy: Policy | None = None
+            kind: ResourceKind = "generic"
             if options["resource_policy"]:
                 resource_policy, kind = simulate.load_resource_policy(
                     options["resource_policy"], options["resource_policy_kind"]
