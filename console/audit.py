@@ -30,7 +30,10 @@ from accounts.http import client_ip
 from . import text
 from .models import AuditEvent
 
-USERNAME_LENGTH = AuditEvent._meta.get_field("username").max_length
+_username_length = AuditEvent._meta.get_field("username").max_length
+if _username_length is None:
+    raise TypeError("AuditEvent.username must have a max_length.")
+USERNAME_LENGTH: int = _username_length
 log = logging.getLogger(__name__)
 
 

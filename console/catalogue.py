@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from django.http import HttpRequest
 
 from accounts import iam, mfa, switch_decision
+from accounts.http import signed_in_user
 from accounts.models import ROLE_COLORS, Role, User
 
 from . import links, switching
@@ -59,7 +60,7 @@ def _missing(has_device: bool, enrolled_here: bool, mfa_age: int | None) -> str:
 
 def roles_for(request: HttpRequest) -> list[CatalogueAccount]:
     """Grouped by account, in account and role order; roles refused outright are left out."""
-    user: User = request.user
+    user = signed_in_user(request)
     context = switch_decision.request_context(request, user)
     loaded = {"identity": user.identity_policies(), "boundary": user.boundary_policies()}
     device = mfa.active_device(user)
@@ -89,6 +90,13 @@ def _authorise(user: User, role: Role, context: dict, loaded: dict) -> switch_de
         return None
 
 
+def _stated(missing: str | None) -> str:
+    """roles_for works out what is missing before it lists the first role that is not available."""
+    if missing is None:
+        raise TypeError("A role that is not available comes with what is missing.")
+    return missing
+
+
 def _entry(role: Role, available: bool, missing: str | None, has_device: bool, enrolled_here: bool) -> CatalogueRole:
     label = role.account.alias or role.account.account_id
     color = switching.normalize_color(role.color)
@@ -101,7 +109,7 @@ def _entry(role: Role, available: bool, missing: str | None, has_device: bool, e
         color_name=ROLE_COLORS.get(color, ""),
         requires_mfa=role.requires_mfa,
         available=available,
-        missing="" if available else missing,
+        missing="" if available else _stated(missing),
         code_prompt=not available and has_device and not enrolled_here,
         needs_device=not available and not has_device,
         role_name=links.role_name_with_path(role.path, role.name),

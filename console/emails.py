@@ -66,7 +66,12 @@ def permissions_summary(role: Role) -> list[str]:
     lines = []
     for st in policy.statements:
         verb = "Allows" if st.effect == "Allow" else "Denies"
-        actions = ", ".join(st.actions) if st.actions else f"every action except {', '.join(st.not_actions)}"
+        if st.actions:
+            actions = ", ".join(st.actions)
+        elif st.not_actions is not None:
+            actions = f"every action except {', '.join(st.not_actions)}"
+        else:  # parse_policy requires exactly one of Action or NotAction
+            raise TypeError("A statement without actions has NotAction.")
         if st.resources:
             resources = ", ".join(st.resources)
         elif st.not_resources:

@@ -5,7 +5,10 @@ sender's request, and its exceptions (the audit log refusing a write) reach the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.signals import user_logged_out
+from django.dispatch import Signal
 from django.http import HttpRequest
 
 from accounts import signals
@@ -70,7 +73,7 @@ def admin_changed(sender, request: HttpRequest, detail: str, role_arn: str = "",
     audit.record(request, Kind.ADMIN_CHANGE, detail=detail, role_arn=role_arn)
 
 
-RECEIVERS = [
+RECEIVERS: list[tuple[Signal, Callable[..., None]]] = [
     (user_logged_out, signed_out),
     (signals.signed_in, signed_in),
     (signals.signin_failed, signin_failed),

@@ -28,9 +28,11 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from accounts import clock, crypto, mfa, switch_decision
+from accounts.http import signed_in_user
 from accounts.models import Role, User
 
 from . import audit, aws, switching, url_space
+from .http import AuthenticatedRequest
 from .models import AuditEvent, RoleSession
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,9 @@ def _browser_key(request: HttpRequest) -> str:
 
 
 def _open(request: HttpRequest):
-    return RoleSession.objects.filter(user=request.user, browser_session_key=_browser_key(request), ended_at=None)
+    return RoleSession.objects.filter(
+        user=signed_in_user(request), browser_session_key=_browser_key(request), ended_at=None
+    )
 
 
 def active(request: HttpRequest, refresh: bool = False) -> list[RoleSession]:
@@ -89,10 +93,16 @@ def expires_at(creds: aws.TemporaryCredentials):
 
 
 def start(
-    request: HttpRequest, *, role: Role, account_id: str, display_name: str, color: str, creds: aws.TemporaryCredentials
+    request: AuthenticatedRequest,
+    *,
+    role: Role,
+    account_id: str,
+    display_name: str,
+    color: str,
+    creds: aws.TemporaryCredentials,
 ) -> RoleSession:
     """Write a new role session for this browser, in its own URL space. Raises LimitReached."""
-    user: User = request.user
+    user = request.user
     moment = clock.now()
     with transaction.atomic():
         # One person's switches are serialised, so the count below cannot be raced.
@@ -152,7 +162,7 @@ def end_for_limit(request: HttpRequest, slug: str) -> RoleSession | None:
 
 def end_all(request: HttpRequest, reason: str, user: User | None = None) -> int:
     """End every open role session of this browser (signing out), expired or not."""
-    user = user or request.user
+    user = user or signed_in_user(request)
     sessions = list(
         RoleSession.objects.filter(user=user, browser_session_key=_browser_key(request) or "-", ended_at=None)
     )
@@ -300,7 +310,7 @@ def renew(request: HttpRequest, session: RoleSession) -> Renewal:
 
 def _authorise_renewal(request: HttpRequest, session: RoleSession) -> switch_decision.Authorisation | Renewal:
     """The switch decision again, as for a switch; a refusal ends the session (or asks for MFA)."""
-    user: User = request.user
+    user = signed_in_user(request)
     role = session.role
     if role is None:
         return _refuse_renewal(request, session, f"Role {session.role_arn} is no longer registered in the console.")
@@ -318,7 +328,7 @@ def _authorise_renewal(request: HttpRequest, session: RoleSession) -> switch_dec
 def _swap(request: HttpRequest, session: RoleSession, auth: switch_decision.Authorisation, claimed) -> int:
     """Broker new credentials and swap them into the session still `claimed` by this renewal,
     audit before action as for a switch: no AssumeRole unless the intent is on record."""
-    role = auth.role
+    role = auth.registered_role()
     with audit.action(
         request, AuditEvent.Kind.SESSION_RENEWED, role_arn=role.arn, detail=f"Allowed by {auth.matched}"
     ) as event:

@@ -115,10 +115,11 @@ def assume_role(request: HttpRequest, user: User, req: AssumeRoleRequest) -> aws
             403,
         )
     detail = f"via STS API (session {req.session_name}): allowed by {auth.matched}"
+    role_arn = auth.registered_role().arn
     # Audit before action, as in the browser: no AssumeRole unless the intent is on record.
-    with audit.action(request, AuditEvent.Kind.SWITCH_ALLOWED, user=user, role_arn=auth.role.arn, detail=detail):
+    with audit.action(request, AuditEvent.Kind.SWITCH_ALLOWED, user=user, role_arn=role_arn, detail=detail):
         creds = _broker(request, auth, req)
-    log.info("%s assumed %s through the STS API (session %s)", user.username, auth.role.arn, req.session_name)
+    log.info("%s assumed %s through the STS API (session %s)", user.username, role_arn, req.session_name)
     return creds
 
 
@@ -140,7 +141,7 @@ def _broker(
     request: HttpRequest, auth: switch_decision.Authorisation, req: AssumeRoleRequest
 ) -> aws.TemporaryCredentials:
     """AssumeRole for the duration asked (within the role's maximum), as the person."""
-    role, user = auth.role, auth.user
+    role, user = auth.registered_role(), auth.user
     duration = req.duration or min(3600, role.max_session_duration)
     if duration > role.max_session_duration:
         raise StsError(

@@ -20,10 +20,12 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import clock, crypto, mfa
+from accounts.http import signed_in_user
 from accounts.models import ROLE_COLORS, Account, Role, User
 from accounts.switch_decision import Authorisation, authorise, mfa_missing_message, request_context, session_name
 
 from . import audit, aws, history, role_sessions
+from .http import AuthenticatedRequest
 from .models import AuditEvent, RoleSession
 
 log = logging.getLogger(__name__)
@@ -94,11 +96,11 @@ def broker(role: Role, user: User) -> aws.TemporaryCredentials:
     return aws.assume_role(role.arn, name, name, duration)
 
 
-def switch_role(request: HttpRequest, target: SwitchTarget) -> RoleSession:
+def switch_role(request: AuthenticatedRequest, target: SwitchTarget) -> RoleSession:
     """Authorise, then AssumeRole with the broker, then enter the role in a new role session
     (other role sessions, in other tabs, are left alone). Raises SwitchRefused, StepUpRequired, or
     role_sessions.LimitReached when the person already has MAX_ROLE_SESSIONS."""
-    user: User = request.user
+    user = request.user
     auth = authorise(user, target.role_arn, find_role(target), request_context(request, user))
     if not auth.allowed:
         raise _refusal(request, target, auth)
@@ -126,9 +128,9 @@ def _refusal(request: HttpRequest, target: SwitchTarget, auth: Authorisation) ->
     return _refuse(request, target, mfa_missing_message(target.role_arn), **help_link)
 
 
-def _enter(request: HttpRequest, target: SwitchTarget, auth: Authorisation) -> RoleSession:
+def _enter(request: AuthenticatedRequest, target: SwitchTarget, auth: Authorisation) -> RoleSession:
     """Broker the allowed switch and start its role session, audit before action."""
-    role, user = auth.role, auth.user
+    role, user = auth.registered_role(), auth.user
     try:
         # Audit before action: no AssumeRole unless the intent is on record.
         with audit.action(
@@ -196,7 +198,7 @@ def end_rejected(session: RoleSession, request: HttpRequest, code: str) -> None:
 def end_other_sessions(request: HttpRequest, reason: str) -> int:
     """End the user's stays in roles from every other browser session (e.g. after a password
     change, which also voids those sessions' sign-in). This browser's role sessions go on."""
-    others = RoleSession.objects.filter(user=request.user, ended_at=None)
+    others = RoleSession.objects.filter(user=signed_in_user(request), ended_at=None)
     return others.exclude(browser_session_key=request.session.session_key or "").end(reason)
 
 

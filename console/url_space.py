@@ -21,6 +21,8 @@ from django.http import HttpRequest
 from django.urls import Resolver404, get_script_prefix, resolve, reverse, set_script_prefix
 from django.utils.encoding import escape_uri_path
 
+from .http import ConsoleRequest
+
 SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 SLUG_LENGTH = 10
 
@@ -39,7 +41,7 @@ class UrlSpaceMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: ConsoleRequest):
         base = get_script_prefix()
         request.base_script_prefix = base
         match = SLUG.match(request.path_info)

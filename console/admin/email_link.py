@@ -7,6 +7,8 @@ the administrator may send anyway (a person may be about to join a group).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.validators import validate_email
 
@@ -92,8 +94,10 @@ class EmailLinkForm(forms.Form):
             raise forms.ValidationError(errors)
         return addresses
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:
+            raise TypeError("forms.Form.clean() returns cleaned_data.")
         if not self.errors and not (data.get("users") or data.get("groups") or data.get("addresses")):
             self.add_error("users", "Choose at least one user or group, or enter an email address.")
         return data

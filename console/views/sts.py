@@ -132,6 +132,7 @@ class _SecretLookup:
 
     @sensitive_variables("result")
     def __call__(self, key_id: str) -> str | None:
+        result: tuple[IssuedCredential, str] | tuple[AccessKey, str] | None
         if self._session_token:  # temporary credentials: only ones this endpoint issued are known
             result = sts_api.issued(key_id, self._session_token)
             if result:
@@ -163,6 +164,8 @@ def authenticate(request: HttpRequest, body: bytes) -> Caller:
     except throttle.Throttled as exc:
         raise _Throttled("Throttling", "Rate exceeded", 429, retry_after=exc.retry_after) from None
     with attempt:  # leaving without success counts the attempt as a failure
+        if request.method is None:  # never for a WSGIRequest; _read admitted GET or POST
+            raise StsError("InvalidAction", "STS takes GET or POST requests.", 400)
         try:
             sigv4.verify(
                 method=request.method,
@@ -190,6 +193,8 @@ def admit(caller: Caller) -> None:
         window = int(access_keys.RATE_WINDOW.total_seconds())
         raise _Throttled("Throttling", "Rate exceeded", 429, retry_after=window)
     if caller.issued is None:
+        if caller.key is None:  # cannot happen: a caller without issued credentials signed with a key
+            raise StsError("InternalFailure", "The caller signed with no known key.", 500)
         access_keys.record_use(caller.key)
     if caller.user.must_change_password:
         raise StsError(
@@ -254,6 +259,7 @@ def sts(request: HttpRequest) -> HttpResponse:
         caller = authenticate(request, body)
         admit(caller)
         handler = handler_for(params)
-        return result_response(params["Action"], handler(request, caller, params), request_id)
+        # handler_for found the action under this name, so the default is never used.
+        return result_response(params.get("Action", ""), handler(request, caller, params), request_id)
     except StsError as exc:
         return error_response(exc, request_id)

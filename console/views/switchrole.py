@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
@@ -17,6 +17,7 @@ from accounts.views import render_form
 
 from .. import audit, links, role_sessions, switching, url_space
 from ..forms import SwitchRoleForm
+from ..http import AuthenticatedRequest
 from ..models import AuditEvent
 
 STEP_UP_KEY = "switch_step_up"
@@ -30,7 +31,7 @@ LIMIT_MAX_AGE = 300
 @login_required
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-def switchrole(request: HttpRequest) -> HttpResponse:
+def switchrole(request: AuthenticatedRequest) -> HttpResponse:
     """GET shows the form, prefilled from AWS-style query parameters; only a POST switches. A
     POST may carry an MFA `code` (the home page's one-step prompt for roles that need MFA)."""
     if request.method == "GET":
@@ -75,7 +76,7 @@ def _fields(form: SwitchRoleForm) -> dict[str, str]:
     return {name: form.data.get(name, "") for name in SwitchRoleForm.base_fields}
 
 
-def _one_step_code(request: HttpRequest, form: SwitchRoleForm) -> HttpResponse | None:
+def _one_step_code(request: AuthenticatedRequest, form: SwitchRoleForm) -> HttpResponse | None:
     """Check an MFA code sent with the switch. None to go on; a wrong code goes to the step-up
     page for the same switch, with the reason."""
     code = request.POST.get("code", "")
@@ -88,11 +89,11 @@ def _one_step_code(request: HttpRequest, form: SwitchRoleForm) -> HttpResponse |
         audit.record(request, AuditEvent.Kind.MFA_STEP_UP, role_arn=form.target().role_arn)
         return None
     pending.put(request, STEP_UP_KEY, STEP_UP_SALT, _fields(form))
-    messages.error(request, code_form.errors["code"][0])
+    messages.error(request, str(code_form.errors["code"][0]))  # ErrorList[i] is the message text
     return redirect(url_space.outside(request, "console:switchrole_mfa"))
 
 
-def _attempt(request: HttpRequest, form: SwitchRoleForm) -> HttpResponse | switching.SwitchRefused:
+def _attempt(request: AuthenticatedRequest, form: SwitchRoleForm) -> HttpResponse | switching.SwitchRefused:
     """Switch with a valid form: into the new session, or to the page that asks for more (MFA
     code, which session to end), or the refusal to show."""
     try:
@@ -108,7 +109,7 @@ def _attempt(request: HttpRequest, form: SwitchRoleForm) -> HttpResponse | switc
     return _entered(request, session, form.cleaned_data["redirect_uri"])
 
 
-def _entered(request: HttpRequest, session, landing: str = "") -> HttpResponse:
+def _entered(request: AuthenticatedRequest, session, landing: str = "") -> HttpResponse:
     """Into the new session's URL space: the page the link asked for, else S3."""
     messages.success(request, f"You are now in {session.display_name} ({session.role_arn}).")
     if landing:
@@ -119,7 +120,7 @@ def _entered(request: HttpRequest, session, landing: str = "") -> HttpResponse:
 @login_required
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-def switchrole_mfa(request: HttpRequest) -> HttpResponse:
+def switchrole_mfa(request: AuthenticatedRequest) -> HttpResponse:
     """Step-up: the role needs MFA and the user signed in without it (or too long ago)."""
     data = pending.get(request, STEP_UP_KEY, STEP_UP_SALT, STEP_UP_MAX_AGE)
     if data is None:
@@ -154,7 +155,7 @@ def switchrole_mfa(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def switchrole_limit(request: HttpRequest) -> HttpResponse:
+def switchrole_limit(request: AuthenticatedRequest) -> HttpResponse:
     """At MAX_ROLE_SESSIONS: the person chooses a session to end, then the switch goes on."""
     data = pending.get(request, LIMIT_KEY, LIMIT_SALT, LIMIT_MAX_AGE)
     switch_form = SwitchRoleForm(data) if data is not None else None
@@ -187,7 +188,7 @@ def switchrole_limit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def switchback(request: HttpRequest) -> HttpResponse:
+def switchback(request: AuthenticatedRequest) -> HttpResponse:
     """Ends the role session of the tab it is pressed in, and only that one."""
     if request.role_session is None:
         # No session in the URL: act only when there is no doubt which one is meant.
@@ -205,7 +206,7 @@ def switchback(request: HttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("code")
 @require_POST
-def renew(request: HttpRequest) -> HttpResponse:
+def renew(request: AuthenticatedRequest) -> HttpResponse:
     """Renewal waits for an MFA code (the trust needs MFA and the last check is too old)."""
     session = request.role_session
     if session is None:
@@ -221,7 +222,7 @@ def renew(request: HttpRequest) -> HttpResponse:
     if device is None or not role_sessions.renewal_due(session):
         return redirect(back)
     if not (form.is_valid() and mfa.check_form(request, device, form)):
-        messages.error(request, form.errors["code"][0])
+        messages.error(request, str(form.errors["code"][0]))  # ErrorList[i] is the message text
         return redirect(back)
     mfa.mark_session(request, device)
     audit.record(request, AuditEvent.Kind.MFA_STEP_UP, role_arn=session.role_arn)
