@@ -19,6 +19,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import boto3
 
 from accounts.access_matrix import access_matrix
-from accounts.iam import Principal, Request, evaluate, evaluate_assume_role, parse_policy
+from accounts.iam import AssumeRoleDecision, Principal, Request, evaluate, evaluate_assume_role, parse_policy
 
 DEV, PROD = "111122223333", "123456789012"
 SERVICES = ["s3", "ec2", "dynamodb", "sqs", "sns", "lambda", "kms", "iam", "sts", "logs"]
@@ -186,10 +187,11 @@ def time_access_matrix() -> tuple[float, int, int]:
     decisions = 0
     fresh_mfa = {"aws:MultiFactorAuthPresent": True, "aws:MultiFactorAuthAge": "0"}
 
-    def decider(user: tuple) -> object:  # the admin page's: (role, fresh_mfa) -> decision
+    # The admin page's shape: (role, fresh_mfa) -> decision.
+    def decider(user: tuple) -> Callable[[str, bool], AssumeRoleDecision]:
         principal, identity, ctx = user
 
-        def decide(role: str, with_mfa: bool) -> object:
+        def decide(role: str, with_mfa: bool) -> AssumeRoleDecision:
             nonlocal decisions
             decisions += 1
             return evaluate_assume_role(principal, role, PROD, identity, trust, ctx | fresh_mfa if with_mfa else ctx)

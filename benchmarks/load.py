@@ -258,7 +258,7 @@ def _password(given: str | None) -> str:
     sys.exit("Give the demo users' password: --password, DEMO_PASSWORD or var/demo_password.")
 
 
-def _percentile(values: list[float], q: float) -> float:
+def _percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import tracemalloc
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -66,7 +67,8 @@ def main() -> None:
     server = Emulator().start()
     url = server.url
     settings.AWS_ENDPOINT_URL = url
-    creds = aws.TemporaryCredentials("testing", "testing", "", None)
+    # The upload path never reads the expiration; an hour covers any run.
+    creds = aws.TemporaryCredentials("testing", "testing", "", datetime.now(UTC) + timedelta(hours=1))
     s3 = boto3.client(
         "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
     )
