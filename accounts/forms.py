@@ -147,10 +147,12 @@ class ReauthForm(ThrottledForm):
         return data
 
 
-# ReauthForm's error_messages hide SetPasswordMixin's (no "password_mismatch"): a known bug, reported
-# for a behaviour fix; typing leaves it as it is.
-class ChangePasswordForm(ReauthForm, SetPasswordForm):  # type: ignore[misc]
+class ChangePasswordForm(ReauthForm, SetPasswordForm):
     """Current password (and MFA code), then the new one twice."""
+
+    # Both parents' messages: ReauthForm's alone would hide SetPasswordForm's "password_mismatch".
+    # (The parents declare different dict types; this one holds both, as Django reads it.)
+    error_messages = {**SetPasswordForm.error_messages, **ReauthForm.error_messages}  # type: ignore[assignment]
 
     def __init__(self, request: HttpRequest, *args, **kwargs) -> None:
         ReauthForm.__init__(self, request, request.user, *args, **kwargs)

@@ -125,3 +125,11 @@ def test_the_deactivate_mfa_action_ends_role_sessions_that_needed_it(demo_world,
     assert admin.post("/admin/accounts/user/", data).status_code == 302
     assert not MFADevice.objects.exists()
     assert _mfa_role_session_ended()
+
+
+def test_new_passwords_that_differ_are_a_form_error_and_change_nothing(alice_client: Client) -> None:
+    data = {"current_password": PASSWORD, "new_password1": "a-brand-new-secret", "new_password2": "another-secret-x"}
+    response = alice_client.post("/password", data)
+    assert response.status_code == 400
+    assert "The two password fields didn’t match." in response.content.decode()
+    assert User.objects.get(username="alice").check_password(PASSWORD)
