@@ -65,7 +65,7 @@ def object_key(prefix: str, file_name: str) -> str:
     return key
 
 
-# The body is read in 256 KiB pieces, as downloads are relayed (console/aws.py): below the 1 MiB
+# The body is read in 256 KiB pieces, as downloads are relayed (console/aws/transfers.py): below the 1 MiB
 # mmap threshold of console/gunicorn.conf.py, so each piece reuses heap memory.
 BODY_PIECE = 256 * 1024
 

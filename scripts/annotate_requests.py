@@ -11,8 +11,8 @@ Which type each one gets:
   which must not depend on `console`): `django.http.HttpRequest`, whose `user` django-stubs
   already types as the project's user model.
 
-Skipped: `accounts/iam/` (its `request` is the IAM engine's own Request) and `console/aws.py`
-(the one boto3 module: its `request` is botocore's, in event handlers). The script adds the
+Skipped: `accounts/iam/` (its `request` is the IAM engine's own Request) and `console/aws/`
+(the boto3 package: its `request` is botocore's, in event handlers). The script adds the
 imports it needs at the end of the module's imports; `ruff check --fix` then sorts them and
 drops the `# noqa: ANN001` comments that no longer suppress anything (RUF100), and
 `ruff format` re-wraps lines. `--check` changes nothing and exits 1 when something would change.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTHENTICATED_DECORATORS = {"login_required", "staff_member_required"}
-SKIPPED = {("accounts", "iam"), ("console", "aws.py")}
+SKIPPED = {("accounts", "iam"), ("console", "aws")}
 IMPORTS = {
     "ConsoleRequest": "from console.http import ConsoleRequest",
     "AuthenticatedRequest": "from console.http import AuthenticatedRequest",

@@ -3,7 +3,7 @@ only because the AWS side is moto (console/emulator/world.py decides *what* to s
 
 moto picks the account a request acts in from the `x-moto-account-id` header; before auth is on
 it accepts any signed request, so seeding signs with a placeholder key. Clients come from
-console/aws.py's factory (boto3 stays in that one module); this module only adds the header.
+console/aws/clients.py's factory (boto3 stays in that one module); this module only adds the header.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def create_user_with_key(account: str, endpoint: str, name: str, policy_name: st
 @sensitive_variables("secret")
 def write_broker_credentials(path: Path, key_id: str, secret: str) -> None:
     """Write the broker's keys for the web process (mode 0600, replaced atomically); the console
-    reads them through AWS_BROKER_CREDENTIALS_FILE (console/aws.py)."""
+    reads them through AWS_BROKER_CREDENTIALS_FILE (console/aws/clients.py)."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -1,5 +1,5 @@
 """console/emulator/seeding.py: the emulator's account header, added by a client cached per
-account (so the hook is registered once), on clients from console/aws.py's factory."""
+account (so the hook is registered once), on clients from console/aws/clients.py's factory."""
 
 from __future__ import annotations
 

@@ -92,14 +92,14 @@ def test_a_new_access_key_secret_is_not_in_the_report(demo_world, monkeypatch) -
 
 
 def test_a_client_factory_failure_does_not_show_the_keys(monkeypatch) -> None:  # noqa: ANN001
-    from console import aws
+    from console.aws import clients
 
     secret = "client-factory-secret-access-key"
 
     def boom() -> None:
         raise RuntimeError("no session")
 
-    monkeypatch.setattr(aws, "_boto_session", boom)
-    text = _report(lambda: aws._client("s3", None, "us-east-1", "AKIAFACTORYKEY", secret, "a-session-token"))
+    monkeypatch.setattr(clients, "_boto_session", boom)
+    text = _report(lambda: clients._client("s3", None, "us-east-1", "AKIAFACTORYKEY", secret, "a-session-token"))
     assert "no session" in text
     assert secret not in text and "a-session-token" not in text

@@ -1,5 +1,6 @@
-"""The layout the guide promises, checked: boto3 lives in console/aws.py only, and what exists
-only because the AWS side is the emulator lives under console/emulator/."""
+"""The layout the guide promises, checked: boto3 and botocore live in the console/aws/ package only
+(boto3 in its clients.py), and what exists only because the AWS side is the emulator lives under
+console/emulator/."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_only_console_aws_imports_boto3_or_botocore() -> None:
-    importers = {str(p.relative_to(ROOT)) for p in APP_CODE if _imports(p) & {"boto3", "botocore"}}
-    assert importers == {"console/aws.py"}
+    importers = {p.relative_to(ROOT).as_posix() for p in APP_CODE if _imports(p) & {"boto3", "botocore"}}
+    assert importers and all(i.startswith("console/aws/") for i in importers), importers
+    boto3_importers = {p.relative_to(ROOT).as_posix() for p in APP_CODE if "boto3" in _imports(p)}
+    assert boto3_importers == {"console/aws/clients.py"}
 
 
 def test_emulator_only_code_lives_under_console_emulator() -> None:

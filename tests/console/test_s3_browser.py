@@ -18,6 +18,7 @@ from django.test import Client
 
 from accounts.models import User
 from console import aws, s3_paging, switching
+from console.aws import s3 as aws_s3
 from console.emulator import world
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, switch
@@ -246,7 +247,7 @@ def test_one_delete_objects_call_per_thousand_keys(alice_in_role: Client, monkey
             batches.append(len(Delete["Objects"]))
             return {"Deleted": [{"Key": o["Key"]} for o in Delete["Objects"]]}
 
-    monkeypatch.setattr(aws, "_with", lambda creds, service="s3": FakeClient())
+    monkeypatch.setattr(aws_s3, "_with", lambda creds, service="s3": FakeClient())
     result = aws.delete_objects(_creds(), "productionapp", [(f"k{i}", None) for i in range(2500)])
     assert batches == [1000, 1000, 500] and len(result.deleted) == 2500
 
@@ -312,7 +313,7 @@ def test_deleting_a_folder_deletes_what_is_under_it(alice_in_role: Client, monke
         confirm = alice_in_role.post(url, {"prefixes": ["tree/"]})
         assert "0 objects and 1 folder holding 4 objects" in page_text(confirm)
         assert "folder: 4 objects" in page_text(confirm)
-        monkeypatch.setattr(aws, "DELETE_BATCH", 2)  # shows the paging without thousands of keys
+        monkeypatch.setattr(aws_s3, "DELETE_BATCH", 2)  # shows the paging without thousands of keys
         pages = []
         real = aws.iter_keys
 
