@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from console.aws.clients import _with
 from console.aws.errors import AccessDenied, CredentialsRejected, NotFound, _translate
@@ -113,6 +114,19 @@ def list_object_versions(
         response = _with(creds).list_object_versions(**kwargs)
     except Exception as exc:  # noqa: BLE001
         raise _translate(exc, "s3:ListBucketVersions", bucket_arn(bucket)) from None
+    rows = _version_rows(response)
+    next_token = None
+    if response.get("IsTruncated"):
+        next_token = f"{response.get('NextKeyMarker', '')}\0{response.get('NextVersionIdMarker', '')}"
+    return ObjectPage(
+        prefixes=[p["Prefix"] for p in response.get("CommonPrefixes", [])],
+        objects=[o for o in rows if o.key != prefix],
+        next_token=next_token,
+    )
+
+
+def _version_rows(response: dict[str, Any]) -> list[S3Object]:
+    """ListObjectVersions' versions and delete markers as one list of rows, per key newest first."""
     rows = [
         S3Object(
             v["Key"],
@@ -130,14 +144,7 @@ def list_object_versions(
     ]
     # S3 sends versions and delete markers in two lists; a person reads them per key, newest first.
     rows.sort(key=lambda o: (o.key, -o.last_modified.timestamp(), not o.is_latest))
-    next_token = None
-    if response.get("IsTruncated"):
-        next_token = f"{response.get('NextKeyMarker', '')}\0{response.get('NextVersionIdMarker', '')}"
-    return ObjectPage(
-        prefixes=[p["Prefix"] for p in response.get("CommonPrefixes", [])],
-        objects=[o for o in rows if o.key != prefix],
-        next_token=next_token,
-    )
+    return rows
 
 
 def _delete_one_by_one(client, bucket: str, batch: list[tuple[str, str | None]], result: DeleteResult) -> None:  # noqa: ANN001

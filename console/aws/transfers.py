@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import botocore.exceptions
 from django.conf import settings
@@ -59,35 +60,57 @@ def open_object(
     """Start a download; the body is read in chunks as the response is sent. `byte_range` (an
     HTTP Range value) and `if_none_match` go to S3 as they are: S3 decides what to send.
     `head` asks for the metadata only (HeadObject; `chunks` is then empty)."""
-    kwargs = {"Bucket": bucket, "Key": key}
-    if version_id:
-        kwargs["VersionId"] = version_id
+    kwargs = _object_request(bucket, key, byte_range, if_none_match, version_id)
     action = "s3:GetObjectVersion" if version_id else "s3:GetObject"
-    if byte_range:
-        kwargs["Range"] = byte_range
-    if if_none_match:
-        kwargs["IfNoneMatch"] = if_none_match
     client = _with(creds)
     try:
         response = client.head_object(**kwargs) if head else client.get_object(**kwargs)
     except botocore.exceptions.ClientError as exc:
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        error = exc.response.get("Error", {})
-        if status == 304:
-            return ObjectStream(0, "", iter(()), etag=if_none_match or "", not_modified=True)
-        if status == 416 or error.get("Code") == "InvalidRange":
-            size = str(error.get("ActualObjectSize", ""))
-            raise RangeNotSatisfiable(
-                "The requested range is not satisfiable.",
-                int(size) if size.isdigit() else None,
-                code="InvalidRange",
-                action=action,
-                resource=bucket_arn(bucket, key),
-            ) from None
-        raise _translate(exc, action, bucket_arn(bucket, key)) from None
+        return _not_modified_or_raise(exc, action, bucket_arn(bucket, key), if_none_match)
     except Exception as exc:  # noqa: BLE001
         raise _translate(exc, action, bucket_arn(bucket, key)) from None
-    body = response.get("Body")
+    return _stream(response)
+
+
+def _object_request(
+    bucket: str, key: str, byte_range: str | None, if_none_match: str | None, version_id: str | None
+) -> dict[str, str]:
+    """GetObject's (or HeadObject's) arguments: the optional ones only when the download asks."""
+    kwargs = {"Bucket": bucket, "Key": key}
+    if version_id:
+        kwargs["VersionId"] = version_id
+    if byte_range:
+        kwargs["Range"] = byte_range
+    if if_none_match:
+        kwargs["IfNoneMatch"] = if_none_match
+    return kwargs
+
+
+def _not_modified_or_raise(
+    exc: botocore.exceptions.ClientError, action: str, resource: str, if_none_match: str | None
+) -> ObjectStream:
+    """S3 answered with an error status: 304 (the If-None-Match ETag is the object's) is an answer,
+    an empty stream marked `not_modified`; 416 raises RangeNotSatisfiable; anything else raises
+    the domain error (logged by `_translate`)."""
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    error = exc.response.get("Error", {})
+    if status == 304:
+        return ObjectStream(0, "", iter(()), etag=if_none_match or "", not_modified=True)
+    if status == 416 or error.get("Code") == "InvalidRange":
+        size = str(error.get("ActualObjectSize", ""))
+        raise RangeNotSatisfiable(
+            "The requested range is not satisfiable.",
+            int(size) if size.isdigit() else None,
+            code="InvalidRange",
+            action=action,
+            resource=resource,
+        ) from None
+    raise _translate(exc, action, resource) from None
+
+
+def _stream(response: dict[str, Any]) -> ObjectStream:
+    """The download's metadata, and its body read in _CHUNK pieces and closed when done."""
+    body: Any = response.get("Body")  # botocore StreamingBody, None in a HeadObject answer
 
     def chunks() -> Iterator[bytes]:
         try:
