@@ -1,15 +1,21 @@
-"""Fixtures shared by the suite.
+"""Fixtures shared by the suite (helpers and factories live in tests/helpers.py; the names
+below are re-exported for the tests that import them from here).
 
 Integration tests run against a real moto server process over HTTP with IAM authorization
 enforced, seeded with the demo world exactly as `make demo` seeds it. Personas: alice
 (Developers), bob (Testers), admin (staff).
+
+Markers applied here (`pytest -m "not browser and not emulator"` is the fast inner loop):
+`browser` for tests/browser/ (tests/browser/conftest.py), `emulator` for every test that
+starts the moto server: the `emulator` fixture's users, the demo-process tests, and every
+database test except in modules marked `no_emulator` (those build their own rows with the
+factories of tests/helpers.py). The emulator starts only when a selected test has the mark.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -26,7 +32,41 @@ from console.emulator.server import Emulator
 # would otherwise refuse the ORM calls that fixtures make around it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery-staple"
+# Re-exported: tests import these from tests.conftest too.
+from tests.helpers import (  # noqa: E402, F401
+    PASSWORD,
+    ROLE_PREFIX,
+    SWITCH_TO_UPDATEAPP,
+    Authenticator,
+    csrf_token,
+    enrol,
+    in_new_session,
+    sign_in,
+    switch,
+)
+
+# Modules whose tests start the emulator in a process of their own (`manage.py demo`).
+_EMULATOR_MODULES = {"test_demo_command.py", "test_demo_env.py"}
+_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+
+
+def _starts_emulator(item: pytest.Item) -> bool:
+    if item.get_closest_marker("no_emulator"):
+        return False
+    names = set(getattr(item, "fixturenames", ()))
+    return (
+        "emulator" in names
+        or item.path.name in _EMULATOR_MODULES
+        or bool(names & _DB_FIXTURES)
+        or item.get_closest_marker("django_db") is not None
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _starts_emulator(item):
+            item.add_marker(pytest.mark.emulator)
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +77,13 @@ def emulator(tmp_path_factory) -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, emulator):  # noqa: ANN001
-    """Seed the demo world into the test database and the emulator, then turn IAM auth on."""
+def django_db_setup(django_db_setup, django_db_blocker, request):  # noqa: ANN001
+    """Seed the demo world into the test database and the emulator, then turn IAM auth on.
+    When no selected test has the `emulator` mark, the database stays empty and no emulator
+    starts (the factories' tests need neither)."""
+    if not any(item.get_closest_marker("emulator") for item in request.session.items):
+        return
+    emulator = request.getfixturevalue("emulator")
     with django_db_blocker.unblock():
         world.seed_database(PASSWORD)
         ensure_lister_role()
@@ -103,17 +148,6 @@ def demo_world(db) -> None:  # noqa: ANN001
     ensure_s3_tester_role()
 
 
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def sign_in(  # noqa: ANN201
-    client: Client, username: str, account: str = "example-dev", password: str = PASSWORD, next_url: str = ""
-):
-    data = {"account": account, "username": username, "password": password}
-    return client.post("/signin", {**data, "next": next_url} if next_url else data)
-
-
 @pytest.fixture
 def alice_client(demo_world) -> Client:  # noqa: ANN001
     client = Client()
@@ -126,24 +160,6 @@ def bob_client(demo_world) -> Client:  # noqa: ANN001
     client = Client()
     assert sign_in(client, "bob").status_code == 302
     return client
-
-
-SWITCH_TO_UPDATEAPP = {"account": "example-prod", "roleName": "UpdateAPP", "displayName": "Prod", "color": "F2B0A9"}
-
-
-ROLE_PREFIX = re.compile(r"^/r/[a-z0-9]{10}(?=/)")
-
-
-def in_new_session(url: str, page: str = "/s3/") -> bool:
-    """Is `url` the page `page` inside some role session's URL space?"""
-    return re.fullmatch(r"/r/[a-z0-9]{10}" + re.escape(page), url) is not None
-
-
-def switch(client: Client, fields: dict) -> str:
-    """Switch (a POST, as the form does) and return the new role session's URL space, `/r/<slug>`."""
-    response = client.post("/switchrole", fields)
-    assert response.status_code == 302, response.content
-    return ROLE_PREFIX.match(response.url).group(0)
 
 
 @pytest.fixture
@@ -171,30 +187,6 @@ def clock(monkeypatch):  # noqa: ANN001, ANN201
     c = Clock()
     monkeypatch.setattr(clock_module, "now", c.now)
     return c
-
-
-class Authenticator:
-    """The person's phone: computes TOTP codes for a device at the console's (test) clock."""
-
-    def __init__(self, secret: str) -> None:
-        import pyotp
-
-        self.totp = pyotp.TOTP(secret)
-
-    def code(self, offset_steps: int = 0) -> str:
-        from accounts import clock as clock_module
-
-        return self.totp.at(int(clock_module.now().timestamp()) + 30 * offset_steps)
-
-
-def enrol(user) -> Authenticator:  # noqa: ANN001
-    """Give `user` an active MFA device, activated with two consecutive codes as a person would."""
-    from accounts import mfa
-
-    device = mfa.start_enrollment(user)
-    phone = Authenticator(mfa.secret_of(device))
-    assert mfa.activate(device, phone.code(-1), phone.code(0))
-    return phone
 
 
 @pytest.fixture
