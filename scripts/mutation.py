@@ -1,0 +1,475 @@
+#!/usr/bin/env python3
+"""A small AST mutation tester for the console's security modules (stdlib only).
+
+For each module it injects one bug at a time (a mutant), runs only the fast tests that cover the
+module, and counts the mutant *killed* when they fail, *survived* when they pass, *timeout* when
+they hang. The score is (killed + timeout) / mutants, also with the mutants judged equivalent (no
+test can tell them apart from the original) set aside: scripts/mutation_equivalents.txt, one
+`<mutant id> <reason>` a line.
+
+The mutants are applied in a private copy of the tree per worker (the checkout itself is never
+written), so an interrupted run leaves nothing mutated behind.
+
+    .venv/bin/python scripts/mutation.py                   # every module in MODULES
+    .venv/bin/python scripts/mutation.py --module accounts/throttle.py --workers 1
+    .venv/bin/python scripts/mutation.py --json report.json --list   # ids only, nothing run
+
+Mutant ids are stable while the module's source does not change: `path:line:col:operator:index`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.txt"
+
+# Module -> the tests that cover it: fast ones only (no browser, no emulator), as pytest
+# arguments. Update the paths here when a module is split or moved; a module that no longer
+# exists is reported and skipped. Several modules may share test files.
+MODULES: dict[str, list[str]] = {
+    "accounts/throttle.py": ["tests/accounts/test_throttle_limits.py"],
+    "accounts/mfa.py": ["tests/accounts/test_mfa_windows.py"],
+    "console/links.py": ["tests/console/test_links_unit.py"],
+    "accounts/iam/conditions.py": ["tests/accounts/iam/test_condition_operators.py"],
+    "console/sigv4.py": ["tests/console/test_sigv4_verify.py"],
+}
+PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not browser and not emulator"]
+COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "var", "__pycache__", "*.pyc", "test-artifacts", ".hypothesis")
+
+
+# --- Mutants ------------------------------------------------------------------------------------
+
+_COMPARE_SWAPS: dict[type, list[type]] = {
+    ast.Lt: [ast.LtE],
+    ast.LtE: [ast.Lt],
+    ast.Gt: [ast.GtE],
+    ast.GtE: [ast.Gt],
+    ast.Eq: [ast.NotEq],
+    ast.NotEq: [ast.Eq],
+    ast.In: [ast.NotIn],
+    ast.NotIn: [ast.In],
+    ast.Is: [ast.IsNot],
+    ast.IsNot: [ast.Is],
+}
+_BINOP_SWAPS: dict[type, list[type]] = {
+    ast.Add: [ast.Sub],
+    ast.Sub: [ast.Add],
+    ast.Mult: [ast.Div],
+    ast.Div: [ast.Mult],
+    ast.FloorDiv: [ast.Mult],
+    ast.Mod: [ast.FloorDiv],
+}
+
+
+@dataclass
+class Mutant:
+    id: str
+    module: str
+    line: int
+    operator: str
+    description: str
+    replacement: str  # source text that replaces the node's span
+    span: tuple[int, int]  # character offsets in the module's source
+    status: str = "pending"
+    seconds: float = 0.0
+    diff: str = ""
+    equivalent: str = ""  # the reason, when listed in the equivalents file
+
+
+@dataclass
+class _Candidate:
+    node: ast.AST
+    operator: str
+    description: str
+    new_node: ast.AST | None  # None: the replacement text is given
+    text: str = ""
+    statement: bool = False
+
+
+def _is_docstring(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    parent = parents.get(node)
+    if not isinstance(parent, ast.Expr):
+        return False
+    holder = parents.get(parent)
+    body = getattr(holder, "body", None)
+    return isinstance(holder, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and bool(
+        body and body[0] is parent
+    )
+
+
+def _skipped(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Nodes not to mutate: inside f-strings (3.11 reports no reliable positions there), type
+    annotations, and `__future__`/import lines."""
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.JoinedStr):
+            return True
+        if isinstance(parent, (ast.arg, ast.AnnAssign)) and child is getattr(parent, "annotation", None):
+            return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and child is parent.returns:
+            return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def _copy_with(node: ast.AST, **changes: object) -> ast.AST:
+    new = type(node)(**{f: getattr(node, f) for f in node._fields})
+    for name, value in changes.items():
+        setattr(new, name, value)
+    return new
+
+
+def _candidates(tree: ast.Module) -> list[_Candidate]:
+    parents: dict[ast.AST, ast.AST] = {}
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            parents[child] = parent
+    found: list[_Candidate] = []
+    for node in ast.walk(tree):
+        if not hasattr(node, "lineno") or _skipped(node, parents):
+            continue
+        if isinstance(node, (ast.If, ast.IfExp, ast.While)) and not isinstance(
+            node.test, (ast.Compare, ast.BoolOp, ast.UnaryOp)
+        ):
+            test = node.test
+            found.append(_Candidate(test, "negate", "negate the condition", ast.UnaryOp(ast.Not(), test)))
+        if isinstance(node, ast.Compare):
+            for i, op in enumerate(node.ops):
+                for swap in _COMPARE_SWAPS.get(type(op), []):
+                    ops = list(node.ops)
+                    ops[i] = swap()
+                    found.append(
+                        _Candidate(
+                            node, "compare", f"{type(op).__name__} -> {swap.__name__}", _copy_with(node, ops=ops)
+                        )
+                    )
+        elif isinstance(node, ast.BinOp):
+            for swap in _BINOP_SWAPS.get(type(node.op), []):
+                found.append(
+                    _Candidate(
+                        node, "arith", f"{type(node.op).__name__} -> {swap.__name__}", _copy_with(node, op=swap())
+                    )
+                )
+        elif isinstance(node, ast.BoolOp):
+            swap = ast.Or if isinstance(node.op, ast.And) else ast.And
+            found.append(
+                _Candidate(node, "boolop", f"{type(node.op).__name__} -> {swap.__name__}", _copy_with(node, op=swap()))
+            )
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            found.append(_Candidate(node, "not", "drop `not`", node.operand))
+        elif isinstance(node, ast.Constant) and not _is_docstring(node, parents):
+            value = node.value
+            if isinstance(value, bool):
+                found.append(_Candidate(node, "constant", f"{value} -> {not value}", ast.Constant(not value)))
+            elif isinstance(value, int):
+                found.append(_Candidate(node, "constant", f"{value} -> {value + 1}", ast.Constant(value + 1)))
+                found.append(_Candidate(node, "constant", f"{value} -> {value - 1}", ast.Constant(value - 1)))
+            elif isinstance(value, float):
+                found.append(_Candidate(node, "constant", f"{value} -> {value + 1}", ast.Constant(value + 1)))
+        elif isinstance(node, ast.Return) and node.value is not None:
+            if not (isinstance(node.value, ast.Constant) and node.value.value is None):
+                found.append(_Candidate(node, "return", "return None", None, text="return None", statement=True))
+        elif isinstance(node, ast.Raise):
+            found.append(_Candidate(node, "remove", "drop the raise", None, text="pass", statement=True))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            found.append(_Candidate(node, "remove", "drop the call", None, text="pass", statement=True))
+        elif isinstance(node, (ast.Continue, ast.Break)):
+            found.append(_Candidate(node, "remove", f"drop `{type(node).__name__.lower()}`", None, text="pass"))
+    return found
+
+
+def _offsets(source: str) -> list[int]:
+    """Character offset of each line's start (1-based lines)."""
+    starts, total = [0, 0], 0
+    for line in source.splitlines(keepends=True):
+        total += len(line)
+        starts.append(total)
+    return starts
+
+
+def _char_col(source_lines: list[str], line: int, byte_col: int) -> int:
+    return len(source_lines[line - 1].encode()[:byte_col].decode())
+
+
+def mutants_of(module: str, source: str) -> list[Mutant]:
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    starts = _offsets(source)
+    counters: dict[tuple[int, int, str], int] = {}
+    result = []
+    for cand in sorted(_candidates(tree), key=lambda c: (c.node.lineno, c.node.col_offset, c.operator)):
+        node = cand.node
+        begin = starts[node.lineno] + _char_col(lines, node.lineno, node.col_offset)
+        end = starts[node.end_lineno] + _char_col(lines, node.end_lineno, node.end_col_offset)
+        if cand.new_node is not None:
+            text = ast.unparse(ast.fix_missing_locations(cand.new_node))
+            text = f"({text})"
+        else:
+            text = cand.text
+        mutated = source[:begin] + text + source[end:]
+        try:
+            compile(mutated, module, "exec")
+        except SyntaxError:
+            continue
+        key = (node.lineno, node.col_offset, cand.operator)
+        index = counters.get(key, 0)
+        counters[key] = index + 1
+        mid = f"{module}:{node.lineno}:{node.col_offset}:{cand.operator}:{index}"
+        diff = "".join(
+            difflib.unified_diff(
+                source.splitlines(keepends=True), mutated.splitlines(keepends=True), module, module, n=0
+            )
+        )
+        result.append(Mutant(mid, module, node.lineno, cand.operator, cand.description, text, (begin, end), diff=diff))
+    return result
+
+
+def apply(source: str, mutant: Mutant) -> str:
+    begin, end = mutant.span
+    return source[:begin] + mutant.replacement + source[end:]
+
+
+# --- Running ------------------------------------------------------------------------------------
+
+
+def read_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if not path.exists():
+        return found
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        mid, _, reason = line.partition(" ")
+        found[mid] = reason.strip() or "(no reason given)"
+    return found
+
+
+def run_tests(copy: Path, tests: list[str], timeout: float) -> tuple[str, float]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    env.pop("TEST_DATABASE_URL", None)
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", *PYTEST_ARGS, *tests],
+            cwd=copy,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout", time.monotonic() - started
+    seconds = time.monotonic() - started
+    if proc.returncode == 0:
+        return "survived", seconds
+    if proc.returncode == 5:
+        return "error: no tests collected", seconds
+    return "killed", seconds
+
+
+def make_copy(base: Path) -> Path:
+    copy = base / "tree"
+    shutil.copytree(ROOT, copy, ignore=COPY_IGNORE, symlinks=True)
+    return copy
+
+
+def run(mutants: list[Mutant], workers: int, timeout: float | None, progress: bool) -> dict[str, float]:
+    """Run every mutant; returns each module's unmutated test time."""
+    modules = sorted({m.module for m in mutants})
+    base_times: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
+        copies = []
+        for w in range(workers):
+            (Path(tmp) / str(w)).mkdir()
+            copies.append(make_copy(Path(tmp) / str(w)))
+        for module in modules:  # the tests must pass unmutated, or every mutant looks killed
+            status, seconds = run_tests(copies[0], MODULES[module], timeout=600)
+            if status != "survived":
+                raise SystemExit(f"{module}: its tests fail without any mutant ({status}): fix them first")
+            base_times[module] = seconds
+        work: queue.Queue[Mutant] = queue.Queue()
+        for m in mutants:
+            work.put(m)
+        lock = threading.Lock()
+        done = [0]
+
+        def worker(copy: Path) -> None:
+            while True:
+                try:
+                    m = work.get_nowait()
+                except queue.Empty:
+                    return
+                target = copy / m.module
+                original = target.read_text()
+                limit = timeout or max(30.0, 4 * base_times[m.module] + 10)
+                try:
+                    target.write_text(apply(original, m))
+                    m.status, m.seconds = run_tests(copy, MODULES[m.module], limit)
+                finally:
+                    target.write_text(original)
+                with lock:
+                    done[0] += 1
+                    if progress:
+                        print(f"[{done[0]}/{len(mutants)}] {m.status:8} {m.id} {m.description}", file=sys.stderr)
+
+        threads = [threading.Thread(target=worker, args=(c,)) for c in copies]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return base_times
+
+
+@dataclass
+class Score:
+    module: str
+    mutants: int = 0
+    killed: int = 0
+    timeout: int = 0
+    survived: int = 0
+    equivalent: int = 0
+    errors: int = 0
+    survivors: list[dict] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return 100.0 * (self.killed + self.timeout) / self.mutants if self.mutants else 100.0
+
+    @property
+    def score_without_equivalents(self) -> float:
+        judged = self.mutants - self.equivalent
+        return 100.0 * (self.killed + self.timeout) / judged if judged else 100.0
+
+
+def summarise(mutants: list[Mutant], equivalents: dict[str, str]) -> list[Score]:
+    scores: dict[str, Score] = {}
+    for m in mutants:
+        s = scores.setdefault(m.module, Score(m.module))
+        s.mutants += 1
+        if m.status == "killed":
+            s.killed += 1
+        elif m.status == "timeout":
+            s.timeout += 1
+        elif m.status == "survived":
+            s.survived += 1
+            if m.id in equivalents:
+                m.equivalent = equivalents[m.id]
+                s.equivalent += 1
+            else:
+                s.survivors.append({"id": m.id, "line": m.line, "description": m.description, "diff": m.diff})
+        else:
+            s.errors += 1
+    return [scores[k] for k in sorted(scores)]
+
+
+def total(scores: list[Score]) -> Score:
+    t = Score("TOTAL")
+    for s in scores:
+        for f in ("mutants", "killed", "timeout", "survived", "equivalent", "errors"):
+            setattr(t, f, getattr(t, f) + getattr(s, f))
+    return t
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", action="append", help="a module path from MODULES (repeatable); default all")
+    parser.add_argument("--workers", type=int, default=2, help="parallel test runs (at most 2)")
+    parser.add_argument("--timeout", type=float, help="seconds per mutant (default: 4x the clean run + 10)")
+    parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON ('-' for stdout)")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--only", action="append", help="run only this mutant id (repeatable)")
+    parser.add_argument("--min-score", type=float, help="exit 1 when the score without equivalents is lower")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each mutant's result as it ends")
+    args = parser.parse_args(argv)
+
+    selected = args.module or list(MODULES)
+    mutants: list[Mutant] = []
+    for module in selected:
+        if module not in MODULES:
+            parser.error(f"{module}: not in MODULES ({', '.join(MODULES)})")
+        path = ROOT / module
+        if not path.exists():
+            print(f"{module}: missing from the tree, skipped (update MODULES)", file=sys.stderr)
+            continue
+        mutants += mutants_of(module, path.read_text())
+    if args.only:
+        mutants = [m for m in mutants if m.id in set(args.only)]
+    if args.list:
+        for m in mutants:
+            print(f"{m.id}  {m.description}")
+        return 0
+    workers = max(1, min(2, args.workers))
+    started = time.monotonic()
+    base_times = run(mutants, workers, args.timeout, args.verbose)
+    equivalents = read_equivalents()
+    scores = summarise(mutants, equivalents)
+    overall = total(scores)
+
+    print(
+        f"{'module':32} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'equiv':>5} "
+        f"{'score':>6} {'w/o eq':>6}"
+    )
+    for s in [*scores, overall]:
+        print(
+            f"{s.module:32} {s.mutants:7} {s.killed:6} {s.timeout:7} {s.survived:8} {s.equivalent:5} "
+            f"{s.score:5.1f}% {s.score_without_equivalents:5.1f}%"
+        )
+    for s in scores:
+        for surv in s.survivors:
+            print(f"\nSURVIVED {surv['id']} ({surv['description']})\n{surv['diff'].rstrip()}")
+        if s.errors:
+            print(f"\n{s.module}: {s.errors} mutant(s) could not be judged (see --json)")
+    stale = sorted(set(equivalents) - {m.id for m in mutants if m.status == "survived"})
+    stale = [mid for mid in stale if any(mid.startswith(mod + ":") for mod in selected)]
+    if stale and not args.only:
+        print("\nEquivalents file entries that no longer survive or exist (remove them):")
+        for mid in stale:
+            print(f"  {mid}")
+    print(f"\n{len(mutants)} mutants in {time.monotonic() - started:.0f} s with {workers} worker(s)")
+
+    if args.json:
+        report = {
+            "modules": [
+                {
+                    **asdict(s),
+                    "score": round(s.score, 1),
+                    "score_without_equivalents": round(s.score_without_equivalents, 1),
+                    "clean_seconds": round(base_times.get(s.module, 0), 1),
+                }
+                for s in scores
+            ],
+            "total": {
+                **asdict(overall),
+                "score": round(overall.score, 1),
+                "score_without_equivalents": round(overall.score_without_equivalents, 1),
+            },
+            "mutants": [{k: v for k, v in asdict(m).items() if k not in ("span", "replacement")} for m in mutants],
+        }
+        text = json.dumps(report, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n")
+    if args.min_score is not None and overall.score_without_equivalents < args.min_score:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
