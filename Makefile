@@ -2,13 +2,14 @@
 #   make demo   run the console on the embedded AWS emulator with the demo world
 #   make serve  run the console in production: migrate, collect static files, gunicorn (no emulator)
 #   make test   run the whole test suite (installs what it needs, Chromium and PostgreSQL included)
+#   make mutation  mutation score of the security modules' tests (scripts/mutation.py)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo serve test lint chromium postgresql
+.PHONY: demo serve test lint mutation chromium postgresql
 
 demo: $(VENV)/.installed
 	@$(PY) manage.py demo
@@ -21,6 +22,10 @@ serve: $(VENV)/.installed
 test: $(VENV)/.installed-dev chromium postgresql
 	$(PY) -m pytest
 	$(PY) scripts/with_postgres.py $(PY) -m pytest -m "(integration or concurrency) and not browser"
+
+# Inject one bug at a time into the security modules and report how many the tests catch.
+mutation: $(VENV)/.installed-dev
+	$(PY) scripts/mutation.py
 
 # Ruff (lint and format) and mypy (files and settings in pyproject.toml); CI runs it before the tests.
 lint: $(VENV)/.installed-dev
