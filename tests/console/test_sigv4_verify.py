@@ -19,8 +19,10 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from accounts import access_keys
+from accounts.models import User
 from console import sigv4
 from tests.helpers import make_user
 
@@ -56,8 +58,7 @@ def sign(
     headers = {"host": "console.example", "content-type": FORM, "x-amz-date": amz_date, **(extra or {})}
     scope_date = scope_date or amz_date[:8]
     pairs = sorted(
-        (quote(k, safe="-_.~"), quote(v, safe="-_.~"))
-        for k, _, v in (p.partition("=") for p in query.split("&") if p)
+        (quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, _, v in (p.partition("=") for p in query.split("&") if p)
     )
     canonical = "\n".join(
         [
@@ -322,9 +323,9 @@ def _endpoint_signed(key: tuple[str, str], when: datetime, extra: dict | None = 
 
 
 def test_the_endpoint_answers_a_signed_request(client, user_key, clock) -> None:  # noqa: ANN001
+    user = User.objects.get(username="sigv4-caller")
     response = _post(client, _endpoint_signed(user_key, clock.now()))
-    assert response.status_code == 200
-    assert b"<Arn>arn:aws:iam::" in response.content and b"user/sigv4-caller</Arn>" in response.content
+    assertContains(response, f"<Arn>{user.arn}</Arn>")
 
 
 @pytest.mark.parametrize(("seconds", "status"), [(15 * 60, 200), (15 * 60 + 1, 400)])
@@ -333,9 +334,10 @@ def test_the_endpoint_skew_edge(client, user_key, clock, seconds: int, status: i
     headers = _endpoint_signed(user_key, signed_at)
     clock.advance(seconds - (clock.now() - signed_at).total_seconds())  # the server's clock: signed_at + seconds
     response = _post(client, headers)
-    assert response.status_code == status
     if status == 400:
-        assert b"<Code>RequestExpired</Code>" in response.content
+        assertContains(response, "<Code>RequestExpired</Code>", status_code=400)
+    else:
+        assertContains(response, "<GetCallerIdentityResult>")
 
 
 def test_the_endpoint_refuses_a_swapped_body_with_403(client, user_key, clock) -> None:  # noqa: ANN001
@@ -346,14 +348,33 @@ def test_the_endpoint_refuses_a_swapped_body_with_403(client, user_key, clock) -
         signed=("host", "x-amz-content-sha256", "x-amz-date"),
     )
     response = _post(client, headers, body=BODY + b"&Extra=1")
-    assert response.status_code == 403
-    assert b"<Code>SignatureDoesNotMatch</Code>" in response.content
-    assert b"does not match its signed hash" in response.content
+    assertContains(response, "<Code>SignatureDoesNotMatch</Code>", status_code=403)
+    assertContains(response, "The request body does not match its signed hash.", status_code=403)
 
 
 def test_the_endpoint_answers_a_malformed_scope_with_400(client, user_key, clock) -> None:  # noqa: ANN001
     headers = _endpoint_signed(user_key, clock.now())
     headers["authorization"] = headers["authorization"].replace("/aws4_request", "/aws4_request/extra")
-    response = _post(client, headers)
-    assert response.status_code == 400
-    assert b"<Code>IncompleteSignature</Code>" in response.content
+    assertContains(_post(client, headers), "<Code>IncompleteSignature</Code>", status_code=400)
+
+
+def test_the_tenth_bad_signature_for_a_key_is_checked_and_the_eleventh_request_throttled(
+    client, user_key, clock
+) -> None:  # noqa: ANN001
+    forged = _endpoint_signed((user_key[0], "not-the-secret"), clock.now())
+    for _ in range(10):
+        assertContains(_post(client, forged), "<Code>SignatureDoesNotMatch</Code>", status_code=403)
+    response = _post(client, _endpoint_signed(user_key, clock.now()))  # even a good one, now
+    assertContains(response, "<Code>Throttling</Code>", status_code=429)
+    assert response["Retry-After"] == "900"
+    clock.advance(900)
+    assertContains(_post(client, _endpoint_signed(user_key, clock.now())), "<GetCallerIdentityResult>")
+
+
+def test_a_good_signature_clears_the_keys_failures(client, user_key, clock) -> None:  # noqa: ANN001
+    forged = _endpoint_signed((user_key[0], "not-the-secret"), clock.now())
+    for _ in range(9):
+        _post(client, forged)
+    assertContains(_post(client, _endpoint_signed(user_key, clock.now())), "<GetCallerIdentityResult>")
+    for _ in range(10):
+        assertContains(_post(client, forged), "<Code>SignatureDoesNotMatch</Code>", status_code=403)
