@@ -6,38 +6,47 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertRedirects
 
 from accounts import mfa
 from accounts.models import MFADevice, User
 from console.models import AuditEvent, RoleSession
-from tests.conftest import PASSWORD, SWITCH_TO_UPDATEAPP, Authenticator, enrol, in_new_session, sign_in
+from tests.helpers import PASSWORD, SWITCH_TO_UPDATEAPP, Authenticator, enrol, in_new_session, sign_in
 from tests.pages import page_text
 
 pytestmark = pytest.mark.integration
 
 MFA_ROLE = {**SWITCH_TO_UPDATEAPP, "roleName": "UpdateAPP-MFA", "displayName": "Prod MFA"}
+SECURITY, MFA_START, MFA_ASSIGN = (
+    reverse("accounts:security"),
+    reverse("accounts:mfa_start"),
+    reverse("accounts:mfa_assign"),
+)
+SIGNIN, SIGNIN_MFA, HOME = reverse("accounts:signin"), reverse("accounts:signin_mfa"), reverse("console:home")
 
 
 def test_enrolment_shows_qr_and_secret_and_needs_two_consecutive_codes(alice_client: Client, clock) -> None:  # noqa: ANN001
-    page = alice_client.get("/security/").content.decode()
-    assert "No MFA device is assigned" in page
+    assertContains(alice_client.get(SECURITY), "No MFA device is assigned")
     # Assigning needs the current password: a session cookie alone cannot tie the account to a device.
-    refused = alice_client.post("/security/mfa/start", {"current_password": "not-it"})
-    assert refused.status_code == 200 and "Your current password is not correct." in refused.content.decode()
+    refused = alice_client.post(MFA_START, {"current_password": "not-it"})
+    assertContains(refused, "Your current password is not correct.")
     assert not MFADevice.objects.exists()
-    assert alice_client.post("/security/mfa/start", {"current_password": PASSWORD}).url == "/security/mfa/assign"
-    html = alice_client.get("/security/mfa/assign").content.decode()
+    assertRedirects(
+        alice_client.post(MFA_START, {"current_password": PASSWORD}), MFA_ASSIGN, fetch_redirect_response=False
+    )
+    html = alice_client.get(MFA_ASSIGN).content.decode()
     secret = re.search(r'value="([A-Z2-7]{32})"', html).group(1)
     assert "<svg" in html and 'aria-label="QR code"' in html
     assert ">MFA code 1</label>" in html and ">MFA code 2</label>" in html
     phone = Authenticator(secret)
 
     # Not consecutive: refused, device stays pending.
-    bad = alice_client.post("/security/mfa/assign", {"code1": phone.code(-2), "code2": phone.code(0)})
-    assert "The codes are not valid" in bad.content.decode()
+    bad = alice_client.post(MFA_ASSIGN, {"code1": phone.code(-2), "code2": phone.code(0)})
+    assertContains(bad, "The codes are not valid")
     assert not MFADevice.objects.get(user__username="alice").active
 
-    ok = alice_client.post("/security/mfa/assign", {"code1": phone.code(-1), "code2": phone.code(0)}, follow=True)
+    ok = alice_client.post(MFA_ASSIGN, {"code1": phone.code(-1), "code2": phone.code(0)}, follow=True)
     device = MFADevice.objects.get(user__username="alice")
     assert device.active and device.serial == "arn:aws:iam::111122223333:mfa/alice"
     assert "arn:aws:iam::111122223333:mfa/alice" in page_text(ok)
@@ -51,13 +60,14 @@ def test_sign_in_with_mfa_is_two_steps(demo_world, clock) -> None:  # noqa: ANN0
     clock.advance(30)
     client = Client()
     first = sign_in(client, "alice")
-    assert first.url == "/signin/mfa"
-    assert client.get("/").status_code == 302  # not signed in yet
-    page = client.get("/signin/mfa").content.decode()
-    assert ">MFA code</label>" in page and "arn:aws:iam::111122223333:mfa/alice" in page_text(page)
-    done = client.post("/signin/mfa", {"code": phone.code()})
-    assert done.url == "/"
-    assert "alice @ example-dev" in client.get("/").content.decode()
+    assertRedirects(first, SIGNIN_MFA, fetch_redirect_response=False)
+    assert client.get(HOME).status_code == 302  # not signed in yet
+    page = client.get(SIGNIN_MFA)
+    assertContains(page, ">MFA code</label>")
+    assert "arn:aws:iam::111122223333:mfa/alice" in page_text(page.content.decode())
+    done = client.post(SIGNIN_MFA, {"code": phone.code()})
+    assertRedirects(done, HOME, fetch_redirect_response=False)
+    assertContains(client.get(HOME), "alice @ example-dev")
     assert client.session[mfa.SESSION_MFA_AT]
 
 
@@ -66,18 +76,16 @@ def test_a_code_is_accepted_once(demo_world, clock) -> None:  # noqa: ANN001
     # The activation's second code is already used.
     client = Client()
     sign_in(client, "alice")
-    replay = client.post("/signin/mfa", {"code": phone.code()})
-    assert "That code has already been used" in replay.content.decode()
+    assertContains(client.post(SIGNIN_MFA, {"code": phone.code()}), "That code has already been used")
     clock.advance(30)
     code = phone.code()
-    assert Client().post("/signin", {"account": "example-dev", "username": "alice", "password": PASSWORD})
+    assert Client().post(SIGNIN, {"account": "example-dev", "username": "alice", "password": PASSWORD})
     first, second = Client(), Client()
     for c in (first, second):
         sign_in(c, "alice")
-    assert first.post("/signin/mfa", {"code": code}).url == "/"
-    again = second.post("/signin/mfa", {"code": code})
-    assert "That code has already been used" in again.content.decode()
-    assert second.get("/").status_code == 302
+    assertRedirects(first.post(SIGNIN_MFA, {"code": code}), HOME, fetch_redirect_response=False)
+    assertContains(second.post(SIGNIN_MFA, {"code": code}), "That code has already been used")
+    assert second.get(HOME).status_code == 302
 
 
 def test_replay_protection_holds_across_workers(demo_world, clock) -> None:  # noqa: ANN001
@@ -96,10 +104,10 @@ def test_pending_sign_in_expires(demo_world, clock) -> None:  # noqa: ANN001
     client = Client()
     sign_in(client, "alice")
     clock.advance(301)
-    response = client.post("/signin/mfa", {"code": phone.code()}, follow=True)
-    assert response.redirect_chain[-1][0] == "/signin"
-    assert "Your sign-in expired" in response.content.decode()
-    assert client.get("/").status_code == 302
+    response = client.post(SIGNIN_MFA, {"code": phone.code()}, follow=True)
+    assertRedirects(response, SIGNIN)
+    assertContains(response, "Your sign-in expired")
+    assert client.get(HOME).status_code == 302
 
 
 def test_tampered_pending_state_is_refused(demo_world) -> None:  # noqa: ANN001
@@ -109,7 +117,7 @@ def test_tampered_pending_state_is_refused(demo_world) -> None:  # noqa: ANN001
     session = client.session
     session["mfa_pending_signin"] = session["mfa_pending_signin"].replace(":", "x", 1)
     session.save()
-    assert client.get("/signin/mfa").url == "/signin"
+    assertRedirects(client.get(SIGNIN_MFA), SIGNIN, fetch_redirect_response=False)
 
 
 def test_wrong_codes_are_rate_limited(demo_world, clock) -> None:  # noqa: ANN001
@@ -118,16 +126,15 @@ def test_wrong_codes_are_rate_limited(demo_world, clock) -> None:  # noqa: ANN00
     client = Client()
     sign_in(client, "alice")
     wrong = "000000" if phone.code() != "000000" else "111111"
-    for _ in range(mfa.max_failures()):
-        html = client.post("/signin/mfa", {"code": wrong}).content.decode()
-        assert "That code is not valid." in html
-    locked = client.post("/signin/mfa", {"code": phone.code()})
-    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
-    assert "Too many wrong codes" in locked.content.decode()
-    assert client.get("/").status_code == 302
+    for _ in range(5):  # the limit, written out: changing it must break this test
+        assertContains(client.post(SIGNIN_MFA, {"code": wrong}), "That code is not valid.")
+    locked = client.post(SIGNIN_MFA, {"code": phone.code()})
+    assertContains(locked, "Too many wrong codes", status_code=429)
+    assert locked["Retry-After"] == "900"  # 15 minutes from the first wrong code (the clock is frozen)
+    assert client.get(HOME).status_code == 302
     clock.advance(15 * 60 + 30)  # the window has passed; the pending sign-in has expired too
     sign_in(client, "alice")
-    assert client.post("/signin/mfa", {"code": phone.code()}).url == "/"
+    assertRedirects(client.post(SIGNIN_MFA, {"code": phone.code()}), HOME, fetch_redirect_response=False)
 
 
 def test_mfa_role_needs_mfa_and_no_device_gets_a_link(alice_client: Client) -> None:

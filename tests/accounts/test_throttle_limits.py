@@ -183,6 +183,15 @@ def test_an_attempt_is_reported_once(clock) -> None:  # noqa: ANN001
     assert row() == (0, 0)
 
 
+def test_a_second_success_does_not_clear_someone_elses_attempt(clock) -> None:  # noqa: ANN001
+    other, mine = throttle.attempt((throttle.MFA, "x")), throttle.attempt((throttle.MFA, "x"))
+    mine.succeeded()
+    mine.succeeded()
+    assert row() == (1, 1)  # `other` is still in flight
+    other.failed()
+    assert row() == (1, 0)
+
+
 def test_leaving_a_with_block_without_success_is_a_failure(clock) -> None:  # noqa: ANN001
     with throttle.attempt((throttle.MFA, "x")) as attempt:
         assert isinstance(attempt, throttle.Attempt)
@@ -203,6 +212,11 @@ def test_settling_an_attempt_whose_window_was_restarted_changes_nothing(clock) -
     fail(throttle.SIGNIN_USER, "p")
     old_user.succeeded()
     assert row(throttle.SIGNIN_USER, "p") == (1, 0)
+    old_failure = throttle.attempt((throttle.MFA, "m"))
+    clock.advance(900)
+    fail(throttle.MFA, "m")
+    old_failure.failed()
+    assert row(throttle.MFA, "m") == (1, 0)
 
 
 def test_a_refusal_takes_back_what_the_other_budgets_counted(clock) -> None:  # noqa: ANN001
@@ -235,6 +249,18 @@ def test_a_budget_full_of_attempts_in_flight_makes_the_next_wait_then_refuse(clo
     assert 0.3 <= time.monotonic() - started < 3  # waited for the outcome, then gave up
     assert caught.value.retry_after == 900
     assert row() == (5, 1)
+
+
+def test_a_waiter_polls_with_pauses_not_in_a_busy_loop(clock, settings) -> None:  # noqa: ANN001
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.THROTTLE_MAX_WAIT_SECONDS = 0.3
+    for _ in range(5):
+        throttle.attempt((throttle.MFA, "x"))  # all in flight
+    with CaptureQueriesContext(connection) as queries, pytest.raises(throttle.Throttled):
+        throttle.attempt((throttle.MFA, "x"))
+    assert len(queries) < 100  # about 5 polls of 3 queries; a busy loop makes thousands
 
 
 def test_a_waiter_gives_up_with_at_least_a_second_to_wait(clock, settings) -> None:  # noqa: ANN001
