@@ -13,18 +13,22 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from django.test import Client
+from django.urls import reverse
+from pytest_django.asserts import assertContains
 
-from accounts import mfa, throttle
+from accounts import throttle
 from accounts.models import Throttle, User
-from tests.conftest import PASSWORD, enrol, sign_in
+from tests.helpers import PASSWORD, enrol, sign_in
 
 GENERIC = "Sign-in failed. Check your account ID or alias, IAM username and password."
 LOCKED = "Too many failed sign-in attempts."
+# The limits, written out (settings.THROTTLE_RULES): changing one must break a test.
+SIGNIN_USER_LIMIT, SIGNIN_ADDRESS_LIMIT, MFA_LIMIT = 10, 50, 5
 
 
 def _post(client: Client, account: str, username: str, password: str, address: str = "127.0.0.1"):  # noqa: ANN202
     data = {"account": account, "username": username, "password": password}
-    return client.post("/signin", data, REMOTE_ADDR=address)
+    return client.post(reverse("accounts:signin"), data, REMOTE_ADDR=address)
 
 
 def test_every_spelling_of_the_account_and_username_shares_one_budget(demo_world) -> None:  # noqa: ANN001
@@ -35,24 +39,22 @@ def test_every_spelling_of_the_account_and_username_shares_one_budget(demo_world
         ("111122223333", "Bob"),
         ("Example-Dev", " BOB "),
     ]
-    for i in range(throttle.SIGNIN_USER.limit):
+    for i in range(SIGNIN_USER_LIMIT):
         account, username = spellings[i % len(spellings)]
-        assert GENERIC in _post(Client(), account, username, "guess").content.decode()
+        assertContains(_post(Client(), account, username, "guess"), GENERIC)
     for account, username in spellings[:2]:
         # Locked via the alias, still locked via the ID (and the right password is not checked).
-        locked = _post(Client(), account, username, PASSWORD)
-        assert locked.status_code == 429 and LOCKED in locked.content.decode()
+        assertContains(_post(Client(), account, username, PASSWORD), LOCKED, status_code=429)
     assert sign_in(Client(), "alice").status_code == 302
 
 
 def test_the_per_address_budget_stops_a_password_spray(demo_world) -> None:  # noqa: ANN001
-    limit = throttle.SIGNIN_ADDRESS.limit
     sprayer = "192.0.2.10"
     # Successful sign-ins from the address do not use its budget (it counts failures).
     for _ in range(3):
         assert _post(Client(), "example-dev", "alice", PASSWORD, sprayer).status_code == 302
-    for i in range(limit):  # one guess per name: no per-name budget is ever reached
-        assert GENERIC in _post(Client(), "example-dev", f"user{i}", "guess", sprayer).content.decode()
+    for i in range(SIGNIN_ADDRESS_LIMIT):  # one guess per name: no per-name budget is ever reached
+        assertContains(_post(Client(), "example-dev", f"user{i}", "guess", sprayer), GENERIC)
     refused = _post(Client(), "example-dev", "someone-new", "guess", sprayer)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert _post(Client(), "example-dev", "alice", PASSWORD, sprayer).status_code == 429
@@ -92,8 +94,8 @@ def test_concurrent_wrong_passwords_are_evaluated_at_most_limit_times(live_serve
     responses = _concurrently(100, send)
     statuses = [r.status_code for r in responses]
     evaluated = [r for r in responses if GENERIC in r.text]
-    assert len(evaluated) == throttle.SIGNIN_USER.limit, statuses  # not one more, and none refused early
-    assert statuses.count(429) == 100 - throttle.SIGNIN_USER.limit  # never a 500 or "database is locked"
+    assert len(evaluated) == SIGNIN_USER_LIMIT, statuses  # not one more, and none refused early
+    assert statuses.count(429) == 100 - SIGNIN_USER_LIMIT  # never a 500 or "database is locked"
     # Locked: the right password, sent next, is not even checked.
     assert send(0, password=PASSWORD).status_code == 429
 
@@ -123,9 +125,9 @@ def test_concurrent_wrong_mfa_codes_are_evaluated_at_most_limit_times(live_serve
     responses = _concurrently(60, send)
     statuses = [r.status_code for r in responses]
     evaluated = [r for r in responses if "That code is not valid." in r.text]
-    assert len(evaluated) <= mfa.max_failures(), statuses
+    assert len(evaluated) <= MFA_LIMIT, statuses
     # Refused attempts say so with 429 and Retry-After; while budget was left, none was refused.
-    assert statuses.count(429) == 60 - len(evaluated) and len(evaluated) == mfa.max_failures()
+    assert statuses.count(429) == 60 - len(evaluated) and len(evaluated) == MFA_LIMIT
     assert set(statuses) <= {200, 302, 429}
 
 
