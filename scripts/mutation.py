@@ -26,6 +26,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -263,22 +264,24 @@ def run_tests(copy: Path, tests: list[str], timeout: float) -> tuple[str, float]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
     env.pop("TEST_DATABASE_URL", None)
     started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *PYTEST_ARGS, *tests],
+        cwd=copy,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: a timeout stops whatever it started
+    )
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "pytest", *PYTEST_ARGS, *tests],
-            cwd=copy,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            start_new_session=True,
-        )
+        returncode = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
         return "timeout", time.monotonic() - started
     seconds = time.monotonic() - started
-    if proc.returncode == 0:
+    if returncode == 0:
         return "survived", seconds
-    if proc.returncode == 5:
+    if returncode == 5:
         return "error: no tests collected", seconds
     return "killed", seconds
 
@@ -435,6 +438,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nSURVIVED {surv['id']} ({surv['description']})\n{surv['diff'].rstrip()}")
         if s.errors:
             print(f"\n{s.module}: {s.errors} mutant(s) could not be judged (see --json)")
+    set_aside = [m for m in mutants if m.equivalent]
+    if set_aside:
+        print(f"\nSet aside as equivalent ({len(set_aside)}, scripts/mutation_equivalents.txt):")
+        for m in set_aside:
+            print(f"  {m.id} ({m.description}): {m.equivalent}")
     stale = sorted(set(equivalents) - {m.id for m in mutants if m.status == "survived"})
     stale = [mid for mid in stale if any(mid.startswith(mod + ":") for mod in selected)]
     if stale and not args.only:
