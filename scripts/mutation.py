@@ -46,7 +46,7 @@ MODULES: dict[str, list[str]] = {
     "accounts/mfa.py": ["tests/accounts/test_mfa_windows.py"],
     "console/links.py": ["tests/console/test_links_unit.py"],
     "accounts/iam/conditions.py": ["tests/accounts/iam/test_condition_operators.py"],
-    "console/sigv4.py": ["tests/console/test_sigv4_verify.py"],
+    "console/sigv4.py": ["tests/console/test_sigv4_verify.py", "tests/console/test_sigv4.py"],
 }
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not browser and not emulator"]
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "var", "__pycache__", "*.pyc", "test-artifacts", ".hypothesis")
