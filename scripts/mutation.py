@@ -206,16 +206,26 @@ def _char_col(source_lines: list[str], line: int, byte_col: int) -> int:
     return len(source_lines[line - 1].encode()[:byte_col].decode())
 
 
+def _position(node: ast.AST) -> tuple[int, int, int, int]:
+    """(line, column, end line, end column) of an expression or statement; columns in UTF-8 bytes."""
+    return (
+        getattr(node, "lineno", 0),
+        getattr(node, "col_offset", 0),
+        getattr(node, "end_lineno", 0) or 0,
+        getattr(node, "end_col_offset", 0) or 0,
+    )
+
+
 def mutants_of(module: str, source: str) -> list[Mutant]:
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     starts = _offsets(source)
     counters: dict[tuple[int, int, str], int] = {}
     result = []
-    for cand in sorted(_candidates(tree), key=lambda c: (c.node.lineno, c.node.col_offset, c.operator)):
-        node = cand.node
-        begin = starts[node.lineno] + _char_col(lines, node.lineno, node.col_offset)
-        end = starts[node.end_lineno] + _char_col(lines, node.end_lineno, node.end_col_offset)
+    for cand in sorted(_candidates(tree), key=lambda c: (*_position(c.node)[:2], c.operator)):
+        line, col, end_line, end_col = _position(cand.node)
+        begin = starts[line] + _char_col(lines, line, col)
+        end = starts[end_line] + _char_col(lines, end_line, end_col)
         if cand.new_node is not None:
             text = ast.unparse(ast.fix_missing_locations(cand.new_node))
             text = f"({text})"
@@ -226,16 +236,16 @@ def mutants_of(module: str, source: str) -> list[Mutant]:
             compile(mutated, module, "exec")
         except SyntaxError:
             continue
-        key = (node.lineno, node.col_offset, cand.operator)
+        key = (line, col, cand.operator)
         index = counters.get(key, 0)
         counters[key] = index + 1
-        mid = f"{module}:{node.lineno}:{node.col_offset}:{cand.operator}:{index}"
+        mid = f"{module}:{line}:{col}:{cand.operator}:{index}"
         diff = "".join(
             difflib.unified_diff(
                 source.splitlines(keepends=True), mutated.splitlines(keepends=True), module, module, n=0
             )
         )
-        result.append(Mutant(mid, module, node.lineno, cand.operator, cand.description, text, (begin, end), diff=diff))
+        result.append(Mutant(mid, module, line, cand.operator, cand.description, text, (begin, end), diff=diff))
     return result
 
 

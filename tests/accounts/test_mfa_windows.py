@@ -77,7 +77,7 @@ def test_one_step_of_drift_either_way_is_accepted_two_are_not(at, offset: int, r
 
 
 def test_the_codes_are_the_standard_30_second_totp(at) -> None:  # noqa: ANN001
-    user, device = user_with_device(at)
+    _user, device = user_with_device(at)
     standard = pyotp.TOTP(mfa.secret_of(device)).at(T.timestamp() + 30)  # any RFC 6238 app computes this
     assert mfa.verify(device, standard) is OK
 
@@ -292,7 +292,7 @@ def test_the_qr_code_is_an_inline_svg_at_5_pixels_a_module(at) -> None:  # noqa:
 
 
 def test_removing_the_device_ends_only_the_role_sessions_that_needed_mfa(at) -> None:  # noqa: ANN001
-    user, device = user_with_device(at)
+    user, _device = user_with_device(at)
     home = user.account.account_id
     mfa_role = make_role(trust=trust_account(home, Bool={"aws:MultiFactorAuthPresent": "true"}))
     plain_role = make_role(trust=trust_account(home))
@@ -365,7 +365,7 @@ def test_enrolling_in_a_session_is_not_signing_in_with_mfa(at) -> None:  # noqa:
     mfa.mark_enrolled(request, device)
     assert mfa.session_mfa_age(request) is None
     assert mfa.enrolled_in_session(request, device) is True
-    other, other_device = user_with_device(at)
+    _other, other_device = user_with_device(at)
     assert mfa.enrolled_in_session(request, other_device) is False
     pending_device, _ = pending(make_user())
     assert mfa.enrolled_in_session(request, pending_device) is False

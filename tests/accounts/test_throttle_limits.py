@@ -80,7 +80,7 @@ def test_the_rules_windows_are_15_minutes(clock) -> None:  # noqa: ANN001
 
 def test_rules_are_immutable_values() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        throttle.MFA.name = "other"  # type: ignore[misc]
+        throttle.MFA.name = "other"
     assert {throttle.MFA: 1}[throttle.Rule("mfa", "clear")] == 1
 
 
@@ -334,4 +334,4 @@ def test_signin_identity_resolves_the_account_and_folds_the_name() -> None:
     assert throttle.signin_identity("444455556666", "ALICE") == "444455556666\0alice"
     assert throttle.signin_identity(" No-Such-Alias ", "Bob") == "no-such-alias\0bob"
     assert throttle.signin_identity("", "") == "\0"
-    assert throttle.signin_identity(None, None) == "\0"  # type: ignore[arg-type]
+    assert throttle.signin_identity(None, None) == "\0"

@@ -139,7 +139,7 @@ def test_an_empty_path_is_the_root_path() -> None:
 def test_the_verified_result_cannot_be_altered() -> None:
     verified = verify(sign())
     with pytest.raises(dataclasses.FrozenInstanceError):
-        verified.access_key_id = "AKIAOTHER"  # type: ignore[misc]
+        verified.access_key_id = "AKIAOTHER"
 
 
 # --- Clock skew: 15 minutes either way, the edges included -----------------------------------------
