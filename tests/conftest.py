@@ -33,7 +33,7 @@ from console.emulator.server import Emulator
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # Re-exported: tests import these from tests.conftest too.
-from tests.helpers import (  # noqa: E402, F401
+from tests.helpers import (  # noqa: F401
     PASSWORD,
     ROLE_PREFIX,
     SWITCH_TO_UPDATEAPP,
@@ -77,7 +77,7 @@ def emulator(tmp_path_factory) -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, request):  # noqa: ANN001
+def django_db_setup(django_db_setup, django_db_blocker, request):
     """Seed the demo world into the test database and the emulator, then turn IAM auth on.
     When no selected test has the `emulator` mark, the database stays empty and no emulator
     starts (the factories' tests need neither)."""
@@ -97,7 +97,7 @@ def django_db_setup(django_db_setup, django_db_blocker, request):  # noqa: ANN00
     settings.AWS_SECRET_ACCESS_KEY = secret
 
 
-def ensure_lister_role():  # noqa: ANN201
+def ensure_lister_role():
     """A test-only production role that may also list all buckets (s3:ListAllMyBuckets)."""
     permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
     permissions["Statement"].append({"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"})
@@ -109,7 +109,7 @@ def ensure_lister_role():  # noqa: ANN201
     return role
 
 
-def ensure_no_abort_role():  # noqa: ANN201
+def ensure_no_abort_role():
     """A test-only production role like UpdateAPP before it could abort multipart uploads."""
     permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
     for statement in permissions["Statement"]:
@@ -123,7 +123,7 @@ def ensure_no_abort_role():  # noqa: ANN201
     return role
 
 
-def ensure_s3_tester_role():  # noqa: ANN201
+def ensure_s3_tester_role():
     """A test-only production role like UpdateAPP that may also list multipart uploads in
     productionapp (to see that none is left) and do anything in buckets named issue12-*."""
     permissions = json.loads(world.UPDATEAPP_PERMISSIONS)
@@ -140,7 +140,7 @@ def ensure_s3_tester_role():  # noqa: ANN201
 
 
 @pytest.fixture
-def demo_world(db) -> None:  # noqa: ANN001
+def demo_world(db) -> None:
     """The demo world in the database (re-seeded: transactional tests flush it)."""
     world.seed_database(PASSWORD)
     ensure_lister_role()
@@ -149,28 +149,28 @@ def demo_world(db) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def alice_client(demo_world) -> Client:  # noqa: ANN001
+def alice_client(demo_world) -> Client:
     client = Client()
     assert sign_in(client, "alice").status_code == 302
     return client
 
 
 @pytest.fixture
-def bob_client(demo_world) -> Client:  # noqa: ANN001
+def bob_client(demo_world) -> Client:
     client = Client()
     assert sign_in(client, "bob").status_code == 302
     return client
 
 
 @pytest.fixture
-def alice_in_role(alice_client) -> Client:  # noqa: ANN001
+def alice_in_role(alice_client) -> Client:
     """alice in UpdateAPP; `.prefix` is that role session's URL space (`/r/<slug>`)."""
     alice_client.prefix = switch(alice_client, SWITCH_TO_UPDATEAPP)
     return alice_client
 
 
 @pytest.fixture
-def clock(monkeypatch):  # noqa: ANN001, ANN201
+def clock(monkeypatch):
     """Freeze the console's clock, then move it with `clock.advance(seconds)`. Frozen, so a TOTP
     code computed and checked a few milliseconds apart never straddles a 30-second step."""
     start = clock_module.now()
@@ -181,7 +181,7 @@ def clock(monkeypatch):  # noqa: ANN001, ANN201
         def advance(self, seconds: float) -> None:
             self.offset += timedelta(seconds=seconds)
 
-        def now(self):  # noqa: ANN201
+        def now(self):
             return start + self.offset
 
     c = Clock()
@@ -190,7 +190,7 @@ def clock(monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def smtp_server(settings):  # noqa: ANN001, ANN201
+def smtp_server(settings):
     """A real SMTP server on loopback; Django's SMTP backend sends to it. `.messages` holds what
     arrived, parsed."""
     import email
@@ -204,7 +204,7 @@ def smtp_server(settings):  # noqa: ANN001, ANN201
         def __init__(self) -> None:
             self.messages: list = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
             self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
             return "250 OK"
 
@@ -219,7 +219,7 @@ def smtp_server(settings):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def collected_static(tmp_path_factory):  # noqa: ANN001, ANN201
+def collected_static(tmp_path_factory):
     """Static files collected once per run with the production storage, for server processes."""
     from tests import servers
 
@@ -229,7 +229,7 @@ def collected_static(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def console_server(transactional_db, demo_world, collected_static, tmp_path):  # noqa: ANN001, ANN201
+def console_server(transactional_db, demo_world, collected_static, tmp_path):
     """Start real console server processes on the test database: `console_server(workers=,
     threads=, **env)` returns a tests.servers.ConsoleServer; all are stopped after the test.
     Transactional, so the servers see what the test writes (and the test what they write)."""
@@ -237,7 +237,7 @@ def console_server(transactional_db, demo_world, collected_static, tmp_path):  #
 
     started: list[servers.ConsoleServer] = []
 
-    def start(**kwargs):  # noqa: ANN003, ANN202
+    def start(**kwargs):
         server = servers.start(collected_static, tmp_path / f"server-{len(started)}.log", **kwargs)
         started.append(server)
         return server

@@ -27,9 +27,7 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
-def sign_in(  # noqa: ANN201
-    client: Client, username: str, account: str = "example-dev", password: str = PASSWORD, next_url: str = ""
-):
+def sign_in(client: Client, username: str, account: str = "example-dev", password: str = PASSWORD, next_url: str = ""):
     data = {"account": account, "username": username, "password": password}
     return client.post(reverse("accounts:signin"), {**data, "next": next_url} if next_url else data)
 
@@ -60,7 +58,7 @@ class Authenticator:
         return self.totp.at(int(clock_module.now().timestamp()) + 30 * offset_steps)
 
 
-def enrol(user) -> Authenticator:  # noqa: ANN001
+def enrol(user) -> Authenticator:
     """Give `user` an active MFA device, activated with two consecutive codes as a person would."""
     from accounts import mfa
 
@@ -85,7 +83,7 @@ def allow(action: str | list[str], resource: str | list[str] = "*", **extra: obj
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
-def make_account(account_id: str | None = None, alias: str | None = None, *, home: bool = False):  # noqa: ANN201
+def make_account(account_id: str | None = None, alias: str | None = None, *, home: bool = False):
     """An account row (default: a fresh 12-digit ID starting 9999, no alias)."""
     from accounts.models import Account
 
@@ -97,7 +95,7 @@ def make_account(account_id: str | None = None, alias: str | None = None, *, hom
     return account
 
 
-def make_group(name: str, account=None, policies: list[str | dict] = ()):  # noqa: ANN001, ANN201
+def make_group(name: str, account=None, policies: list[str | dict] = ()):
     from accounts.models import Group, InlinePolicy
 
     group = Group.objects.create(account=account or make_account(home=True), name=name)
@@ -106,10 +104,10 @@ def make_group(name: str, account=None, policies: list[str | dict] = ()):  # noq
     return group
 
 
-def make_user(  # noqa: ANN201
+def make_user(
     username: str | None = None,
     *,
-    account=None,  # noqa: ANN001
+    account=None,
     groups: list[str] = (),
     policies: list[str | dict] = (),
     mfa: bool = False,
@@ -143,10 +141,10 @@ def trust_account(account_id: str, **condition: dict) -> dict:
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
-def make_role(  # noqa: ANN201
+def make_role(
     name: str | None = None,
     *,
-    account=None,  # noqa: ANN001
+    account=None,
     trust: str | dict | None = None,
     policy: str | dict | None = None,
     path: str = "/",

@@ -29,7 +29,7 @@ OK, WRONG, REPLAYED, LOCKED = mfa.Result.OK, mfa.Result.WRONG, mfa.Result.REPLAY
 
 
 @pytest.fixture
-def at(clock):  # noqa: ANN001, ANN201
+def at(clock):
     """The console's clock at T; `at(seconds)` moves it to T + seconds."""
 
     def move(seconds: float = 0) -> datetime:
@@ -44,12 +44,12 @@ def code_at(phone: Authenticator, step_offset: int) -> str:
     return phone.code(step_offset)
 
 
-def pending(user) -> tuple[MFADevice, Authenticator]:  # noqa: ANN001
+def pending(user) -> tuple[MFADevice, Authenticator]:
     device = mfa.start_enrollment(user)
     return device, Authenticator(mfa.secret_of(device))
 
 
-def user_with_device(at, **kwargs: object):  # noqa: ANN001, ANN201
+def user_with_device(at, **kwargs: object):
     """A user whose device was activated at T - 300 s, and the clock back at T."""
     at(-300)
     user = make_user(mfa=True, **kwargs)
@@ -60,7 +60,7 @@ def user_with_device(at, **kwargs: object):  # noqa: ANN001, ANN201
 # --- Steps and drift ------------------------------------------------------------------------------
 
 
-def test_the_clock_is_on_a_step_boundary(at) -> None:  # noqa: ANN001
+def test_the_clock_is_on_a_step_boundary(at) -> None:
     assert mfa.current_step() == 1773500940 // 30
     at(29)
     assert mfa.current_step() == 1773500940 // 30
@@ -70,25 +70,25 @@ def test_the_clock_is_on_a_step_boundary(at) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize(("offset", "result"), [(-2, WRONG), (-1, OK), (0, OK), (1, OK), (2, WRONG)])
 @pytest.mark.parametrize("seconds", [0, 29], ids=["step-start", "step-end"])
-def test_one_step_of_drift_either_way_is_accepted_two_are_not(at, offset: int, result, seconds: int) -> None:  # noqa: ANN001
+def test_one_step_of_drift_either_way_is_accepted_two_are_not(at, offset: int, result, seconds: int) -> None:
     user, device = user_with_device(at)
     at(seconds)
     assert mfa.verify(device, user.phone.code(offset)) is result
 
 
-def test_the_codes_are_the_standard_30_second_totp(at) -> None:  # noqa: ANN001
+def test_the_codes_are_the_standard_30_second_totp(at) -> None:
     _user, device = user_with_device(at)
     standard = pyotp.TOTP(mfa.secret_of(device)).at(T.timestamp() + 30)  # any RFC 6238 app computes this
     assert mfa.verify(device, standard) is OK
 
 
-def test_codes_may_be_typed_with_spaces(at) -> None:  # noqa: ANN001
+def test_codes_may_be_typed_with_spaces(at) -> None:
     user, device = user_with_device(at)
     code = user.phone.code(0)
     assert mfa.verify(device, f" {code[:3]} {code[3:]} ") is OK
 
 
-def test_non_ascii_digits_are_a_wrong_code_and_counted(at) -> None:  # noqa: ANN001
+def test_non_ascii_digits_are_a_wrong_code_and_counted(at) -> None:
     user, device = user_with_device(at)
     fullwidth = user.phone.code(0).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     assert mfa.verify(device, fullwidth) is WRONG
@@ -98,7 +98,7 @@ def test_non_ascii_digits_are_a_wrong_code_and_counted(at) -> None:  # noqa: ANN
 # --- Replay -------------------------------------------------------------------------------------
 
 
-def test_a_code_is_accepted_once_and_an_older_step_after_a_newer_never(at) -> None:  # noqa: ANN001
+def test_a_code_is_accepted_once_and_an_older_step_after_a_newer_never(at) -> None:
     user, device = user_with_device(at)
     assert mfa.verify(device, user.phone.code(0)) is OK
     assert mfa.verify(device, user.phone.code(0)) is REPLAYED
@@ -107,7 +107,7 @@ def test_a_code_is_accepted_once_and_an_older_step_after_a_newer_never(at) -> No
     assert MFADevice.objects.get(pk=device.pk).last_used_step == 1773500940 // 30 + 1
 
 
-def test_a_stale_device_object_is_read_again(at) -> None:  # noqa: ANN001
+def test_a_stale_device_object_is_read_again(at) -> None:
     user = make_user()
     device, phone = pending(user)
     stale = MFADevice.objects.get(pk=device.pk)  # loaded while still pending
@@ -120,14 +120,14 @@ def test_a_stale_device_object_is_read_again(at) -> None:  # noqa: ANN001
 # --- A pending device -------------------------------------------------------------------------------
 
 
-def test_a_code_to_a_pending_device_is_wrong_and_not_counted(at) -> None:  # noqa: ANN001
+def test_a_code_to_a_pending_device_is_wrong_and_not_counted(at) -> None:
     device, phone = pending(make_user())
     assert mfa.verify(device, phone.code(0)) is WRONG
     assert not Throttle.objects.exists()
     assert mfa.active_device(device.user) is None
 
 
-def test_enrolment_replaces_a_pending_secret_but_refuses_an_active_device(at) -> None:  # noqa: ANN001
+def test_enrolment_replaces_a_pending_secret_but_refuses_an_active_device(at) -> None:
     user = make_user()
     first = mfa.start_enrollment(user)
     first_secret = mfa.secret_of(first)
@@ -155,7 +155,7 @@ def test_enrolment_replaces_a_pending_secret_but_refuses_an_active_device(at) ->
         (0, 0, False),
     ],
 )
-def test_the_activation_window(at, first: int, second: int, activated: bool) -> None:  # noqa: ANN001
+def test_the_activation_window(at, first: int, second: int, activated: bool) -> None:
     device, phone = pending(make_user())
     assert mfa.activate(device, phone.code(first), phone.code(second)) is activated
     device = MFADevice.objects.get(pk=device.pk)
@@ -167,14 +167,14 @@ def test_the_activation_window(at, first: int, second: int, activated: bool) -> 
         assert device.enabled_at is None and device.last_used_step == 0
 
 
-def test_after_activation_the_second_code_is_used_up_and_the_next_accepted(at) -> None:  # noqa: ANN001
+def test_after_activation_the_second_code_is_used_up_and_the_next_accepted(at) -> None:
     device, phone = pending(make_user())
     assert mfa.activate(device, phone.code(-1), phone.code(0))
     assert mfa.verify(device, phone.code(0)) is REPLAYED
     assert mfa.verify(device, phone.code(1)) is OK
 
 
-def test_activation_takes_codes_with_spaces(at) -> None:  # noqa: ANN001
+def test_activation_takes_codes_with_spaces(at) -> None:
     device, phone = pending(make_user())
     one, two = phone.code(-1), phone.code(0)
     assert mfa.activate(device, f"{one[:3]} {one[3:]}", f" {two} ")
@@ -183,7 +183,7 @@ def test_activation_takes_codes_with_spaces(at) -> None:  # noqa: ANN001
 # --- Lockout: 5 wrong codes per 15 minutes --------------------------------------------------------
 
 
-def test_the_fifth_wrong_code_is_checked_and_the_sixth_attempt_locked(at) -> None:  # noqa: ANN001
+def test_the_fifth_wrong_code_is_checked_and_the_sixth_attempt_locked(at) -> None:
     user, device = user_with_device(at)
     for _ in range(5):
         assert mfa.verify(device, "000000") is WRONG
@@ -197,7 +197,7 @@ def test_the_fifth_wrong_code_is_checked_and_the_sixth_attempt_locked(at) -> Non
     assert mfa.verify(device, user.phone.code(0)) is OK
 
 
-def test_four_wrong_codes_leave_room_and_a_right_one_clears_them(at) -> None:  # noqa: ANN001
+def test_four_wrong_codes_leave_room_and_a_right_one_clears_them(at) -> None:
     user, device = user_with_device(at)
     for _ in range(4):
         assert mfa.verify(device, "000000") is WRONG
@@ -208,7 +208,7 @@ def test_four_wrong_codes_leave_room_and_a_right_one_clears_them(at) -> None:  #
     assert mfa.verify(device, "000000") is LOCKED
 
 
-def test_a_replayed_code_counts_as_a_failure(at) -> None:  # noqa: ANN001
+def test_a_replayed_code_counts_as_a_failure(at) -> None:
     user, device = user_with_device(at)
     assert mfa.verify(device, user.phone.code(0)) is OK
     for _ in range(5):
@@ -223,7 +223,7 @@ def test_max_failures_is_five() -> None:
 # --- check_form: the reason on the form, the audit row, the lockout time ---------------------------------
 
 
-def _form_request(user):  # noqa: ANN001, ANN202
+def _form_request(user):
     request = RequestFactory().post("/signin/mfa")
     request.user = AnonymousUser()
     request.session = {}
@@ -236,7 +236,7 @@ def _form(code: str) -> MFACodeForm:
     return form
 
 
-def test_check_form_accepts_a_right_code_and_records_nothing(at) -> None:  # noqa: ANN001
+def test_check_form_accepts_a_right_code_and_records_nothing(at) -> None:
     user, device = user_with_device(at)
     form = _form(user.phone.code(0))
     assert mfa.check_form(_form_request(user), device, form) is True
@@ -244,7 +244,7 @@ def test_check_form_accepts_a_right_code_and_records_nothing(at) -> None:  # noq
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.MFA_FAILED).exists()
 
 
-def test_check_form_explains_a_wrong_code_and_audits_it(at) -> None:  # noqa: ANN001
+def test_check_form_explains_a_wrong_code_and_audits_it(at) -> None:
     user, device = user_with_device(at)
     form = _form("123456")
     assert mfa.check_form(_form_request(user), device, form) is False
@@ -254,7 +254,7 @@ def test_check_form_explains_a_wrong_code_and_audits_it(at) -> None:  # noqa: AN
     assert (event.user, event.detail) == (user, "wrong")
 
 
-def test_check_form_gives_the_seconds_left_when_locked(at) -> None:  # noqa: ANN001
+def test_check_form_gives_the_seconds_left_when_locked(at) -> None:
     user, device = user_with_device(at)
     for _ in range(5):
         mfa.verify(device, "000000")
@@ -269,7 +269,7 @@ def test_check_form_gives_the_seconds_left_when_locked(at) -> None:  # noqa: ANN
 # --- The QR code and provisioning URI ------------------------------------------------------------------
 
 
-def test_the_provisioning_uri_names_the_user_at_the_alias_or_account(at) -> None:  # noqa: ANN001
+def test_the_provisioning_uri_names_the_user_at_the_alias_or_account(at) -> None:
     aliased = make_user("qr-alice", account=make_account("555566667777", alias="qr-team", home=True))
     device = mfa.start_enrollment(aliased)
     uri = mfa.provisioning_uri(device)
@@ -279,7 +279,7 @@ def test_the_provisioning_uri_names_the_user_at_the_alias_or_account(at) -> None
     assert "Console:qr-bob%40555566668888?" in mfa.provisioning_uri(mfa.start_enrollment(bare))
 
 
-def test_the_qr_code_is_an_inline_svg_at_5_pixels_a_module(at) -> None:  # noqa: ANN001
+def test_the_qr_code_is_an_inline_svg_at_5_pixels_a_module(at) -> None:
     device = mfa.start_enrollment(make_user("qr-carol"))
     svg = mfa.qr_svg(device)
     width, height = segno.make(mfa.provisioning_uri(device), error="m").symbol_size(scale=5)
@@ -291,7 +291,7 @@ def test_the_qr_code_is_an_inline_svg_at_5_pixels_a_module(at) -> None:  # noqa:
 # --- Removing a device ------------------------------------------------------------------------------------
 
 
-def test_removing_the_device_ends_only_the_role_sessions_that_needed_mfa(at) -> None:  # noqa: ANN001
+def test_removing_the_device_ends_only_the_role_sessions_that_needed_mfa(at) -> None:
     user, _device = user_with_device(at)
     home = user.account.account_id
     mfa_role = make_role(trust=trust_account(home, Bool={"aws:MultiFactorAuthPresent": "true"}))
@@ -316,13 +316,13 @@ def test_removing_the_device_ends_only_the_role_sessions_that_needed_mfa(at) -> 
 # --- The session's MFA state -------------------------------------------------------------------------------
 
 
-def _request(user):  # noqa: ANN001, ANN202
+def _request(user):
     request = RequestFactory().get("/")
     request.user, request.session = user, {}
     return request
 
 
-def test_the_session_remembers_when_and_with_which_device(at) -> None:  # noqa: ANN001
+def test_the_session_remembers_when_and_with_which_device(at) -> None:
     user, device = user_with_device(at)
     request = _request(user)
     assert mfa.session_mfa_age(request) is None
@@ -338,7 +338,7 @@ def test_the_session_remembers_when_and_with_which_device(at) -> None:  # noqa: 
     assert mfa.session_mfa_age(request) == 0
 
 
-def test_the_mfa_age_ends_with_the_device(at) -> None:  # noqa: ANN001
+def test_the_mfa_age_ends_with_the_device(at) -> None:
     user, device = user_with_device(at)
     request = _request(user)
     mfa.mark_session(request, device)
@@ -351,14 +351,14 @@ def test_the_mfa_age_ends_with_the_device(at) -> None:  # noqa: ANN001
     assert mfa.session_mfa_age(request) is None  # a new device: the old check does not count
 
 
-def test_garbage_in_the_session_is_no_mfa(at) -> None:  # noqa: ANN001
+def test_garbage_in_the_session_is_no_mfa(at) -> None:
     user, _ = user_with_device(at)
     request = _request(user)
     request.session[mfa.SESSION_MFA_AT] = 1773500940.0  # an older format: a bare timestamp
     assert mfa.session_mfa_age(request) is None
 
 
-def test_enrolling_in_a_session_is_not_signing_in_with_mfa(at) -> None:  # noqa: ANN001
+def test_enrolling_in_a_session_is_not_signing_in_with_mfa(at) -> None:
     user, device = user_with_device(at)
     request = _request(user)
     mfa.mark_session(request, device)

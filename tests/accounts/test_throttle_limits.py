@@ -58,7 +58,7 @@ def refused(rule: throttle.Rule, identity: str = "x") -> throttle.Throttled:
 
 
 @pytest.mark.parametrize(("rule", "limit"), RULES, ids=[r.name for r, _ in RULES])
-def test_the_last_attempt_within_the_limit_is_counted_and_the_next_refused(rule, limit, clock) -> None:  # noqa: ANN001
+def test_the_last_attempt_within_the_limit_is_counted_and_the_next_refused(rule, limit, clock) -> None:
     fail(rule, times=limit - 1)
     assert row() == (limit - 1, 0)
     assert throttle.retry_after(rule, "x") == 0  # just before the limit: room for one more
@@ -70,7 +70,7 @@ def test_the_last_attempt_within_the_limit_is_counted_and_the_next_refused(rule,
     assert row() == (limit, 0)  # a refused attempt is not counted
 
 
-def test_the_rules_windows_are_15_minutes(clock) -> None:  # noqa: ANN001
+def test_the_rules_windows_are_15_minutes(clock) -> None:
     for rule, _ in RULES:
         assert rule.window == timedelta(seconds=900)
         throttle.attempt((rule, "w")).failed()
@@ -87,7 +87,7 @@ def test_rules_are_immutable_values() -> None:
 # --- Windows: a second before the end, exactly at it, after ---------------------------------------
 
 
-def test_a_full_budget_stays_refused_until_the_window_ends(clock) -> None:  # noqa: ANN001
+def test_a_full_budget_stays_refused_until_the_window_ends(clock) -> None:
     fail(throttle.MFA, times=5)
     clock.advance(100)
     assert refused(throttle.MFA).retry_after == 800
@@ -104,14 +104,14 @@ def test_a_full_budget_stays_refused_until_the_window_ends(clock) -> None:  # no
     assert Throttle.objects.get().expires_at == clock.now() + timedelta(seconds=900)
 
 
-def test_failures_do_not_extend_the_window(clock) -> None:  # noqa: ANN001
+def test_failures_do_not_extend_the_window(clock) -> None:
     fail(throttle.SIGNIN_USER)
     clock.advance(600)
     fail(throttle.SIGNIN_USER, times=9)
     assert refused(throttle.SIGNIN_USER).retry_after == 300
 
 
-def test_an_expired_window_restarts_the_count(clock) -> None:  # noqa: ANN001
+def test_an_expired_window_restarts_the_count(clock) -> None:
     fail(throttle.SIGNIN_USER, times=3)
     clock.advance(900)
     fail(throttle.SIGNIN_USER)
@@ -120,7 +120,7 @@ def test_an_expired_window_restarts_the_count(clock) -> None:  # noqa: ANN001
     assert refused(throttle.SIGNIN_USER).retry_after == 900
 
 
-def test_retry_after_is_zero_below_the_limit_inside_the_window(clock) -> None:  # noqa: ANN001
+def test_retry_after_is_zero_below_the_limit_inside_the_window(clock) -> None:
     assert throttle.retry_after(throttle.MFA, "x") == 0  # no row at all
     fail(throttle.MFA, times=4)
     assert throttle.retry_after(throttle.MFA, "x") == 0
@@ -143,7 +143,7 @@ def test_throttled_says_which_rule_and_when() -> None:
 # --- Settling an attempt ------------------------------------------------------------------------
 
 
-def test_a_success_clears_a_person_budget_but_refunds_only_itself_on_an_address(clock) -> None:  # noqa: ANN001
+def test_a_success_clears_a_person_budget_but_refunds_only_itself_on_an_address(clock) -> None:
     fail(throttle.SIGNIN_USER, "p", times=4)
     fail(throttle.SIGNIN_ADDRESS, "a", times=4)
     with throttle.attempt((throttle.SIGNIN_USER, "p"), (throttle.SIGNIN_ADDRESS, "a")) as attempt:
@@ -154,14 +154,14 @@ def test_a_success_clears_a_person_budget_but_refunds_only_itself_on_an_address(
     assert row(throttle.SIGNIN_ADDRESS, "a") == (4, 0)
 
 
-def test_a_lone_successful_attempt_leaves_nothing_counted(clock) -> None:  # noqa: ANN001
+def test_a_lone_successful_attempt_leaves_nothing_counted(clock) -> None:
     throttle.attempt((throttle.SIGNIN_ADDRESS, "a")).succeeded()
     assert row() == (0, 0)
     throttle.attempt((throttle.MFA, "m")).succeeded()
     assert row(throttle.MFA, "m") == (0, 0)
 
 
-def test_a_clear_keeps_the_other_attempts_in_flight(clock) -> None:  # noqa: ANN001
+def test_a_clear_keeps_the_other_attempts_in_flight(clock) -> None:
     fail(throttle.MFA, times=2)
     first, second = throttle.attempt((throttle.MFA, "x")), throttle.attempt((throttle.MFA, "x"))
     assert row() == (4, 2)
@@ -171,7 +171,7 @@ def test_a_clear_keeps_the_other_attempts_in_flight(clock) -> None:  # noqa: ANN
     assert row() == (1, 0)
 
 
-def test_an_attempt_is_reported_once(clock) -> None:  # noqa: ANN001
+def test_an_attempt_is_reported_once(clock) -> None:
     first, second = throttle.attempt((throttle.MFA, "x")), throttle.attempt((throttle.MFA, "x"))
     first.failed()
     first.failed()
@@ -183,7 +183,7 @@ def test_an_attempt_is_reported_once(clock) -> None:  # noqa: ANN001
     assert row() == (0, 0)
 
 
-def test_a_second_success_does_not_clear_someone_elses_attempt(clock) -> None:  # noqa: ANN001
+def test_a_second_success_does_not_clear_someone_elses_attempt(clock) -> None:
     other, mine = throttle.attempt((throttle.MFA, "x")), throttle.attempt((throttle.MFA, "x"))
     mine.succeeded()
     mine.succeeded()
@@ -192,7 +192,7 @@ def test_a_second_success_does_not_clear_someone_elses_attempt(clock) -> None:  
     assert row() == (1, 0)
 
 
-def test_leaving_a_with_block_without_success_is_a_failure(clock) -> None:  # noqa: ANN001
+def test_leaving_a_with_block_without_success_is_a_failure(clock) -> None:
     with throttle.attempt((throttle.MFA, "x")) as attempt:
         assert isinstance(attempt, throttle.Attempt)
     assert row() == (1, 0)
@@ -201,7 +201,7 @@ def test_leaving_a_with_block_without_success_is_a_failure(clock) -> None:  # no
     assert row() == (2, 0)
 
 
-def test_settling_an_attempt_whose_window_was_restarted_changes_nothing(clock) -> None:  # noqa: ANN001
+def test_settling_an_attempt_whose_window_was_restarted_changes_nothing(clock) -> None:
     old = throttle.attempt((throttle.SIGNIN_ADDRESS, "a"))
     clock.advance(900)
     fail(throttle.SIGNIN_ADDRESS, "a")  # the window restarted: its row counts one failure, none in flight
@@ -219,7 +219,7 @@ def test_settling_an_attempt_whose_window_was_restarted_changes_nothing(clock) -
     assert row(throttle.MFA, "m") == (1, 0)
 
 
-def test_a_refusal_takes_back_what_the_other_budgets_counted(clock) -> None:  # noqa: ANN001
+def test_a_refusal_takes_back_what_the_other_budgets_counted(clock) -> None:
     fail(throttle.STS_KEY, "AKIA1", times=10)
     fail(throttle.STS_ADDRESS, "192.0.2.7", times=3)
     with pytest.raises(throttle.Throttled) as caught:
@@ -229,7 +229,7 @@ def test_a_refusal_takes_back_what_the_other_budgets_counted(clock) -> None:  # 
     assert row(throttle.STS_KEY, "AKIA1") == (10, 0)
 
 
-def test_budgets_of_different_rules_never_share_a_row(clock) -> None:  # noqa: ANN001
+def test_budgets_of_different_rules_never_share_a_row(clock) -> None:
     fail(throttle.STS_KEY, "same", times=10)
     throttle.attempt((throttle.SIGNIN_USER, "same")).failed()
     assert row(throttle.SIGNIN_USER, "same") == (1, 0)
@@ -239,7 +239,7 @@ def test_budgets_of_different_rules_never_share_a_row(clock) -> None:  # noqa: A
 # --- Attempts in flight: waiting for their outcome --------------------------------------------------
 
 
-def test_a_budget_full_of_attempts_in_flight_makes_the_next_wait_then_refuse(clock, settings) -> None:  # noqa: ANN001
+def test_a_budget_full_of_attempts_in_flight_makes_the_next_wait_then_refuse(clock, settings) -> None:
     settings.THROTTLE_MAX_WAIT_SECONDS = 0.3
     fail(throttle.MFA, times=4)
     throttle.attempt((throttle.MFA, "x"))  # the fifth, never settled (a worker died mid-check)
@@ -251,7 +251,7 @@ def test_a_budget_full_of_attempts_in_flight_makes_the_next_wait_then_refuse(clo
     assert row() == (5, 1)
 
 
-def test_a_waiter_polls_with_pauses_not_in_a_busy_loop(clock, settings) -> None:  # noqa: ANN001
+def test_a_waiter_polls_with_pauses_not_in_a_busy_loop(clock, settings) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -263,7 +263,7 @@ def test_a_waiter_polls_with_pauses_not_in_a_busy_loop(clock, settings) -> None:
     assert len(queries) < 100  # about 5 polls of 3 queries; a busy loop makes thousands
 
 
-def test_a_waiter_gives_up_with_at_least_a_second_to_wait(clock, settings) -> None:  # noqa: ANN001
+def test_a_waiter_gives_up_with_at_least_a_second_to_wait(clock, settings) -> None:
     settings.THROTTLE_MAX_WAIT_SECONDS = 0.2
     throttle.attempt((throttle.MFA, "x"))
     for _ in range(4):
@@ -274,7 +274,7 @@ def test_a_waiter_gives_up_with_at_least_a_second_to_wait(clock, settings) -> No
     assert caught.value.retry_after == 1
 
 
-def test_a_waiter_counts_nothing_on_the_other_budgets(clock, settings) -> None:  # noqa: ANN001
+def test_a_waiter_counts_nothing_on_the_other_budgets(clock, settings) -> None:
     settings.THROTTLE_MAX_WAIT_SECONDS = 0.2
     for _ in range(5):
         throttle.attempt((throttle.MFA, "x"))  # all in flight
@@ -283,12 +283,12 @@ def test_a_waiter_counts_nothing_on_the_other_budgets(clock, settings) -> None: 
     assert not Throttle.objects.filter(key=throttle._key(throttle.STS_ADDRESS, "a"), count__gt=0).exists()
 
 
-def _racing_inserts(monkeypatch, races: int) -> list[dict]:  # noqa: ANN001
+def _racing_inserts(monkeypatch, races: int) -> list[dict]:
     """Make the first `races` inserts of a budget row fail as when a concurrent request inserted
     it first (and then reset it again): the attempt must go round and count against the row."""
     create, calls = Throttle.objects.create, []
 
-    def raced(**fields):  # noqa: ANN003, ANN202
+    def raced(**fields):
         calls.append(fields)
         if len(calls) <= races:
             raise IntegrityError("UNIQUE constraint failed: accounts_throttle.key")
@@ -298,14 +298,14 @@ def _racing_inserts(monkeypatch, races: int) -> list[dict]:  # noqa: ANN001
     return calls
 
 
-def test_an_insert_lost_to_a_concurrent_request_is_retried(clock, monkeypatch) -> None:  # noqa: ANN001
+def test_an_insert_lost_to_a_concurrent_request_is_retried(clock, monkeypatch) -> None:
     calls = _racing_inserts(monkeypatch, races=1)
     with throttle.attempt((throttle.MFA, "x")):
         assert row() == (1, 1)
     assert len(calls) == 2
 
 
-def test_after_five_lost_races_the_attempt_is_refused_for_a_whole_window(clock, monkeypatch) -> None:  # noqa: ANN001
+def test_after_five_lost_races_the_attempt_is_refused_for_a_whole_window(clock, monkeypatch) -> None:
     calls = _racing_inserts(monkeypatch, races=5)
     with pytest.raises(throttle.Throttled) as caught:
         throttle.attempt((throttle.MFA, "x"))
@@ -316,7 +316,7 @@ def test_after_five_lost_races_the_attempt_is_refused_for_a_whole_window(clock, 
 # --- Pruning and identities --------------------------------------------------------------------------
 
 
-def test_prune_drops_rows_whose_window_ended_exactly_or_before(clock) -> None:  # noqa: ANN001
+def test_prune_drops_rows_whose_window_ended_exactly_or_before(clock) -> None:
     fail(throttle.MFA, "old")
     clock.advance(1)
     fail(throttle.MFA, "new")

@@ -43,7 +43,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server, demo_world, request) -> Iterator[Page]:  # noqa: ANN001
+def page(browser: Browser, live_server, demo_world, request) -> Iterator[Page]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -61,7 +61,7 @@ def page(browser: Browser, live_server, demo_world, request) -> Iterator[Page]: 
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report

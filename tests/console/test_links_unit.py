@@ -18,7 +18,7 @@ BASE = "https://console.example"
 
 
 @pytest.fixture(autouse=True)
-def base_url(settings) -> None:  # noqa: ANN001
+def base_url(settings) -> None:
     settings.CONSOLE_BASE_URL = BASE
 
 
@@ -112,7 +112,7 @@ class TestFromRows:
             "redirect_uri": "/s3/",
         }
 
-    def _session(self, role, role_arn: str) -> RoleSession:  # noqa: ANN001
+    def _session(self, role, role_arn: str) -> RoleSession:
         return RoleSession.objects.create(
             user=make_user(),
             role=role,

@@ -276,7 +276,7 @@ def test_no_authorization_header_is_a_missing_token() -> None:
     ],
     ids=["algorithm", "short-signature", "no-signed-headers"],
 )
-def test_an_authorization_header_not_in_aws_form_is_incomplete(mangle) -> None:  # noqa: ANN001
+def test_an_authorization_header_not_in_aws_form_is_incomplete(mangle) -> None:
     headers = sign()
     headers["authorization"] = mangle(headers["authorization"])
     assert refused(headers).code == "IncompleteSignature"
@@ -307,12 +307,12 @@ def test_a_tampered_signed_header_does_not_match() -> None:
 
 
 @pytest.fixture
-def user_key(db):  # noqa: ANN001, ANN201
+def user_key(db):
     key, secret = access_keys.create(make_user("sigv4-caller"))
     return key.access_key_id, secret
 
 
-def _post(client, headers: dict[str, str], body: bytes = BODY):  # noqa: ANN001, ANN202
+def _post(client, headers: dict[str, str], body: bytes = BODY):
     meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k not in ("host", "content-type")}
     return client.generic("POST", reverse("console:sts"), body, content_type=FORM, HTTP_HOST="testserver", **meta)
 
@@ -322,14 +322,14 @@ def _endpoint_signed(key: tuple[str, str], when: datetime, extra: dict | None = 
     return sign(key_id=key[0], secret=key[1], amz_date=f"{when:%Y%m%dT%H%M%SZ}", extra=extra, **kwargs)
 
 
-def test_the_endpoint_answers_a_signed_request(client, user_key, clock) -> None:  # noqa: ANN001
+def test_the_endpoint_answers_a_signed_request(client, user_key, clock) -> None:
     user = User.objects.get(username="sigv4-caller")
     response = _post(client, _endpoint_signed(user_key, clock.now()))
     assertContains(response, f"<Arn>{user.arn}</Arn>")
 
 
 @pytest.mark.parametrize(("seconds", "status"), [(15 * 60, 200), (15 * 60 + 1, 400)])
-def test_the_endpoint_skew_edge(client, user_key, clock, seconds: int, status: int) -> None:  # noqa: ANN001
+def test_the_endpoint_skew_edge(client, user_key, clock, seconds: int, status: int) -> None:
     signed_at = clock.now().replace(microsecond=0)
     headers = _endpoint_signed(user_key, signed_at)
     clock.advance(seconds - (clock.now() - signed_at).total_seconds())  # the server's clock: signed_at + seconds
@@ -340,7 +340,7 @@ def test_the_endpoint_skew_edge(client, user_key, clock, seconds: int, status: i
         assertContains(response, "<GetCallerIdentityResult>")
 
 
-def test_the_endpoint_refuses_a_swapped_body_with_403(client, user_key, clock) -> None:  # noqa: ANN001
+def test_the_endpoint_refuses_a_swapped_body_with_403(client, user_key, clock) -> None:
     headers = _endpoint_signed(
         user_key,
         clock.now(),
@@ -352,7 +352,7 @@ def test_the_endpoint_refuses_a_swapped_body_with_403(client, user_key, clock) -
     assertContains(response, "The request body does not match its signed hash.", status_code=403)
 
 
-def test_the_endpoint_answers_a_malformed_scope_with_400(client, user_key, clock) -> None:  # noqa: ANN001
+def test_the_endpoint_answers_a_malformed_scope_with_400(client, user_key, clock) -> None:
     headers = _endpoint_signed(user_key, clock.now())
     headers["authorization"] = headers["authorization"].replace("/aws4_request", "/aws4_request/extra")
     assertContains(_post(client, headers), "<Code>IncompleteSignature</Code>", status_code=400)
@@ -360,7 +360,7 @@ def test_the_endpoint_answers_a_malformed_scope_with_400(client, user_key, clock
 
 def test_the_tenth_bad_signature_for_a_key_is_checked_and_the_eleventh_request_throttled(
     client, user_key, clock
-) -> None:  # noqa: ANN001
+) -> None:
     forged = _endpoint_signed((user_key[0], "not-the-secret"), clock.now())
     for _ in range(10):
         assertContains(_post(client, forged), "<Code>SignatureDoesNotMatch</Code>", status_code=403)
@@ -371,7 +371,7 @@ def test_the_tenth_bad_signature_for_a_key_is_checked_and_the_eleventh_request_t
     assertContains(_post(client, _endpoint_signed(user_key, clock.now())), "<GetCallerIdentityResult>")
 
 
-def test_a_good_signature_clears_the_keys_failures(client, user_key, clock) -> None:  # noqa: ANN001
+def test_a_good_signature_clears_the_keys_failures(client, user_key, clock) -> None:
     forged = _endpoint_signed((user_key[0], "not-the-secret"), clock.now())
     for _ in range(9):
         _post(client, forged)
