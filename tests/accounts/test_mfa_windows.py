@@ -369,3 +369,11 @@ def test_enrolling_in_a_session_is_not_signing_in_with_mfa(at) -> None:
     assert mfa.enrolled_in_session(request, other_device) is False
     pending_device, _ = pending(make_user())
     assert mfa.enrolled_in_session(request, pending_device) is False
+
+
+def test_a_signed_out_request_has_no_mfa_age(at) -> None:
+    user, device = user_with_device(at)
+    request = _request(user)
+    mfa.mark_session(request, device)
+    request.user = AnonymousUser()  # signed out, the session's state left behind
+    assert mfa.session_mfa_age(request) is None
