@@ -136,10 +136,13 @@ def test_an_empty_path_is_the_root_path() -> None:
     assert verify(sign(path="/"), path="").access_key_id == KEY_ID
 
 
-def test_the_verified_result_cannot_be_altered() -> None:
+def test_the_verified_result_and_the_parsed_claims_cannot_be_altered() -> None:
     verified = verify(sign())
     with pytest.raises(dataclasses.FrozenInstanceError):
         verified.access_key_id = "AKIAOTHER"
+    claims = sigv4.parse(sign(), region="us-east-1")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        claims.key_id = "AKIAOTHER"
 
 
 # --- Clock skew: 15 minutes either way, the edges included -----------------------------------------
