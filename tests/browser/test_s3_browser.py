@@ -59,8 +59,9 @@ def test_drop_two_files_and_both_progress_bars_finish(page: Page) -> None:
     target.dispatch_event("drop", {"dataTransfer": transfer})
     items = page.get_by_test_id("upload-item")
     expect(items).to_have_count(2)
+    # Both finish, in whichever order the two uploads end.
+    expect(page.locator("[data-testid=upload-item].ok")).to_have_count(2, timeout=30_000)
     for item in items.all():
-        expect(item).to_have_class("upload-item ok", timeout=30_000)
         expect(item.locator("progress")).to_have_js_property("value", 100)
     expect(page.get_by_test_id("upload-summary")).to_have_text("Upload finished: 2 succeeded, 0 failed.")
     assert _keys("releases/dropped") == ["releases/dropped-big.bin", "releases/dropped-small.txt"]
@@ -100,6 +101,7 @@ def test_create_a_folder_and_open_it(page: Page) -> None:
     _in_updateapp(page)
     page.goto(page.base_url + BUCKET)
     page.get_by_role("link", name="Create folder").click()
+    expect(page.get_by_label("Folder name")).to_be_visible()  # the new page has loaded
     _fits(page)
     page.get_by_label("Folder name").fill("bad/name")
     page.get_by_role("button", name="Create folder").click()
