@@ -133,10 +133,10 @@ class Browser:
     def _url(self, path: str, at: str | None) -> str:
         return (at or self.base_url) + path
 
-    def get(self, path: str, *, at: str | None = None, **kwargs) -> requests.Response:  # noqa: ANN003
+    def get(self, path: str, *, at: str | None = None, **kwargs) -> requests.Response:
         return self.http.get(self._url(path, at), timeout=self.timeout, allow_redirects=False, **kwargs)
 
-    def post(self, path: str, data: dict | None = None, *, at: str | None = None, **kwargs) -> requests.Response:  # noqa: ANN003
+    def post(self, path: str, data: dict | None = None, *, at: str | None = None, **kwargs) -> requests.Response:
         if "csrftoken" not in self.http.cookies:
             self.get("/signin", at=at)
         data = {**(data or {}), "csrfmiddlewaretoken": self.http.cookies["csrftoken"]}

@@ -15,7 +15,7 @@ def test_each_cell_is_allowed_mfa_or_refused_with_its_reason() -> None:
     # alice may use A; B only with a fresh MFA check; C not at all. Policies are loaded once per user.
     loads = []
 
-    def decider(user: str):  # noqa: ANN202
+    def decider(user: str):
         loads.append(user)
         return lambda role, fresh_mfa: _decision(role == "A" or (role == "B" and fresh_mfa))
 

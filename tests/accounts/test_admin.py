@@ -21,7 +21,7 @@ UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
 
 @pytest.fixture
-def admin_client(demo_world) -> Client:  # noqa: ANN001
+def admin_client(demo_world) -> Client:
     client = Client()
     sign_in(client, "admin")
     return client
@@ -33,7 +33,7 @@ def test_only_staff_reach_the_admin(alice_client: Client) -> None:
     assert "The administration pages are for administrators only." in response.content.decode()
 
 
-def test_signed_out_administrator_signs_in_through_the_console(demo_world) -> None:  # noqa: ANN001
+def test_signed_out_administrator_signs_in_through_the_console(demo_world) -> None:
     from tests.conftest import PASSWORD
 
     client = Client()
@@ -111,7 +111,7 @@ def test_add_user_with_iam_rules_in_the_home_account(admin_client: Client) -> No
     assert "ARN: arn:aws:iam::111122223333:user/carol" in change and carol.unique_id in change
 
 
-def test_require_a_new_password_at_next_sign_in(demo_world) -> None:  # noqa: ANN001
+def test_require_a_new_password_at_next_sign_in(demo_world) -> None:
     User.objects.filter(username="alice").update(must_change_password=True)
     client = Client()
     sign_in(client, "alice")
@@ -387,7 +387,7 @@ def test_policy_simulator_bucket_policy_field(admin_client: Client) -> None:
     assert "MalformedPolicyDocument in BucketPolicy: Missing required field Principal" in html
 
 
-def test_adding_bob_to_developers_takes_effect_on_his_next_request(demo_world, admin_client: Client) -> None:  # noqa: ANN001
+def test_adding_bob_to_developers_takes_effect_on_his_next_request(demo_world, admin_client: Client) -> None:
     bob = Client()
     sign_in(bob, "bob")
     assert bob.post("/switchrole", SWITCH_TO_UPDATEAPP).status_code == 403
@@ -453,7 +453,7 @@ def test_audit_log_is_read_only_and_filterable(admin_client: Client) -> None:
     assert kinds and "Sign-in failed" not in kinds
 
 
-def _group_form(group: Group, **overrides) -> dict:  # noqa: ANN003
+def _group_form(group: Group, **overrides) -> dict:
     policies = list(InlinePolicy.objects.filter(group=group))
     data = {
         "account": group.account_id,

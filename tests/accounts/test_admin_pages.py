@@ -18,7 +18,7 @@ UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
 
 @pytest.fixture
-def admin_client(demo_world) -> Client:  # noqa: ANN001
+def admin_client(demo_world) -> Client:
     client = Client()
     sign_in(client, "admin")
     return client
@@ -98,11 +98,11 @@ def test_simulator_lists_missing_context_keys_as_aws_writes_them(admin_client: C
     assert [(r[2], r[4]) for r in rows] == [("allowed", "")]
 
 
-def _field_errors(response, field: str) -> list[str]:  # noqa: ANN001
+def _field_errors(response, field: str) -> list[str]:
     return [str(e) for e in response.context["form"].errors.get(field, [])]
 
 
-def test_email_link_form_reports_errors_on_their_fields(admin_client: Client, smtp_server) -> None:  # noqa: ANN001
+def test_email_link_form_reports_errors_on_their_fields(admin_client: Client, smtp_server) -> None:
     role = Role.objects.get(name="UpdateAPP")
     url = reverse("admin:accounts_role_email_link", args=[role.pk])
     empty = admin_client.post(url, {})
@@ -123,7 +123,7 @@ def test_email_link_form_reports_errors_on_their_fields(admin_client: Client, sm
     assert smtp_server.messages == []
 
 
-def test_email_link_warns_with_the_engines_reason_then_sends_anyway(admin_client: Client, smtp_server) -> None:  # noqa: ANN001
+def test_email_link_warns_with_the_engines_reason_then_sends_anyway(admin_client: Client, smtp_server) -> None:
     role = Role.objects.get(name="UpdateAPP")
     alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
     url = reverse("admin:accounts_role_email_link", args=[role.pk])
@@ -141,7 +141,7 @@ def test_email_link_warns_with_the_engines_reason_then_sends_anyway(admin_client
     assert "Recipient bob cannot switch to UpdateAPP" in text  # the warning stays with the confirmation
 
 
-def test_email_link_to_people_who_can_switch_sends_at_once(admin_client: Client, smtp_server) -> None:  # noqa: ANN001
+def test_email_link_to_people_who_can_switch_sends_at_once(admin_client: Client, smtp_server) -> None:
     role = Role.objects.get(name="ViewAPP")
     bob = User.objects.get(username="bob")
     url = reverse("admin:accounts_role_email_link", args=[role.pk])

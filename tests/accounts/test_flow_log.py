@@ -23,7 +23,7 @@ def _lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == LOGGER]
 
 
-def test_a_sign_in_is_logged_with_the_users_arn_and_address(demo_world, flow_log) -> None:  # noqa: ANN001
+def test_a_sign_in_is_logged_with_the_users_arn_and_address(demo_world, flow_log) -> None:
     sign_in(Client(), "alice")
     [line] = _lines(flow_log)
     assert line.levelname == "INFO"
@@ -31,7 +31,7 @@ def test_a_sign_in_is_logged_with_the_users_arn_and_address(demo_world, flow_log
     assert line.user == "arn:aws:iam::111122223333:user/alice" and line.source_ip == "127.0.0.1"
 
 
-def test_a_refused_sign_in_logs_the_address_but_not_what_was_typed(demo_world, flow_log) -> None:  # noqa: ANN001
+def test_a_refused_sign_in_logs_the_address_but_not_what_was_typed(demo_world, flow_log) -> None:
     typed = "Hunter2-my-password"  # people do type passwords into the username box
     response = Client().post("/signin", {"account": "example-dev", "username": typed, "password": "wrong"})
     assert response.status_code == 200
@@ -40,7 +40,7 @@ def test_a_refused_sign_in_logs_the_address_but_not_what_was_typed(demo_world, f
     assert typed not in flow_log.text and "wrong" not in flow_log.text
 
 
-def test_a_refused_mfa_code_is_logged_without_the_code(demo_world, flow_log, clock) -> None:  # noqa: ANN001
+def test_a_refused_mfa_code_is_logged_without_the_code(demo_world, flow_log, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     client = Client()

@@ -26,7 +26,7 @@ SECURITY, MFA_START, MFA_ASSIGN = (
 SIGNIN, SIGNIN_MFA, HOME = reverse("accounts:signin"), reverse("accounts:signin_mfa"), reverse("console:home")
 
 
-def test_enrolment_shows_qr_and_secret_and_needs_two_consecutive_codes(alice_client: Client, clock) -> None:  # noqa: ANN001
+def test_enrolment_shows_qr_and_secret_and_needs_two_consecutive_codes(alice_client: Client, clock) -> None:
     assertContains(alice_client.get(SECURITY), "No MFA device is assigned")
     # Assigning needs the current password: a session cookie alone cannot tie the account to a device.
     refused = alice_client.post(MFA_START, {"current_password": "not-it"})
@@ -55,7 +55,7 @@ def test_enrolment_shows_qr_and_secret_and_needs_two_consecutive_codes(alice_cli
     assert secret not in device.sealed_secret
 
 
-def test_sign_in_with_mfa_is_two_steps(demo_world, clock) -> None:  # noqa: ANN001
+def test_sign_in_with_mfa_is_two_steps(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     client = Client()
@@ -71,7 +71,7 @@ def test_sign_in_with_mfa_is_two_steps(demo_world, clock) -> None:  # noqa: ANN0
     assert client.session[mfa.SESSION_MFA_AT]
 
 
-def test_a_code_is_accepted_once(demo_world, clock) -> None:  # noqa: ANN001
+def test_a_code_is_accepted_once(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     # The activation's second code is already used.
     client = Client()
@@ -88,7 +88,7 @@ def test_a_code_is_accepted_once(demo_world, clock) -> None:  # noqa: ANN001
     assert second.get(HOME).status_code == 302
 
 
-def test_replay_protection_holds_across_workers(demo_world, clock) -> None:  # noqa: ANN001
+def test_replay_protection_holds_across_workers(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     # Two workers each loaded the device before either accepted the code.
@@ -99,7 +99,7 @@ def test_replay_protection_holds_across_workers(demo_world, clock) -> None:  # n
     assert mfa.verify(worker_b, code) is mfa.Result.REPLAYED
 
 
-def test_pending_sign_in_expires(demo_world, clock) -> None:  # noqa: ANN001
+def test_pending_sign_in_expires(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     client = Client()
     sign_in(client, "alice")
@@ -110,7 +110,7 @@ def test_pending_sign_in_expires(demo_world, clock) -> None:  # noqa: ANN001
     assert client.get(HOME).status_code == 302
 
 
-def test_tampered_pending_state_is_refused(demo_world) -> None:  # noqa: ANN001
+def test_tampered_pending_state_is_refused(demo_world) -> None:
     enrol(User.objects.get(username="alice"))
     client = Client()
     sign_in(client, "alice")
@@ -120,7 +120,7 @@ def test_tampered_pending_state_is_refused(demo_world) -> None:  # noqa: ANN001
     assertRedirects(client.get(SIGNIN_MFA), SIGNIN, fetch_redirect_response=False)
 
 
-def test_wrong_codes_are_rate_limited(demo_world, clock) -> None:  # noqa: ANN001
+def test_wrong_codes_are_rate_limited(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     client = Client()
@@ -146,7 +146,7 @@ def test_mfa_role_needs_mfa_and_no_device_gets_a_link(alice_client: Client) -> N
     assert not RoleSession.objects.exists()
 
 
-def test_signed_in_with_mfa_switches_straight_in(demo_world, clock) -> None:  # noqa: ANN001
+def test_signed_in_with_mfa_switches_straight_in(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     client = Client()
@@ -157,7 +157,7 @@ def test_signed_in_with_mfa_switches_straight_in(demo_world, clock) -> None:  # 
     assert RoleSession.objects.get().role_arn == "arn:aws:iam::123456789012:role/UpdateAPP-MFA"
 
 
-def test_step_up_when_signed_in_without_mfa(alice_client: Client, clock) -> None:  # noqa: ANN001
+def test_step_up_when_signed_in_without_mfa(alice_client: Client, clock) -> None:
     # alice signed in without MFA; then an administrator gave her a device.
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
@@ -173,7 +173,7 @@ def test_step_up_when_signed_in_without_mfa(alice_client: Client, clock) -> None
     assert AuditEvent.objects.filter(kind="mfa_step_up").exists()
 
 
-def test_step_up_when_mfa_is_older_than_an_hour(demo_world, clock) -> None:  # noqa: ANN001
+def test_step_up_when_mfa_is_older_than_an_hour(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     client = Client()
@@ -190,7 +190,7 @@ def test_bob_gets_no_mfa_hint_for_a_role_he_may_not_use(bob_client: Client) -> N
     assert "Your groups&#x27; policies do not allow sts:AssumeRole" in html
 
 
-def test_user_can_remove_their_device_after_re_authenticating(alice_client: Client, clock) -> None:  # noqa: ANN001
+def test_user_can_remove_their_device_after_re_authenticating(alice_client: Client, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     page = alice_client.get("/security/").content.decode()
@@ -212,7 +212,7 @@ def test_mfa_state_changes_are_post_only(alice_client: Client) -> None:
     assert alice_client.get("/security/mfa/remove").status_code == 405
 
 
-def test_step_up_state_expires(alice_client: Client, clock) -> None:  # noqa: ANN001
+def test_step_up_state_expires(alice_client: Client, clock) -> None:
     enrol(User.objects.get(username="alice"))
     assert alice_client.post("/switchrole", MFA_ROLE).url == "/switchrole/mfa"
     clock.advance(301)
@@ -220,7 +220,7 @@ def test_step_up_state_expires(alice_client: Client, clock) -> None:  # noqa: AN
     assert "That switch request expired." in response.content.decode()
 
 
-def test_administrator_deactivates_a_device(demo_world) -> None:  # noqa: ANN001
+def test_administrator_deactivates_a_device(demo_world) -> None:
     enrol(User.objects.get(username="alice"))
     admin = Client()
     sign_in(admin, "admin")
@@ -236,7 +236,7 @@ def test_administrator_deactivates_a_device(demo_world) -> None:  # noqa: ANN001
     assert sign_in(Client(), "alice").url == "/"
 
 
-def test_qr_code_is_an_svg_made_on_the_server(demo_world) -> None:  # noqa: ANN001
+def test_qr_code_is_an_svg_made_on_the_server(demo_world) -> None:
     device = mfa.start_enrollment(User.objects.get(username="alice"))
     svg = mfa.qr_svg(device)
     assert svg.startswith("<svg") and "viewBox" in svg and "http" not in svg.split(">", 1)[1]

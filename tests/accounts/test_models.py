@@ -12,7 +12,7 @@ from accounts.models import Account, Group, InlinePolicy, Policy, Role
 pytestmark = pytest.mark.integration
 
 
-def test_managed_policy_error_names_the_statement(demo_world) -> None:  # noqa: ANN001
+def test_managed_policy_error_names_the_statement(demo_world) -> None:
     policy = Policy(
         account=Account.objects.get(alias="example-dev"),
         name="Bad",
@@ -32,7 +32,7 @@ def test_managed_policy_error_names_the_statement(demo_world) -> None:  # noqa: 
     assert 'Resource bucket must be in ARN format or "*".' in message and "statement 2 (Broken)" in message
 
 
-def test_group_inline_policy_size_limit(demo_world) -> None:  # noqa: ANN001
+def test_group_inline_policy_size_limit(demo_world) -> None:
     statements = [
         {"Sid": f"S{i}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"} for i in range(80)
     ]
@@ -46,7 +46,7 @@ def test_group_inline_policy_size_limit(demo_world) -> None:  # noqa: ANN001
     assert "PolicySize: 5120" in raised.value.message_dict["document"][0]
 
 
-def test_role_checks_trust_permissions_and_duration(demo_world) -> None:  # noqa: ANN001
+def test_role_checks_trust_permissions_and_duration(demo_world) -> None:
     role = Role.objects.get(name="UpdateAPP")
     role.full_clean()  # the demo role is valid
     role.trust_policy = json.dumps(

@@ -20,7 +20,7 @@ def _enrol_in_browser(client: Client) -> Authenticator:
     return phone
 
 
-def test_enrolling_does_not_open_the_mfa_role_in_that_session(alice_client: Client, clock) -> None:  # noqa: ANN001
+def test_enrolling_does_not_open_the_mfa_role_in_that_session(alice_client: Client, clock) -> None:
     phone = _enrol_in_browser(alice_client)
     clock.advance(30)
     refused = alice_client.post("/switchrole", MFA_ROLE)
@@ -34,7 +34,7 @@ def test_enrolling_does_not_open_the_mfa_role_in_that_session(alice_client: Clie
     assert in_new_session(alice_client.post("/switchrole", MFA_ROLE).url)
 
 
-def test_removing_the_device_ends_role_sessions_that_needed_mfa_everywhere(demo_world, clock) -> None:  # noqa: ANN001
+def test_removing_the_device_ends_role_sessions_that_needed_mfa_everywhere(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     inside, other = Client(), Client()
@@ -57,7 +57,7 @@ def test_removing_the_device_ends_role_sessions_that_needed_mfa_everywhere(demo_
     assert again.status_code == 403 and "requires MFA" in again.content.decode()
 
 
-def test_changing_the_password_needs_the_current_one_and_a_code_and_ends_other_sessions(demo_world, clock) -> None:  # noqa: ANN001
+def test_changing_the_password_needs_the_current_one_and_a_code_and_ends_other_sessions(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     here, elsewhere = Client(), Client()
@@ -77,7 +77,7 @@ def test_changing_the_password_needs_the_current_one_and_a_code_and_ends_other_s
     assert stay.ended_at is not None and stay.sealed_credentials == ""
 
 
-def test_a_half_finished_sign_in_is_void_after_a_password_change(demo_world, clock) -> None:  # noqa: ANN001
+def test_a_half_finished_sign_in_is_void_after_a_password_change(demo_world, clock) -> None:
     alice = User.objects.get(username="alice")
     phone = enrol(alice)
     clock.advance(30)
@@ -90,7 +90,7 @@ def test_a_half_finished_sign_in_is_void_after_a_password_change(demo_world, clo
     assert client.get("/").status_code == 302
 
 
-def _inside_the_mfa_role(clock) -> tuple[Client, MFADevice]:  # noqa: ANN001
+def _inside_the_mfa_role(clock) -> tuple[Client, MFADevice]:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     inside = Client()
@@ -105,7 +105,7 @@ def _mfa_role_session_ended() -> bool:
     return session.ended_at is not None and session.end_reason == "MFA device removed"
 
 
-def test_an_administrator_deleting_the_device_ends_role_sessions_that_needed_it(demo_world, clock) -> None:  # noqa: ANN001
+def test_an_administrator_deleting_the_device_ends_role_sessions_that_needed_it(demo_world, clock) -> None:
     _, device = _inside_the_mfa_role(clock)
     admin = Client()
     sign_in(admin, "admin")
@@ -117,7 +117,7 @@ def test_an_administrator_deleting_the_device_ends_role_sessions_that_needed_it(
     assert deleted.count() == 1 and deleted.get().username == "admin"
 
 
-def test_the_deactivate_mfa_action_ends_role_sessions_that_needed_it(demo_world, clock) -> None:  # noqa: ANN001
+def test_the_deactivate_mfa_action_ends_role_sessions_that_needed_it(demo_world, clock) -> None:
     _, device = _inside_the_mfa_role(clock)
     admin = Client()
     sign_in(admin, "admin")

@@ -22,8 +22,8 @@ def test_every_accounts_signal_has_a_console_receiver(signal: signals.Signal) ->
     assert any(sent is signal for sent, _ in receivers.RECEIVERS)
 
 
-def test_a_sign_in_the_audit_log_cannot_record_is_refused(demo_world, monkeypatch) -> None:  # noqa: ANN001
-    def refusing_save(self, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+def test_a_sign_in_the_audit_log_cannot_record_is_refused(demo_world, monkeypatch) -> None:
+    def refusing_save(self, *args, **kwargs) -> None:
         raise OperationalError("attempt to write a readonly database")
 
     monkeypatch.setattr(AuditEvent, "save", refusing_save)
@@ -32,7 +32,7 @@ def test_a_sign_in_the_audit_log_cannot_record_is_refused(demo_world, monkeypatc
     assert response.status_code == 503
 
 
-def test_signals_reach_the_audit_log_with_the_same_rows(demo_world) -> None:  # noqa: ANN001
+def test_signals_reach_the_audit_log_with_the_same_rows(demo_world) -> None:
     client = Client()
     sign_in(client, "alice", password="not the password")
     sign_in(client, "alice")

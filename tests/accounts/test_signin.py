@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 GENERIC = "Sign-in failed. Check your account ID or alias, IAM username and password."
 
 
-def test_signin_page_has_the_named_fields(db) -> None:  # noqa: ANN001
+def test_signin_page_has_the_named_fields(db) -> None:
     html = Client().get("/signin").content.decode()
     for label in ("Account ID or alias", "IAM username", "Password"):
         assert f">{label}</label>" in html
@@ -26,7 +26,7 @@ def test_signin_page_has_the_named_fields(db) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("account", ["example-dev", "111122223333"])
-def test_alice_signs_in_by_alias_or_id(demo_world, account: str) -> None:  # noqa: ANN001
+def test_alice_signs_in_by_alias_or_id(demo_world, account: str) -> None:
     client = Client()
     response = sign_in(client, "alice", account=account)
     assert response.status_code == 302 and response.url == "/"
@@ -43,7 +43,7 @@ def test_alice_signs_in_by_alias_or_id(demo_world, account: str) -> None:  # noq
         ("example-dev", "alice", "wrong-password"),  # wrong password
     ],
 )
-def test_every_failure_looks_the_same_and_costs_a_hash(demo_world, account, username, password) -> None:  # noqa: ANN001
+def test_every_failure_looks_the_same_and_costs_a_hash(demo_world, account, username, password) -> None:
     with mock.patch.object(MD5PasswordHasher, "encode", autospec=True, side_effect=MD5PasswordHasher.encode) as enc:
         response = Client().post("/signin", {"account": account, "username": username, "password": password})
     assert response.status_code == 200
@@ -54,7 +54,7 @@ def test_every_failure_looks_the_same_and_costs_a_hash(demo_world, account, user
     assert AuditEvent.objects.filter(kind="signin_failed").count() == 1
 
 
-def test_inactive_user_cannot_sign_in(demo_world) -> None:  # noqa: ANN001
+def test_inactive_user_cannot_sign_in(demo_world) -> None:
     from accounts.models import User
 
     User.objects.filter(username="alice").update(is_active=False)
@@ -62,7 +62,7 @@ def test_inactive_user_cannot_sign_in(demo_world) -> None:  # noqa: ANN001
     assert response.status_code == 200 and GENERIC in response.content.decode()
 
 
-def test_next_is_followed_only_within_the_site(demo_world) -> None:  # noqa: ANN001
+def test_next_is_followed_only_within_the_site(demo_world) -> None:
     target = "/switchrole?account=example-prod&roleName=UpdateAPP"
     client = Client()
     page = client.get("/switchrole?account=example-prod&roleName=UpdateAPP")
@@ -85,10 +85,10 @@ def test_signout_ends_the_role_session_too(alice_in_role: Client) -> None:
     assert alice_in_role.get("/").status_code == 302
 
 
-def test_password_guessing_is_throttled_per_user_without_revealing_who_exists(demo_world, clock) -> None:  # noqa: ANN001
+def test_password_guessing_is_throttled_per_user_without_revealing_who_exists(demo_world, clock) -> None:
     from accounts import throttle
 
-    def attempt(username: str, password: str):  # noqa: ANN202
+    def attempt(username: str, password: str):
         return Client().post("/signin", {"account": "example-dev", "username": username, "password": password})
 
     for _ in range(throttle.SIGNIN_USER.limit):
@@ -107,7 +107,7 @@ def test_password_guessing_is_throttled_per_user_without_revealing_who_exists(de
     assert sign_in(Client(), "alice").status_code == 302
 
 
-def test_the_admins_log_out_ends_the_role_session_and_records_the_sign_out(demo_world) -> None:  # noqa: ANN001
+def test_the_admins_log_out_ends_the_role_session_and_records_the_sign_out(demo_world) -> None:
     from accounts.models import Group, User
     from console.models import RoleSession
     from tests.conftest import SWITCH_TO_UPDATEAPP
@@ -123,7 +123,7 @@ def test_the_admins_log_out_ends_the_role_session_and_records_the_sign_out(demo_
     assert admin.get("/").status_code == 302
 
 
-def test_a_failed_sign_in_is_audited_with_the_username_as_typed(demo_world) -> None:  # noqa: ANN001
+def test_a_failed_sign_in_is_audited_with_the_username_as_typed(demo_world) -> None:
     typed = "<b>mal\u202elory</b>"
     Client().post(reverse("accounts:signin"), {"account": "example-dev", "username": typed, "password": "x"})
     event = AuditEvent.objects.get(kind="signin_failed")
@@ -141,7 +141,7 @@ def test_a_failed_sign_in_is_audited_with_the_username_as_typed(demo_world) -> N
     assertContains(everything, "?username=%3Cb%3Emal%5Cu202elory%3C%2Fb%3E")
 
 
-def test_a_typed_username_is_cut_to_the_column_without_splitting_an_escape(demo_world) -> None:  # noqa: ANN001
+def test_a_typed_username_is_cut_to_the_column_without_splitting_an_escape(demo_world) -> None:
     typed = "a" * 60 + "\u200b\u200b"  # two zero-width spaces: 6 characters each, written out
     Client().post(reverse("accounts:signin"), {"account": "example-dev", "username": typed, "password": "x"})
     assert AuditEvent.objects.get(kind="signin_failed").username == "a" * 60
@@ -156,7 +156,7 @@ def test_sign_out_says_so_on_the_sign_in_page(alice_client: Client) -> None:
     assertNotContains(alice_client.get(reverse("accounts:signin")), "You are signed out.")
 
 
-def test_djangos_password_change_leads_to_the_consoles_which_re_authenticates(demo_world) -> None:  # noqa: ANN001
+def test_djangos_password_change_leads_to_the_consoles_which_re_authenticates(demo_world) -> None:
     admin = Client()
     sign_in(admin, "admin")
     for url in ("/admin/password_change/", "/admin/password_change/done/"):

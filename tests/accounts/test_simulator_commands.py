@@ -237,7 +237,7 @@ def test_bad_arguments_on_the_command_line_are_one_line_exit_2() -> None:
     ]
 
 
-def test_principal_policy_uses_the_users_real_policies(demo_world) -> None:  # noqa: ANN001
+def test_principal_policy_uses_the_users_real_policies(demo_world) -> None:
     [alice] = run(
         "simulate_principal_policy", "--user", "alice", "--action-names", "sts:AssumeRole", "--resource-arns", ROLE
     )["EvaluationResults"]
@@ -252,7 +252,7 @@ def test_principal_policy_uses_the_users_real_policies(demo_world) -> None:  # n
     assert bob["EvalDecision"] == "implicitDeny"
 
 
-def test_principal_policy_honours_a_permissions_boundary(demo_world) -> None:  # noqa: ANN001
+def test_principal_policy_honours_a_permissions_boundary(demo_world) -> None:
     alice = User.objects.get(username="alice")
     alice.permissions_boundary = Policy.objects.create(
         account=alice.account,
@@ -268,7 +268,7 @@ def test_principal_policy_honours_a_permissions_boundary(demo_world) -> None:  #
     assert result["EvalDecision"] == "implicitDeny"
 
 
-def test_principal_policy_unknown_user(db) -> None:  # noqa: ANN001
+def test_principal_policy_unknown_user(db) -> None:
     with pytest.raises(CommandError) as raised:
         call_command("simulate_principal_policy", "--user", "nobody", "--action-names", "s3:GetObject")
     assert raised.value.returncode == 2 and "No console user named 'nobody'." in str(raised.value)
@@ -281,7 +281,7 @@ ONLY_EC2 = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow"
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
 
-def bucket_policy(principal: str, **extra) -> str:  # noqa: ANN003
+def bucket_policy(principal: str, **extra) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -432,7 +432,7 @@ def test_bad_resource_policy_kind_is_one_line_exit_2() -> None:
     assert "--resource-policy-kind: invalid choice: 'queue'" in line
 
 
-def test_principal_policy_with_a_bucket_policy(demo_world) -> None:  # noqa: ANN001
+def test_principal_policy_with_a_bucket_policy(demo_world) -> None:
     alice = "arn:aws:iam::111122223333:user/alice"
     [put] = run(
         "simulate_principal_policy", "--user", "alice", "--resource-policy", bucket_policy(alice),

@@ -26,12 +26,12 @@ LOCKED = "Too many failed sign-in attempts."
 SIGNIN_USER_LIMIT, SIGNIN_ADDRESS_LIMIT, MFA_LIMIT = 10, 50, 5
 
 
-def _post(client: Client, account: str, username: str, password: str, address: str = "127.0.0.1"):  # noqa: ANN202
+def _post(client: Client, account: str, username: str, password: str, address: str = "127.0.0.1"):
     data = {"account": account, "username": username, "password": password}
     return client.post(reverse("accounts:signin"), data, REMOTE_ADDR=address)
 
 
-def test_every_spelling_of_the_account_and_username_shares_one_budget(demo_world) -> None:  # noqa: ANN001
+def test_every_spelling_of_the_account_and_username_shares_one_budget(demo_world) -> None:
     spellings = [
         ("example-dev", "bob"),
         ("111122223333", "bob"),
@@ -48,7 +48,7 @@ def test_every_spelling_of_the_account_and_username_shares_one_budget(demo_world
     assert sign_in(Client(), "alice").status_code == 302
 
 
-def test_the_per_address_budget_stops_a_password_spray(demo_world) -> None:  # noqa: ANN001
+def test_the_per_address_budget_stops_a_password_spray(demo_world) -> None:
     sprayer = "192.0.2.10"
     # Successful sign-ins from the address do not use its budget (it counts failures).
     for _ in range(3):
@@ -62,7 +62,7 @@ def test_the_per_address_budget_stops_a_password_spray(demo_world) -> None:  # n
     assert _post(Client(), "example-dev", "alice", PASSWORD, "192.0.2.11").status_code == 302
 
 
-def test_budgets_store_no_typed_text_and_old_rows_are_pruned(demo_world, clock) -> None:  # noqa: ANN001
+def test_budgets_store_no_typed_text_and_old_rows_are_pruned(demo_world, clock) -> None:
     _post(Client(), "example-dev", "made-up-name", "guess")
     keys = list(Throttle.objects.values_list("key", flat=True))
     assert keys and all(re.fullmatch(r"[0-9a-f]{64}", k) for k in keys)
@@ -75,13 +75,13 @@ def _csrf(session: requests.Session, url: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', session.get(url).text).group(1)
 
 
-def _concurrently(count: int, send) -> list[requests.Response]:  # noqa: ANN001
+def _concurrently(count: int, send) -> list[requests.Response]:
     with ThreadPoolExecutor(max_workers=16) as pool:
         return list(pool.map(send, range(count)))
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_wrong_passwords_are_evaluated_at_most_limit_times(live_server, demo_world) -> None:  # noqa: ANN001
+def test_concurrent_wrong_passwords_are_evaluated_at_most_limit_times(live_server, demo_world) -> None:
     browser = requests.Session()
     token = _csrf(browser, live_server.url + "/signin")
     cookies = browser.cookies.get_dict()
@@ -101,7 +101,7 @@ def test_concurrent_wrong_passwords_are_evaluated_at_most_limit_times(live_serve
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_wrong_mfa_codes_are_evaluated_at_most_limit_times(live_server, demo_world) -> None:  # noqa: ANN001
+def test_concurrent_wrong_mfa_codes_are_evaluated_at_most_limit_times(live_server, demo_world) -> None:
     enrol(User.objects.get(username="alice"))
     browser = requests.Session()
     token = _csrf(browser, live_server.url + "/signin")
@@ -140,7 +140,7 @@ def _row() -> tuple[int, int]:
     return Throttle.objects.values_list("count", "in_flight").get()
 
 
-def test_an_attempt_is_in_flight_until_it_is_settled(db, settings) -> None:  # noqa: ANN001
+def test_an_attempt_is_in_flight_until_it_is_settled(db, settings) -> None:
     settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (3, 900)}
     first = throttle.attempt((RULE, "x"))
     second = throttle.attempt((RULE, "x"))
@@ -157,7 +157,7 @@ def test_an_attempt_is_in_flight_until_it_is_settled(db, settings) -> None:  # n
         throttle.attempt((RULE, "x"))  # full of failures: refused at once
 
 
-def test_success_clears_the_failures_but_keeps_other_attempts_in_flight(db, settings) -> None:  # noqa: ANN001
+def test_success_clears_the_failures_but_keeps_other_attempts_in_flight(db, settings) -> None:
     settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (5, 900)}
     for _ in range(3):
         throttle.attempt((RULE, "x")).failed()
@@ -168,7 +168,7 @@ def test_success_clears_the_failures_but_keeps_other_attempts_in_flight(db, sett
     assert _row() == (1, 0)
 
 
-def test_a_refund_rule_gives_back_only_the_successful_attempt(db) -> None:  # noqa: ANN001
+def test_a_refund_rule_gives_back_only_the_successful_attempt(db) -> None:
     for _ in range(2):
         throttle.attempt((throttle.SIGNIN_ADDRESS, "192.0.2.1")).failed()
     throttle.attempt((throttle.SIGNIN_ADDRESS, "192.0.2.1")).succeeded()
@@ -176,7 +176,7 @@ def test_a_refund_rule_gives_back_only_the_successful_attempt(db) -> None:  # no
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_budget_full_of_attempts_in_flight_waits_for_their_outcome(settings) -> None:  # noqa: ANN001
+def test_a_budget_full_of_attempts_in_flight_waits_for_their_outcome(settings) -> None:
     settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (2, 900)}
     settings.THROTTLE_MAX_WAIT_SECONDS = 10
     in_flight = [throttle.attempt((RULE, "x")), throttle.attempt((RULE, "x"))]
@@ -190,7 +190,7 @@ def test_a_budget_full_of_attempts_in_flight_waits_for_their_outcome(settings) -
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_waiter_is_refused_when_the_attempts_in_flight_fail(settings) -> None:  # noqa: ANN001
+def test_a_waiter_is_refused_when_the_attempts_in_flight_fail(settings) -> None:
     settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (2, 900)}
     settings.THROTTLE_MAX_WAIT_SECONDS = 10
     in_flight = [throttle.attempt((RULE, "x")), throttle.attempt((RULE, "x"))]
@@ -205,7 +205,7 @@ def test_a_waiter_is_refused_when_the_attempts_in_flight_fail(settings) -> None:
     assert _row() == (2, 0)
 
 
-def test_waiting_is_bounded(db, settings) -> None:  # noqa: ANN001
+def test_waiting_is_bounded(db, settings) -> None:
     settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (1, 900)}
     settings.THROTTLE_MAX_WAIT_SECONDS = 0.3
     throttle.attempt((RULE, "x"))  # never settled, as when a worker dies mid-check
@@ -215,7 +215,7 @@ def test_waiting_is_bounded(db, settings) -> None:  # noqa: ANN001
     assert 0.3 <= time.monotonic() - started < 3
 
 
-def test_a_refused_budget_takes_back_what_the_others_counted(db, settings) -> None:  # noqa: ANN001
+def test_a_refused_budget_takes_back_what_the_others_counted(db, settings) -> None:
     settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_address": (1, 900)}
     throttle.attempt((throttle.SIGNIN_ADDRESS, "a")).failed()
     with pytest.raises(throttle.Throttled):
@@ -225,7 +225,7 @@ def test_a_refused_budget_takes_back_what_the_others_counted(db, settings) -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_right_passwords_from_one_address_all_sign_in(live_server, demo_world, settings) -> None:  # noqa: ANN001
+def test_simultaneous_right_passwords_from_one_address_all_sign_in(live_server, demo_world, settings) -> None:
     """More sign-ins in flight at once than either budget allows (a team behind one proxy, or one
     person's many tabs): none is a failure, so none may be refused."""
     settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "signin_user": (2, 900), "signin_address": (2, 900)}

@@ -24,7 +24,7 @@ _axe = Axe()
 
 
 @pytest.fixture
-def axe_page(browser: Browser, live_server, demo_world) -> Iterator[Page]:  # noqa: ANN001
+def axe_page(browser: Browser, live_server, demo_world) -> Iterator[Page]:
     """A page for axe: like the `page` fixture, but in a context that bypasses the pages'
     Content-Security-Policy, because axe-core applies inline styles while it measures (the CSP
     would block them and make its results incomplete). The CSP itself is checked by every

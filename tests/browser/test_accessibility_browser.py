@@ -97,7 +97,7 @@ def error_pages(page: Page) -> Iterator[tuple[str, Page]]:
         yield code, page
 
 
-def test_admin_and_error_pages_have_no_serious_accessibility_problems(axe_page: Page, smtp_server) -> None:  # noqa: ANN001, F811
+def test_admin_and_error_pages_have_no_serious_accessibility_problems(axe_page: Page, smtp_server) -> None:  # noqa: F811
     enrol(User.objects.get(username="alice"))  # the user page then shows an MFA device
     sign_in(axe_page, "admin")
     a11y.assert_accessible(admin_pages(axe_page))
@@ -208,7 +208,7 @@ def sign_in_with(page: Page, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_console_pages_are_accessible_wrap_arns_at_separators_and_fit_a_phone(axe_page: Page, settings) -> None:  # noqa: ANN001, F811
+def test_console_pages_are_accessible_wrap_arns_at_separators_and_fit_a_phone(axe_page: Page, settings) -> None:  # noqa: F811
     settings.MAX_ROLE_SESSIONS = 2
     layout_problems = {}
 

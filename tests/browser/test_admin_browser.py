@@ -15,7 +15,7 @@ def _sign_in(page: Page, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_admin_adds_bob_to_developers_and_bob_switches(page: Page, browser) -> None:  # noqa: ANN001
+def test_admin_adds_bob_to_developers_and_bob_switches(page: Page, browser) -> None:
     _sign_in(page, "admin")
     page.goto(page.base_url + "/admin/")
     page.get_by_role("link", name="Groups").click()

@@ -18,7 +18,7 @@ def _sign_in(page: Page, username: str = "alice") -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_enrol_mfa_from_the_displayed_secret_then_sign_in_with_it(page: Page, clock) -> None:  # noqa: ANN001
+def test_enrol_mfa_from_the_displayed_secret_then_sign_in_with_it(page: Page, clock) -> None:
     base = page.base_url
     page.goto(base + "/signin")
     _sign_in(page)
@@ -56,7 +56,7 @@ def test_enrol_mfa_from_the_displayed_secret_then_sign_in_with_it(page: Page, cl
     expect(page.get_by_text("Your MFA device was removed.")).to_be_visible()
 
 
-def test_switch_into_the_mfa_role_from_an_emailed_link(page: Page, clock, smtp_server, settings) -> None:  # noqa: ANN001
+def test_switch_into_the_mfa_role_from_an_emailed_link(page: Page, clock, smtp_server, settings) -> None:
     settings.CONSOLE_BASE_URL = page.base_url
     phone = enrol(User.objects.get(username="alice"))
     call_command(

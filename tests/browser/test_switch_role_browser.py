@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD
 LINK = "/switchrole?account=example-prod&roleName=UpdateAPP&displayName=Production%20app&color=B7CA9D"
 
 
-def test_signin_switch_by_link_list_upload_download_switch_back(page: Page, tmp_path) -> None:  # noqa: ANN001
+def test_signin_switch_by_link_list_upload_download_switch_back(page: Page, tmp_path) -> None:
     base = page.base_url
     # A prefilled link opened while signed out: sign in first, then land on the prefilled form.
     page.goto(base + LINK)

@@ -6,11 +6,11 @@ from django.urls import path
 from console.urls import urlpatterns as console_urlpatterns
 
 
-def boom(request):  # noqa: ANN001, ANN201
+def boom(request):
     raise RuntimeError("a bug")
 
 
-def forbidden(request):  # noqa: ANN001, ANN201
+def forbidden(request):
     raise PermissionDenied
 
 

@@ -40,7 +40,7 @@ def _keys(prefix: str) -> list[str]:
     return [o.key for o in aws.list_objects(_creds(), "productionapp", prefix).objects]
 
 
-def _assert_unavailable(response) -> None:  # noqa: ANN001
+def _assert_unavailable(response) -> None:
     assert response.status_code == 503, response.content[:300]
     assert int(response["Retry-After"]) > 0
     assert "nothing was done" in response.content.decode()
@@ -77,7 +77,7 @@ def test_upload_and_delete_leave_s3_untouched_when_the_audit_log_refuses(alice_i
     aws.StreamingUpload(_creds(), "productionapp", "config/limits.json", "application/json").complete()
 
 
-def test_no_assume_role_without_the_intent_on_record(alice_client: Client, monkeypatch) -> None:  # noqa: ANN001
+def test_no_assume_role_without_the_intent_on_record(alice_client: Client, monkeypatch) -> None:
     calls = []
     monkeypatch.setattr(aws, "assume_role", lambda *a, **k: calls.append(a))  # a spy; never reached
     with read_only_database():
@@ -94,7 +94,7 @@ def test_a_failed_action_is_recorded_as_failed(alice_in_role: Client) -> None:
     assert event.outcome == "failed" and "AccessDenied" in event.detail
 
 
-def test_the_sts_api_calls_no_assume_role_without_the_intent_on_record(demo_world, monkeypatch) -> None:  # noqa: ANN001
+def test_the_sts_api_calls_no_assume_role_without_the_intent_on_record(demo_world, monkeypatch) -> None:
     from django.db import DatabaseError
     from django.test import RequestFactory
 
@@ -105,7 +105,7 @@ def test_the_sts_api_calls_no_assume_role_without_the_intent_on_record(demo_worl
     monkeypatch.setattr(aws, "assume_role", lambda *a, **k: calls.append(a))  # a spy; never reached
     real_save = AuditEvent.save
 
-    def refuse_intents(event, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+    def refuse_intents(event, *args, **kwargs) -> None:
         if event.outcome == AuditEvent.Outcome.PENDING:
             raise DatabaseError("attempt to write a readonly database")
         real_save(event, *args, **kwargs)

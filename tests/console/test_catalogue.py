@@ -115,14 +115,14 @@ def test_one_click_switch_is_a_post_into_a_new_session(alice_client: Client) -> 
 
 
 @pytest.fixture
-def alice_with_device(alice_client: Client, clock):  # noqa: ANN001, ANN201
+def alice_with_device(alice_client: Client, clock):
     """alice signed in with her password only; then an administrator gave her an MFA device."""
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     return alice_client, phone
 
 
-def test_mfa_only_role_offers_a_one_step_code(alice_with_device) -> None:  # noqa: ANN001
+def test_mfa_only_role_offers_a_one_step_code(alice_with_device) -> None:
     client, phone = alice_with_device
     row = catalogue(client)[UPDATEAPP_MFA]
     assert row["code"] and row["switch"] and row["missing"] == "Needs an MFA code: you signed in without one."
@@ -136,7 +136,7 @@ def test_mfa_only_role_offers_a_one_step_code(alice_with_device) -> None:  # noq
     assert row["switch"] and not row["code"] and not row["missing"] and row["mfa_badge"]
 
 
-def test_a_wrong_one_step_code_asks_again_for_the_same_switch(alice_with_device) -> None:  # noqa: ANN001
+def test_a_wrong_one_step_code_asks_again_for_the_same_switch(alice_with_device) -> None:
     client, phone = alice_with_device
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', catalogue(client)[UPDATEAPP_MFA]["html"]))
     wrong = "000000" if phone.code() != "000000" else "111111"
@@ -147,7 +147,7 @@ def test_a_wrong_one_step_code_asks_again_for_the_same_switch(alice_with_device)
     assert in_new_session(client.post("/switchrole/mfa", {"code": phone.code()}).url)
 
 
-def test_an_old_mfa_check_is_named_as_missing(demo_world, clock) -> None:  # noqa: ANN001
+def test_an_old_mfa_check_is_named_as_missing(demo_world, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     clock.advance(30)
     client = Client()
@@ -159,14 +159,14 @@ def test_an_old_mfa_check_is_named_as_missing(demo_world, clock) -> None:  # noq
     assert row["code"] and row["missing"] == "Needs a fresh MFA code: your last one was 61 minutes ago."
 
 
-def test_the_api_needs_a_signed_in_session(demo_world) -> None:  # noqa: ANN001
+def test_the_api_needs_a_signed_in_session(demo_world) -> None:
     response = Client().get("/api/roles")
     assert response.status_code == 401 and response["Cache-Control"] == "no-store"
     assert response.json() == {"error": "Sign in to the console first (this API uses its session)."}
     assert Client().post("/api/roles").status_code == 405
 
 
-def test_a_device_assigned_in_this_session_offers_no_code(alice_client: Client, clock) -> None:  # noqa: ANN001
+def test_a_device_assigned_in_this_session_offers_no_code(alice_client: Client, clock) -> None:
     """As in AWS (and the switch itself): assigning a device does not make the session MFA-checked."""
     from accounts import mfa
     from accounts.models import MFADevice

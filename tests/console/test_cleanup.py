@@ -25,7 +25,7 @@ def _in_role() -> Client:
     return client
 
 
-def test_cleanup_ends_expired_and_orphaned_stays_and_prunes(demo_world, clock) -> None:  # noqa: ANN001
+def test_cleanup_ends_expired_and_orphaned_stays_and_prunes(demo_world, clock) -> None:
     kept, orphan = _in_role(), _in_role()
     orphan_stay = RoleSession.objects.get(ended_at=None, browser_session_key=orphan.session.session_key)
     Session.objects.filter(session_key=orphan.session.session_key).delete()  # e.g. flushed elsewhere
@@ -44,7 +44,7 @@ def test_cleanup_ends_expired_and_orphaned_stays_and_prunes(demo_world, clock) -
     assert not Throttle.objects.exists()
 
 
-def test_expired_browser_sessions_are_deleted(demo_world, clock) -> None:  # noqa: ANN001
+def test_expired_browser_sessions_are_deleted(demo_world, clock) -> None:
     _in_role()
     clock.advance(12 * 3600 + 1)
     report = maintenance.cleanup()
@@ -52,7 +52,7 @@ def test_expired_browser_sessions_are_deleted(demo_world, clock) -> None:  # noq
     assert not Session.objects.exists()
 
 
-def test_the_server_runs_it_periodically(demo_world, clock, settings) -> None:  # noqa: ANN001
+def test_the_server_runs_it_periodically(demo_world, clock, settings) -> None:
     settings.CLEANUP_INTERVAL_SECONDS = 300
     maintenance.reset_local_timer()
     orphan = _in_role()  # this request already claimed the first run
@@ -66,7 +66,7 @@ def test_the_server_runs_it_periodically(demo_world, clock, settings) -> None:  
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_claim_per_interval_however_many_threads_ask(demo_world) -> None:  # noqa: ANN001
+def test_one_claim_per_interval_however_many_threads_ask(demo_world) -> None:
     results: list[bool] = []
     start = threading.Barrier(8)
 

@@ -20,7 +20,7 @@ ROUNDS = 2
 ALICE = "alice @ example-dev (111122223333)"
 
 
-def test_people_sign_in_switch_upload_and_switch_back_at_once(console_server) -> None:  # noqa: ANN001
+def test_people_sign_in_switch_upload_and_switch_back_at_once(console_server) -> None:
     # Fewer threads than people: requests also queue, as they do under real load.
     server = console_server(workers=2, threads=4)
     start = threading.Barrier(PEOPLE)
@@ -28,7 +28,7 @@ def test_people_sign_in_switch_upload_and_switch_back_at_once(console_server) ->
     def person(n: int) -> list[str]:
         browser, problems = Browser(server.url), []
 
-        def expect(step: str, response, status: int, location: str = "") -> None:  # noqa: ANN001
+        def expect(step: str, response, status: int, location: str = "") -> None:
             where = response.headers.get("Location", "")
             if response.status_code != status or not where.startswith(location):
                 problems.append(f"person {n} {step}: {response.status_code} {where} {response.text[:200]!r}")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 UPDATEAPP_ARN_BROKEN = "arn:<wbr>aws:<wbr>iam::<wbr>123456789012:<wbr>role/<wbr>UpdateAPP"
 
 
-def header(response) -> str:  # noqa: ANN001
+def header(response) -> str:
     html = response.content.decode()
     return html[html.index("<header") : html.index("</header>")]
 
@@ -63,7 +63,7 @@ def test_the_role_history_table_says_what_each_column_holds(alice_client: Client
     assertContains(page, '<td data-label="Role" class="mono"><span class="arn">UpdateAPP</span></td>')
 
 
-def test_arns_on_the_console_pages_wrap_only_at_slashes_and_colons(bob_client: Client, demo_world) -> None:  # noqa: ANN001
+def test_arns_on_the_console_pages_wrap_only_at_slashes_and_colons(bob_client: Client, demo_world) -> None:
     refused = bob_client.post(reverse("console:switchrole"), SWITCH_TO_UPDATEAPP)
     # In the refusal only the ARN breaks; sts:AssumeRole stays whole.
     assertContains(refused, f"do not allow sts:AssumeRole on {UPDATEAPP_ARN_BROKEN}.", status_code=403)

@@ -21,13 +21,13 @@ def _read_then_write(label: str, pause: float, started: threading.Event | None, 
                 started.set()
             time.sleep(pause)
             AuditEvent.objects.create(kind=AuditEvent.Kind.SIGNIN, username=label)
-    except Exception as exc:  # noqa: BLE001 - collected for the assertion
+    except Exception as exc:
         errors.append(f"{label}: {exc}")
     finally:
         connections.close_all()
 
 
-def test_overlapping_read_then_write_transactions_both_succeed(transactional_db) -> None:  # noqa: ANN001
+def test_overlapping_read_then_write_transactions_both_succeed(transactional_db) -> None:
     """On SQLite a transaction that read and then writes after another writer committed fails
     at once ("database is locked": waiting could deadlock). IMMEDIATE transactions take the
     write lock at BEGIN, so the second one waits instead. PostgreSQL needs nothing for this."""
@@ -44,7 +44,7 @@ def test_overlapping_read_then_write_transactions_both_succeed(transactional_db)
     assert sorted(AuditEvent.objects.values_list("username", flat=True)) == ["first", "second"]
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db) -> None:  # noqa: ANN001
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db) -> None:
     if connection.vendor != "sqlite":
         assert connection.vendor == "postgresql"
         return

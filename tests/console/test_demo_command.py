@@ -136,7 +136,7 @@ def _csrf(session: requests.Session, url: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', session.get(url).text).group(1)
 
 
-def _wait_for(predicate, timeout: float = 60) -> None:  # noqa: ANN001
+def _wait_for(predicate, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -216,7 +216,7 @@ def test_ctrl_c_stops_the_demo_even_when_started_in_the_background(tmp_path: Pat
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - as a shell does
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         output = []

@@ -58,7 +58,7 @@ def test_the_demo_writes_only_what_commands_need_and_no_secret(tmp_path: Path, d
 
 def test_a_command_takes_the_demos_settings_unless_the_shell_sets_them(
     tmp_path: Path, demo_process: int, capsys
-) -> None:  # noqa: ANN001
+) -> None:
     file = tmp_path / "demo.env"
     demo_env.write(file, {**DEMO, "SECRET_KEY": "k" * 50}, demo_process)
     shell = {"DEMO_ENV_FILE": str(file), "EMAIL_URL": "smtp://mail.example.org:25"}

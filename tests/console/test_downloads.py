@@ -26,7 +26,7 @@ def alice_in_role(alice_in_role: Client) -> Client:
     return alice_in_role
 
 
-def _body(response) -> bytes:  # noqa: ANN001
+def _body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 

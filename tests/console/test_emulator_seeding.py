@@ -12,10 +12,10 @@ class _Sent(Exception):
     pass
 
 
-def _headers_sent(client) -> dict:  # noqa: ANN001
+def _headers_sent(client) -> dict:
     seen = {}
 
-    def capture(request, **_) -> None:  # noqa: ANN001, ANN003
+    def capture(request, **_) -> None:
         seen.update(request.headers)
         raise _Sent  # nothing leaves the process
 
@@ -38,7 +38,7 @@ def test_requests_act_in_the_chosen_account_and_clients_are_cached() -> None:
     assert f"Credential={seeding.SEEDING_KEY}/" in _headers_sent(dev)["Authorization"].decode()
 
 
-def test_the_broker_credentials_file_is_owner_only_and_replaced_whole(tmp_path) -> None:  # noqa: ANN001
+def test_the_broker_credentials_file_is_owner_only_and_replaced_whole(tmp_path) -> None:
     import json
 
     path = tmp_path / "broker.json"

@@ -14,7 +14,7 @@ from tests.pages import page_text
 LAYOUT = '<a class="brand" href="/">'  # the console's navbar brand
 
 
-def test_unknown_urls_get_the_consoles_404_page(db) -> None:  # noqa: ANN001
+def test_unknown_urls_get_the_consoles_404_page(db) -> None:
     response = Client().get("/no/such/page")
     assertContains(response, "Page not found", status_code=404)
     assertContains(response, LAYOUT, status_code=404)
@@ -22,14 +22,14 @@ def test_unknown_urls_get_the_consoles_404_page(db) -> None:  # noqa: ANN001
     assert "The requested resource was not found on this server." not in page_text(response)
 
 
-def test_admin_404_uses_the_same_page(alice_client: Client, demo_world) -> None:  # noqa: ANN001
+def test_admin_404_uses_the_same_page(alice_client: Client, demo_world) -> None:
     admin = Client()
     sign_in(admin, "admin")
     assertContains(admin.get("/admin/no/such/page/"), LAYOUT, status_code=404)
 
 
 @pytest.mark.urls("tests.console.error_urls")
-def test_500_page_in_the_consoles_layout(db) -> None:  # noqa: ANN001
+def test_500_page_in_the_consoles_layout(db) -> None:
     response = Client(raise_request_exception=False).get("/boom/")
     assertContains(response, "Something went wrong", status_code=500)
     assertContains(response, LAYOUT, status_code=500)
@@ -51,19 +51,19 @@ def test_403_page(alice_client: Client) -> None:
     assert "alice @ example-dev" in page_text(response)  # the navbar knows who is signed in
 
 
-def test_400_page_for_a_bad_host(db) -> None:  # noqa: ANN001
+def test_400_page_for_a_bad_host(db) -> None:
     response = Client().get("/", HTTP_HOST="evil.example")
     assertContains(response, "Bad request", status_code=400)
     assertContains(response, LAYOUT, status_code=400)
 
 
-def test_csrf_failure_page(db) -> None:  # noqa: ANN001
+def test_csrf_failure_page(db) -> None:
     response = Client(enforce_csrf_checks=True).post("/signin", {"account": "x"})
     assertContains(response, "The form expired", status_code=403)
     assertContains(response, LAYOUT, status_code=403)
 
 
-def test_favicon_is_served_from_static_and_linked(db) -> None:  # noqa: ANN001
+def test_favicon_is_served_from_static_and_linked(db) -> None:
     response = Client().get("/favicon.ico")
     assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"
     assert finders.find("favicon.svg")

@@ -14,11 +14,11 @@ from accounts.models import User
 from console import sigv4
 
 
-def _report(fn) -> str:  # noqa: ANN001
+def _report(fn) -> str:
     """What an error report (the admins' email, the debug page) shows: each frame's local variables."""
     try:
         fn()
-    except Exception:  # noqa: BLE001
+    except Exception:
         data = ExceptionReporter(None, *sys.exc_info()).get_traceback_data()
         lines = [str(data["exception_value"])]
         # The test's own frames (its lambdas and stand-ins hold the secret) are no part of the console.
@@ -29,7 +29,7 @@ def _report(fn) -> str:  # noqa: ANN001
     raise AssertionError("expected an error")
 
 
-def test_a_sigv4_secret_is_not_in_the_report(monkeypatch) -> None:  # noqa: ANN001
+def test_a_sigv4_secret_is_not_in_the_report(monkeypatch) -> None:
     secret = "wJalrXUtnFEMI-the-secret-access-key"
     headers = {
         "authorization": "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/sts/aws4_request, "
@@ -38,7 +38,7 @@ def test_a_sigv4_secret_is_not_in_the_report(monkeypatch) -> None:  # noqa: ANN0
         "host": "console",
     }
 
-    def boom(*args):  # noqa: ANN002, ANN202
+    def boom(*args):
         raise RuntimeError("failure while signing")
 
     monkeypatch.setattr(sigv4, "_sha256", boom)
@@ -59,14 +59,14 @@ def test_a_sigv4_secret_is_not_in_the_report(monkeypatch) -> None:  # noqa: ANN0
 
 
 @pytest.mark.django_db
-def test_a_password_is_not_in_the_report(demo_world, monkeypatch) -> None:  # noqa: ANN001
+def test_a_password_is_not_in_the_report(demo_world, monkeypatch) -> None:
     from django.test import RequestFactory
 
     from accounts import forms
 
     password = "my-very-own-password-123"
 
-    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def boom(*args, **kwargs):
         raise RuntimeError("backend down")
 
     monkeypatch.setattr(forms, "authenticate", boom)
@@ -77,12 +77,12 @@ def test_a_password_is_not_in_the_report(demo_world, monkeypatch) -> None:  # no
 
 
 @pytest.mark.django_db
-def test_a_new_access_key_secret_is_not_in_the_report(demo_world, monkeypatch) -> None:  # noqa: ANN001
+def test_a_new_access_key_secret_is_not_in_the_report(demo_world, monkeypatch) -> None:
     from accounts import crypto
 
     seen = []
 
-    def boom(data):  # noqa: ANN001, ANN202
+    def boom(data):
         seen.append(data["secret"])
         raise RuntimeError("cannot seal")
 
@@ -91,7 +91,7 @@ def test_a_new_access_key_secret_is_not_in_the_report(demo_world, monkeypatch) -
     assert "cannot seal" in text and seen and seen[0] not in text
 
 
-def test_a_client_factory_failure_does_not_show_the_keys(monkeypatch) -> None:  # noqa: ANN001
+def test_a_client_factory_failure_does_not_show_the_keys(monkeypatch) -> None:
     from console.aws import clients
 
     secret = "client-factory-secret-access-key"

@@ -14,12 +14,12 @@ PAGES = ["/", "/switchrole", "/security/", "/password", "/s3/", "/s3/buckets/pro
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|\sstyle\s*=|<style", re.I)
 
 
-def _policy(response) -> dict[str, str]:  # noqa: ANN001
+def _policy(response) -> dict[str, str]:
     header = response["Content-Security-Policy"]
     return {part.split()[0]: part.strip() for part in header.split(";") if part.strip()}
 
 
-def _assert_csp(response) -> None:  # noqa: ANN001
+def _assert_csp(response) -> None:
     policy = _policy(response)
     assert policy["script-src"] == "script-src 'self'"
     assert policy["style-src"] == "style-src 'self'"
@@ -36,7 +36,7 @@ def test_signed_in_pages_are_not_stored_and_carry_the_policy(alice_in_role: Clie
     assert INLINE.findall(response.content.decode()) == []
 
 
-def test_admin_pages_carry_the_policy_and_have_no_inline_handlers(demo_world) -> None:  # noqa: ANN001
+def test_admin_pages_carry_the_policy_and_have_no_inline_handlers(demo_world) -> None:
     from accounts.models import Role
 
     admin = Client()
@@ -54,7 +54,7 @@ def test_admin_pages_carry_the_policy_and_have_no_inline_handlers(demo_world) ->
     )
 
 
-def test_signed_out_pages_carry_the_policy(demo_world) -> None:  # noqa: ANN001
+def test_signed_out_pages_carry_the_policy(demo_world) -> None:
     response = Client().get("/signin")
     _assert_csp(response)
     assert INLINE.findall(response.content.decode()) == []

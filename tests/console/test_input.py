@@ -14,7 +14,7 @@ NOT_ASCII_DIGITS = ["１２３４５６", "٠١٢٣٤٥", "²²²²²²", "۱۲�
 
 
 @pytest.mark.parametrize("code", NOT_ASCII_DIGITS)
-def test_mfa_codes_take_ascii_digits_only(demo_world, clock, code: str) -> None:  # noqa: ANN001
+def test_mfa_codes_take_ascii_digits_only(demo_world, clock, code: str) -> None:
     enrol(User.objects.get(username="alice"))
     client = Client()
     sign_in(client, "alice")
@@ -25,7 +25,7 @@ def test_mfa_codes_take_ascii_digits_only(demo_world, clock, code: str) -> None:
 
 
 @pytest.mark.parametrize("code", NOT_ASCII_DIGITS[:2])
-def test_step_up_and_re_authentication_codes_take_ascii_digits_only(alice_client: Client, clock, code: str) -> None:  # noqa: ANN001
+def test_step_up_and_re_authentication_codes_take_ascii_digits_only(alice_client: Client, clock, code: str) -> None:
     from tests.conftest import PASSWORD
 
     enrol(User.objects.get(username="alice"))
@@ -52,7 +52,7 @@ def test_display_names_are_one_line(alice_client: Client) -> None:
     assert 'value="ProdX"' in page
 
 
-def test_the_admins_email_link_refuses_a_display_name_with_a_newline(demo_world) -> None:  # noqa: ANN001
+def test_the_admins_email_link_refuses_a_display_name_with_a_newline(demo_world) -> None:
     admin = Client()
     sign_in(admin, "admin")
     role = Role.objects.get(name="UpdateAPP")

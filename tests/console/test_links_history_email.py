@@ -63,7 +63,7 @@ def test_a_hostile_role_name_cannot_be_switched_to(alice_client: Client) -> None
     assert "A role name is up to 64 letters" in response.content.decode()
 
 
-def test_copy_link_on_the_switch_role_page_uses_the_configured_base(alice_client: Client, settings) -> None:  # noqa: ANN001
+def test_copy_link_on_the_switch_role_page_uses_the_configured_base(alice_client: Client, settings) -> None:
     settings.CONSOLE_BASE_URL = "https://console.example.org"
     settings.ALLOWED_HOSTS = ["*"]
     page = alice_client.get(
@@ -81,7 +81,7 @@ def test_copy_link_on_the_switch_role_page_uses_the_configured_base(alice_client
     assert ">Copy link</button>" in page
 
 
-def test_role_pages_offer_copy_link_for_the_current_role(alice_in_role: Client, settings) -> None:  # noqa: ANN001
+def test_role_pages_offer_copy_link_for_the_current_role(alice_in_role: Client, settings) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     page = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/", HTTP_HOST="evil.example")
     page = page.content.decode()
@@ -129,7 +129,7 @@ def test_history_is_kept_on_the_server_newest_first(alice_client: Client) -> Non
     assert section.index("Second") < section.index("First")
 
 
-def test_history_length_is_a_setting_and_favourites_stay(alice_client: Client, settings) -> None:  # noqa: ANN001
+def test_history_length_is_a_setting_and_favourites_stay(alice_client: Client, settings) -> None:
     settings.ROLE_HISTORY_LENGTH = 2
     alice = User.objects.get(username="alice")
     pinned = RoleHistoryEntry.objects.create(
@@ -219,7 +219,7 @@ def test_one_click_switch_from_the_navbar_is_a_post(alice_client: Client) -> Non
 # --- Emailed links ------------------------------------------------------------------------
 
 
-def test_send_switch_link_command_to_a_group(demo_world, smtp_server, settings) -> None:  # noqa: ANN001
+def test_send_switch_link_command_to_a_group(demo_world, smtp_server, settings) -> None:
     settings.CONSOLE_BASE_URL = "https://console.example.org"
     out = io.StringIO()
     call_command(
@@ -267,7 +267,7 @@ def test_send_switch_link_command_to_a_group(demo_world, smtp_server, settings) 
         ("not@an@address", "is not an email address"),
     ],
 )
-def test_send_switch_link_bad_recipient_sends_nothing(demo_world, smtp_server, to: str, message: str) -> None:  # noqa: ANN001
+def test_send_switch_link_bad_recipient_sends_nothing(demo_world, smtp_server, to: str, message: str) -> None:
     with pytest.raises(CommandError) as raised:
         call_command(
             "send_switch_link", "--role", "arn:aws:iam::123456789012:role/UpdateAPP", "--to", "alice", "--to", to
@@ -276,12 +276,12 @@ def test_send_switch_link_bad_recipient_sends_nothing(demo_world, smtp_server, t
     assert smtp_server.messages == []
 
 
-def test_send_switch_link_unknown_role(demo_world) -> None:  # noqa: ANN001
+def test_send_switch_link_unknown_role(demo_world) -> None:
     with pytest.raises(CommandError, match="No role arn:aws:iam::123456789012:role/Nope is registered"):
         call_command("send_switch_link", "--role", "arn:aws:iam::123456789012:role/Nope", "--to", "alice")
 
 
-def test_admin_emails_a_link_to_chosen_users_and_groups(demo_world, smtp_server, settings) -> None:  # noqa: ANN001
+def test_admin_emails_a_link_to_chosen_users_and_groups(demo_world, smtp_server, settings) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     admin = Client()
     sign_in(admin, "admin")
@@ -326,7 +326,7 @@ def test_admin_email_link_needs_staff(alice_client: Client) -> None:
     assert response.status_code == 302 and "/admin/login/" in response.url
 
 
-def test_permissions_summary_reads_not_action_and_not_resource(demo_world) -> None:  # noqa: ANN001
+def test_permissions_summary_reads_not_action_and_not_resource(demo_world) -> None:
     from console.emails import permissions_summary
 
     role = Role(

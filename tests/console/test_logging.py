@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
 
-def _aws_records(caplog) -> list[logging.LogRecord]:  # noqa: ANN001
+def _aws_records(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == "console.aws"]
 
 
@@ -33,7 +33,7 @@ def _everything_logged(records: list[logging.LogRecord]) -> str:
 
 @pytest.mark.integration
 @pytest.mark.django_db
-def test_an_s3_refusal_is_logged_with_action_resource_code_status_and_request_id(caplog) -> None:  # noqa: ANN001
+def test_an_s3_refusal_is_logged_with_action_resource_code_status_and_request_id(caplog) -> None:
     creds = aws.assume_role(UPDATEAPP, "alice", "alice", 900)
     with caplog.at_level(logging.INFO, logger="console.aws"), pytest.raises(aws.AccessDenied):
         aws.list_objects(creds, "finance-reports", "")
@@ -58,7 +58,7 @@ def test_an_s3_refusal_is_logged_with_action_resource_code_status_and_request_id
 
 @pytest.mark.integration
 @pytest.mark.django_db
-def test_an_sts_call_with_rejected_keys_is_logged_without_them(caplog) -> None:  # noqa: ANN001
+def test_an_sts_call_with_rejected_keys_is_logged_without_them(caplog) -> None:
     bogus = aws.TemporaryCredentials(
         "ASIAEXAMPLEBOGUSKEY1",
         "bogus-secret-access-key-value-0123456789",
@@ -76,7 +76,7 @@ def test_an_sts_call_with_rejected_keys_is_logged_without_them(caplog) -> None: 
         assert secret not in logged
 
 
-def test_an_unreachable_endpoint_is_logged_with_the_failure_kind(caplog, settings) -> None:  # noqa: ANN001
+def test_an_unreachable_endpoint_is_logged_with_the_failure_kind(caplog, settings) -> None:
     settings.AWS_ENDPOINT_URL = "http://127.0.0.1:9"  # discard: nothing listens
     settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = "AKIAUNREACHABLE00001", "unreachable-secret-value"
     with caplog.at_level(logging.INFO, logger="console.aws"), pytest.raises(aws.Unavailable):
@@ -125,7 +125,7 @@ def test_an_unknown_log_setting_is_a_startup_error(name: str, value: str) -> Non
 
 @pytest.mark.integration
 @pytest.mark.django_db
-def test_switch_and_switch_back_are_logged_with_user_and_role_never_credentials(alice_client, caplog) -> None:  # noqa: ANN001
+def test_switch_and_switch_back_are_logged_with_user_and_role_never_credentials(alice_client, caplog) -> None:
     from accounts import crypto
     from console.models import RoleSession
     from tests.conftest import SWITCH_TO_UPDATEAPP, switch

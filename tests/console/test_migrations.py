@@ -14,7 +14,7 @@ BEFORE = [("console", "0004_role_session_url_spaces")]
 AFTER = [("console", "0006_role_history_unique_arn")]
 
 
-def _migrate(targets: list[tuple[str, str]]):  # noqa: ANN202
+def _migrate(targets: list[tuple[str, str]]):
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     return MigrationExecutor(connection).loader.project_state(targets).apps
@@ -23,15 +23,15 @@ def _migrate(targets: list[tuple[str, str]]):  # noqa: ANN202
 def test_role_history_typed_two_ways_becomes_one_entry_per_role_arn() -> None:
     apps = _migrate(BEFORE)
     try:
-        Account = apps.get_model("accounts", "Account")  # noqa: N806
-        User = apps.get_model("accounts", "User")  # noqa: N806
+        Account = apps.get_model("accounts", "Account")
+        User = apps.get_model("accounts", "User")
         Entry = apps.get_model("console", "RoleHistoryEntry")  # noqa: N806
         Account.objects.get_or_create(account_id="123456789012", defaults={"alias": "example-prod"})
         home, _ = Account.objects.get_or_create(account_id="111122223333", defaults={"alias": "example-dev"})
         alice = User.objects.create(username="history-alice", account=home, unique_id="AIDAHISTORYALICE")
         bob = User.objects.create(username="history-bob", account=home, unique_id="AIDAHISTORYBOB")
 
-        def entry(user, account: str, role: str, display: str, day: int, pinned: bool = False) -> None:  # noqa: ANN001
+        def entry(user, account: str, role: str, display: str, day: int, pinned: bool = False) -> None:
             used = datetime(2026, 1, day, tzinfo=UTC)
             Entry.objects.create(
                 user=user, account=account, role_name=role, display_name=display, last_used_at=used, pinned=pinned

@@ -132,7 +132,7 @@ def test_unknown_and_other_peoples_sessions_are_never_used(alice_client: Client,
     assert Client().get(tab + "/s3/?x=1").url == "/s3/?x=1"
 
 
-def test_sessionless_urls_open_in_the_most_recently_used_session(alice_client: Client, clock) -> None:  # noqa: ANN001
+def test_sessionless_urls_open_in_the_most_recently_used_session(alice_client: Client, clock) -> None:
     allow("alice", "BucketLister")
     tab_a = switch(alice_client, SWITCH_TO_UPDATEAPP)
     clock.advance(5)
@@ -155,7 +155,7 @@ def test_a_sessionless_action_with_one_session_goes_to_it(alice_in_role: Client)
     assert response.status_code == 307 and response.url == alice_in_role.prefix + "/s3/buckets/productionapp/delete"
 
 
-def test_last_use_is_written_at_most_once_a_minute(alice_in_role: Client, clock) -> None:  # noqa: ANN001
+def test_last_use_is_written_at_most_once_a_minute(alice_in_role: Client, clock) -> None:
     session = RoleSession.objects.get()
     first = session.last_used_at
     clock.advance(30)
@@ -181,7 +181,7 @@ def test_signing_out_ends_every_session_of_the_browser(alice_client: Client) -> 
 # --- The limit --------------------------------------------------------------------------------
 
 
-def test_five_sessions_and_the_sixth_asks_which_to_end(alice_client: Client, settings) -> None:  # noqa: ANN001
+def test_five_sessions_and_the_sixth_asks_which_to_end(alice_client: Client, settings) -> None:
     assert settings.MAX_ROLE_SESSIONS == 5
     prefixes = [switch(alice_client, {**SWITCH_TO_UPDATEAPP, "displayName": f"Prod {i}"}) for i in range(5)]
     assert RoleSession.objects.filter(ended_at=None).count() == 5
@@ -202,7 +202,7 @@ def test_five_sessions_and_the_sixth_asks_which_to_end(alice_client: Client, set
     } | {new.slug}
 
 
-def test_the_limit_page_refuses_a_session_that_is_not_yours(alice_client: Client, settings) -> None:  # noqa: ANN001
+def test_the_limit_page_refuses_a_session_that_is_not_yours(alice_client: Client, settings) -> None:
     settings.MAX_ROLE_SESSIONS = 1
     switch(alice_client, SWITCH_TO_UPDATEAPP)
     other = Client()
@@ -216,7 +216,7 @@ def test_the_limit_page_refuses_a_session_that_is_not_yours(alice_client: Client
     assert alice_client.post("/switchrole/limit", {}).status_code == 400  # still at the limit: choose one
 
 
-def test_the_limit_holds_when_two_switches_race(alice_client: Client, settings) -> None:  # noqa: ANN001
+def test_the_limit_holds_when_two_switches_race(alice_client: Client, settings) -> None:
     settings.MAX_ROLE_SESSIONS = 1
     request = alice_client.get("/").wsgi_request
     creds = aws.assume_role("arn:aws:iam::123456789012:role/UpdateAPP", "alice", "alice", 900)
@@ -232,11 +232,11 @@ def test_the_limit_holds_when_two_switches_race(alice_client: Client, settings) 
 # --- Renewal on the frozen clock --------------------------------------------------------------
 
 
-def _to_renewal_window(clock, session: RoleSession, before: int = 200) -> None:  # noqa: ANN001
+def _to_renewal_window(clock, session: RoleSession, before: int = 200) -> None:
     clock.advance((session.expiration - clock.now()).total_seconds() - before)
 
 
-def test_a_session_in_use_renews_near_expiry(alice_in_role: Client, clock) -> None:  # noqa: ANN001
+def test_a_session_in_use_renews_near_expiry(alice_in_role: Client, clock) -> None:
     session = RoleSession.objects.get()
     old_key = switching.credentials(session).access_key_id
     old_expiration = session.expiration
@@ -259,7 +259,7 @@ def test_a_session_in_use_renews_near_expiry(alice_in_role: Client, clock) -> No
     assert alice_in_role.get(alice_in_role.prefix + "/s3/").status_code == 200
 
 
-def test_renewal_refused_ends_the_session_with_the_reason(alice_in_role: Client, clock) -> None:  # noqa: ANN001
+def test_renewal_refused_ends_the_session_with_the_reason(alice_in_role: Client, clock) -> None:
     session = RoleSession.objects.get()
     User.objects.get(username="alice").inline_policies.create(
         name="NoProduction",
@@ -284,7 +284,7 @@ def test_renewal_refused_ends_the_session_with_the_reason(alice_in_role: Client,
     assert "DenyProd" in event.detail
 
 
-def test_renewal_asks_for_a_code_when_mfa_is_too_old(demo_world, clock) -> None:  # noqa: ANN001
+def test_renewal_asks_for_a_code_when_mfa_is_too_old(demo_world, clock) -> None:
     from tests.conftest import enrol
 
     phone = enrol(User.objects.get(username="alice"))
@@ -313,7 +313,7 @@ def test_renewal_asks_for_a_code_when_mfa_is_too_old(demo_world, clock) -> None:
     assert 'data-testid="renew-mfa"' not in client.get(prefix + "/").content.decode()
 
 
-def test_renewal_can_be_turned_off(alice_in_role: Client, clock, settings) -> None:  # noqa: ANN001
+def test_renewal_can_be_turned_off(alice_in_role: Client, clock, settings) -> None:
     settings.ROLE_SESSION_RENEW = False
     session = RoleSession.objects.get()
     _to_renewal_window(clock, session)
@@ -325,14 +325,14 @@ def test_renewal_can_be_turned_off(alice_in_role: Client, clock, settings) -> No
     assert "Your session in Prod expired at" in response.content.decode()
 
 
-def test_concurrent_requests_renew_once(alice_in_role: Client, clock, monkeypatch) -> None:  # noqa: ANN001
+def test_concurrent_requests_renew_once(alice_in_role: Client, clock, monkeypatch) -> None:
     request = alice_in_role.get(alice_in_role.prefix + "/").wsgi_request  # for its user and browser session
     session = RoleSession.objects.get()
     _to_renewal_window(clock, session)
     calls = []
     real_broker = switching.broker
 
-    def counting_broker(role, user):  # noqa: ANN001, ANN202
+    def counting_broker(role, user):
         calls.append(role.arn)
         # A second request arrives while AWS answers the first: it finds the claim taken.
         assert role_sessions.renew(request, stale).outcome is role_sessions.Outcome.NOT_NOW
@@ -375,7 +375,7 @@ def test_a_password_change_keeps_this_browsers_sessions(alice_in_role: Client) -
     assert alice_in_role.get(alice_in_role.prefix + "/s3/").status_code == 200  # the tab still works
 
 
-def test_no_renewal_assume_role_without_the_intent_on_record(alice_in_role: Client, clock, monkeypatch) -> None:  # noqa: ANN001
+def test_no_renewal_assume_role_without_the_intent_on_record(alice_in_role: Client, clock, monkeypatch) -> None:
     from django.db import DatabaseError
 
     from console import audit
@@ -387,7 +387,7 @@ def test_no_renewal_assume_role_without_the_intent_on_record(alice_in_role: Clie
     monkeypatch.setattr(switching, "broker", lambda role, user: brokered.append(role))
     real_save = AuditEvent.save
 
-    def refusing_save(event, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def refusing_save(event, *args, **kwargs):
         if event.kind == "session_renewed":
             raise DatabaseError("attempt to write a readonly database")
         return real_save(event, *args, **kwargs)

@@ -168,15 +168,15 @@ def test_s3_needs_a_role(alice_client: Client) -> None:
     assert "Switch to a role first." in response.content.decode()
 
 
-def test_s3_needs_sign_in(demo_world) -> None:  # noqa: ANN001
+def test_s3_needs_sign_in(demo_world) -> None:
     response = Client().get("/s3/")
     assert response.status_code == 302 and response.url.startswith("/signin?next=/s3/")
 
 
-def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client, monkeypatch) -> None:
     from django.core.files import uploadhandler
 
-    def spooled(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spooled(*args, **kwargs):
         raise AssertionError("the upload was spooled by Django's default handlers")
 
     for handler in (uploadhandler.MemoryFileUploadHandler, uploadhandler.TemporaryFileUploadHandler):
@@ -202,7 +202,7 @@ def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client
     aws.delete_object(creds, "productionapp", "big/blob.bin")
 
 
-def test_upload_without_csrf_leaves_nothing_in_s3(demo_world, monkeypatch) -> None:  # noqa: ANN001
+def test_upload_without_csrf_leaves_nothing_in_s3(demo_world, monkeypatch) -> None:
     from tests.conftest import PASSWORD, csrf_token
 
     csrf_client = Client(enforce_csrf_checks=True)
@@ -218,7 +218,7 @@ def test_upload_without_csrf_leaves_nothing_in_s3(demo_world, monkeypatch) -> No
     aborted = []
     real_abort = aws.StreamingUpload.abort
 
-    def spy_abort(upload) -> None:  # noqa: ANN001
+    def spy_abort(upload) -> None:
         aborted.append(upload._upload_id)
         real_abort(upload)
 
@@ -314,7 +314,7 @@ def test_a_refused_abort_is_audited_with_the_upload_id_and_the_page_warns(alice_
     assert f"Multipart upload {upload_id} of left/a.bin is left in productionapp" in page
 
 
-def test_uploads_beyond_the_per_process_cap_get_503(alice_in_role: Client, settings) -> None:  # noqa: ANN001
+def test_uploads_beyond_the_per_process_cap_get_503(alice_in_role: Client, settings) -> None:
     from console import uploads
 
     settings.MAX_CONCURRENT_UPLOADS = 1

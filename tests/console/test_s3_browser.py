@@ -32,7 +32,7 @@ def _creds() -> aws.TemporaryCredentials:
     return switching.credentials(RoleSession.objects.get(ended_at=None))
 
 
-def _s3(creds: aws.TemporaryCredentials | None = None):  # noqa: ANN202
+def _s3(creds: aws.TemporaryCredentials | None = None):
     creds = creds or _creds()
     return boto3.client(
         "s3",
@@ -60,21 +60,21 @@ def _names(html: str) -> list[str]:
     return [page_text(c).split(" ")[0] for c in cells]
 
 
-def _get(client: Client, **params):  # noqa: ANN003, ANN202
+def _get(client: Client, **params):
     return client.get(client.prefix + BUCKET_URL, params)
 
 
 # --- Browsing --------------------------------------------------------------------------------
 
 
-def test_find_objects_by_prefix_asks_s3_not_the_page(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+def test_find_objects_by_prefix_asks_s3_not_the_page(alice_in_role: Client, monkeypatch) -> None:
     s3 = _s3()
     for key in ("find/alpha-1.txt", "find/alpha-2.txt", "find/beta-1.txt", "find/alpine/readme.md"):
         s3.put_object(Bucket="productionapp", Key=key, Body=b"x")
     calls = []
     real = aws.list_objects
 
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spy(*args, **kwargs):
         calls.append(args[2])
         return real(*args, **kwargs)
 
@@ -127,11 +127,11 @@ def test_previous_and_next_keep_tokens_on_the_server(alice_in_role: Client) -> N
         _clean("paging/")
 
 
-def test_page_size_is_100_and_never_a_full_listing(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+def test_page_size_is_100_and_never_a_full_listing(alice_in_role: Client, monkeypatch) -> None:
     sizes = []
     real = aws.list_objects
 
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spy(*args, **kwargs):
         sizes.append(args[4] if len(args) > 4 else kwargs.get("page_size"))
         return real(*args, **kwargs)
 
@@ -239,11 +239,11 @@ def test_delete_a_selection_with_the_typed_confirmation(alice_in_role: Client) -
         _clean("sel/")
 
 
-def test_one_delete_objects_call_per_thousand_keys(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+def test_one_delete_objects_call_per_thousand_keys(alice_in_role: Client, monkeypatch) -> None:
     batches = []
 
     class FakeClient:
-        def delete_objects(self, Bucket, Delete):  # noqa: ANN001, ANN201, N803
+        def delete_objects(self, Bucket, Delete):  # noqa: N803
             batches.append(len(Delete["Objects"]))
             return {"Deleted": [{"Key": o["Key"]} for o in Delete["Objects"]]}
 
@@ -301,7 +301,7 @@ def test_multi_delete_reports_a_refused_key(alice_client: Client) -> None:
         s3.delete_bucket(Bucket=BUCKET)
 
 
-def test_deleting_a_folder_deletes_what_is_under_it(alice_in_role: Client, monkeypatch) -> None:  # noqa: ANN001
+def test_deleting_a_folder_deletes_what_is_under_it(alice_in_role: Client, monkeypatch) -> None:
     s3 = _s3()
     keys = ["tree/", "tree/a.txt", "tree/sub/b.txt", "tree/sub/deeper/c.txt", "treehouse.txt"]
     for key in keys:
@@ -317,7 +317,7 @@ def test_deleting_a_folder_deletes_what_is_under_it(alice_in_role: Client, monke
         pages = []
         real = aws.iter_keys
 
-        def small_pages(creds, bucket, prefix, page_size=1000):  # noqa: ANN001, ANN202
+        def small_pages(creds, bucket, prefix, page_size=1000):
             for keys in real(creds, bucket, prefix, 3):
                 pages.append(keys)
                 yield keys
@@ -409,7 +409,7 @@ def test_viewapp_sees_versions_but_may_not_delete_or_create(bob_client: Client) 
 # --- Uploads ---------------------------------------------------------------------------------
 
 
-def test_the_upload_panel_sends_the_file_as_the_body(demo_world) -> None:  # noqa: ANN001
+def test_the_upload_panel_sends_the_file_as_the_body(demo_world) -> None:
     """The panel's way: `?prefix=&name=`, the file as the body, the CSRF token in a header,
     checked before anything is read or sent."""
     from tests.conftest import PASSWORD, csrf_token
@@ -501,7 +501,7 @@ def _as_s3_tester(client: Client) -> str:
 
 
 @pytest.mark.parametrize("way", ["form", "panel"])
-def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, live_server, monkeypatch, way) -> None:  # noqa: ANN001
+def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, live_server, monkeypatch, way) -> None:
     """The browser stops sending midway (Cancel): the parts already in S3 are discarded. The
     plain form sends multipart/form-data; the upload panel sends the file as the body."""
     from django.conf import settings as dj_settings
@@ -511,7 +511,7 @@ def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, l
     aborted = []
     real_abort = aws.StreamingUpload.abort
 
-    def spy(upload) -> None:  # noqa: ANN001
+    def spy(upload) -> None:
         aborted.append(upload.upload_id)
         real_abort(upload)
 
@@ -556,7 +556,7 @@ def test_cancel_leaves_no_object_and_no_multipart_upload(alice_client: Client, l
     assert event.outcome == "failed"
 
 
-def _send_and_cancel(live_server, host, start: bytes) -> None:  # noqa: ANN001
+def _send_and_cancel(live_server, host, start: bytes) -> None:
     with socket.create_connection((host.hostname, host.port)) as sock:
         sock.sendall(start + b"x" * (12 * 1024 * 1024))  # one 8 MiB part reaches S3, then Cancel
         time.sleep(1.0)

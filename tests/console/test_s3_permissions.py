@@ -199,7 +199,7 @@ def test_a_bucket_policy_the_role_may_read_is_consulted(alice_client: Client) ->
         s3.delete_bucket(Bucket=BUCKET)
 
 
-def test_the_bucket_policy_is_not_read_without_s3_get_bucket_policy(bob_in_viewapp: Client, monkeypatch) -> None:  # noqa: ANN001
+def test_the_bucket_policy_is_not_read_without_s3_get_bucket_policy(bob_in_viewapp: Client, monkeypatch) -> None:
     calls = []
     monkeypatch.setattr(aws, "get_bucket_policy", lambda creds, bucket: calls.append(bucket))
     assert bob_in_viewapp.get(bob_in_viewapp.prefix + "/s3/buckets/productionapp/").status_code == 200
@@ -209,7 +209,7 @@ def test_the_bucket_policy_is_not_read_without_s3_get_bucket_policy(bob_in_viewa
 # --- The permissions module on its own ---------------------------------------------------------
 
 
-def _perms_for(permissions_policy: dict, demo_world) -> permissions.RolePermissions:  # noqa: ANN001
+def _perms_for(permissions_policy: dict, demo_world) -> permissions.RolePermissions:
     role = Role.objects.create(
         account=Account.objects.get(account_id=world.PROD_ACCOUNT),
         name="Scratch",
@@ -228,7 +228,7 @@ def _perms_for(permissions_policy: dict, demo_world) -> permissions.RolePermissi
     return permissions.for_session(session)
 
 
-def test_explicit_deny_in_the_permissions_policy_is_named(demo_world) -> None:  # noqa: ANN001
+def test_explicit_deny_in_the_permissions_policy_is_named(demo_world) -> None:
     perms = _perms_for(
         {
             "Version": "2012-10-17",
@@ -253,7 +253,7 @@ def test_explicit_deny_in_the_permissions_policy_is_named(demo_world) -> None:  
     assert perms.check("s3:DeleteObject", "arn:aws:s3:::b/releases/x").allowed
 
 
-def test_what_the_console_cannot_know_is_left_to_s3(demo_world) -> None:  # noqa: ANN001
+def test_what_the_console_cannot_know_is_left_to_s3(demo_world) -> None:
     """A Deny unless the call comes from an address S3 sees (unknown here): not disabled. A Deny
     on plain HTTP is decided: the console's own connection to the emulator is plain HTTP."""
     perms = _perms_for(

@@ -14,7 +14,7 @@ from tests.servers import Browser
 pytestmark = pytest.mark.integration
 
 
-def test_static_files_are_hashed_compressed_and_cached_for_a_year(console_server) -> None:  # noqa: ANN001
+def test_static_files_are_hashed_compressed_and_cached_for_a_year(console_server) -> None:
     server = console_server()
     browser = Browser(server.url)
     page = browser.get("/signin")
@@ -35,7 +35,7 @@ def test_static_files_are_hashed_compressed_and_cached_for_a_year(console_server
     assert browser.get("/static/css/missing.css").status_code == 404
 
 
-def test_range_head_and_304_through_the_server(console_server) -> None:  # noqa: ANN001
+def test_range_head_and_304_through_the_server(console_server) -> None:
     server = console_server()
     browser = Browser(server.url)
     assert browser.sign_in("alice").status_code == 302

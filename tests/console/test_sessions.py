@@ -11,7 +11,7 @@ from console.sessions import SessionStore
 pytestmark = pytest.mark.integration
 
 
-def test_a_deleted_session_is_still_djangos_update_error(db) -> None:  # noqa: ANN001
+def test_a_deleted_session_is_still_djangos_update_error(db) -> None:
     session = SessionStore()
     session["x"] = 1
     session.save()
@@ -21,13 +21,13 @@ def test_a_deleted_session_is_still_djangos_update_error(db) -> None:  # noqa: A
         session.save()
 
 
-def test_a_locked_database_is_not_reported_as_a_deleted_session(db, monkeypatch) -> None:  # noqa: ANN001
+def test_a_locked_database_is_not_reported_as_a_deleted_session(db, monkeypatch) -> None:
     session = SessionStore()
     session["x"] = 1
     session.save()
     model = session.model
 
-    def locked(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def locked(self, *args, **kwargs):
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(model, "save", locked)

@@ -47,7 +47,7 @@ def _verify(headers: dict[str, str], body: bytes = BODY, now: datetime = SIGNED_
     )
 
 
-def _code(fn, *args, **kwargs) -> str:  # noqa: ANN001, ANN002, ANN003
+def _code(fn, *args, **kwargs) -> str:
     with pytest.raises(sigv4.SigV4Error) as caught:
         fn(*args, **kwargs)
     return caught.value.code

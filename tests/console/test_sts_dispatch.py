@@ -23,12 +23,12 @@ CALLER = {"Action": "GetCallerIdentity", "Version": "2011-06-15"}
 
 
 @pytest.fixture
-def alice_key(demo_world) -> Credentials:  # noqa: ANN001
+def alice_key(demo_world) -> Credentials:
     key, secret = access_keys.create(User.objects.get(username="alice"))
     return Credentials(key.access_key_id, secret)
 
 
-def _post(params: dict, creds: Credentials | None, method: str = "POST"):  # noqa: ANN202
+def _post(params: dict, creds: Credentials | None, method: str = "POST"):
     body = urlencode(params)
     request = AWSRequest(
         method="POST",
@@ -45,7 +45,7 @@ def _post(params: dict, creds: Credentials | None, method: str = "POST"):  # noq
     return send("/sts/", data=body, content_type="application/x-www-form-urlencoded; charset=utf-8", headers=headers)
 
 
-def _error(response) -> tuple[str, str, str]:  # noqa: ANN001
+def _error(response) -> tuple[str, str, str]:
     root = ET.fromstring(response.content)
     assert root.tag == f"{{{sts.NAMESPACE}}}ErrorResponse"
     assert root.find("sts:RequestId", NS).text
@@ -54,7 +54,7 @@ def _error(response) -> tuple[str, str, str]:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_get_caller_identity_answers_the_signer(alice_key) -> None:  # noqa: ANN001
+def test_get_caller_identity_answers_the_signer(alice_key) -> None:
     response = _post(CALLER, alice_key)
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     root = ET.fromstring(response.content)
@@ -65,7 +65,7 @@ def test_get_caller_identity_answers_the_signer(alice_key) -> None:  # noqa: ANN
 
 
 @pytest.mark.django_db
-def test_an_unknown_action_is_an_aws_invalid_action_error(alice_key) -> None:  # noqa: ANN001
+def test_an_unknown_action_is_an_aws_invalid_action_error(alice_key) -> None:
     response = _post({"Action": "GetSessionToken", "Version": "2011-06-15"}, alice_key)
     assert response.status_code == 400 and response["Content-Type"] == "text/xml"
     assert _error(response) == (
@@ -76,7 +76,7 @@ def test_an_unknown_action_is_an_aws_invalid_action_error(alice_key) -> None:  #
 
 
 @pytest.mark.django_db
-def test_a_missing_action_or_version_is_an_invalid_action_error(alice_key) -> None:  # noqa: ANN001
+def test_a_missing_action_or_version_is_an_invalid_action_error(alice_key) -> None:
     no_action = _post({"Version": "2011-06-15"}, alice_key)
     assert _error(no_action)[1:] == ("InvalidAction", "Could not find operation (none) for version 2011-06-15")
     no_version = _post({"Action": "GetCallerIdentity"}, alice_key)
@@ -85,14 +85,14 @@ def test_a_missing_action_or_version_is_an_invalid_action_error(alice_key) -> No
 
 
 @pytest.mark.django_db
-def test_an_unsigned_request_is_refused_before_any_action(demo_world) -> None:  # noqa: ANN001
+def test_an_unsigned_request_is_refused_before_any_action(demo_world) -> None:
     response = _post({"Action": "NoSuchThing", "Version": "2011-06-15"}, None)
     assert response.status_code == 403
     assert _error(response)[1] == "MissingAuthenticationToken"
 
 
 @pytest.mark.django_db
-def test_a_method_other_than_get_or_post_is_an_invalid_action(alice_key) -> None:  # noqa: ANN001
+def test_a_method_other_than_get_or_post_is_an_invalid_action(alice_key) -> None:
     response = _post(CALLER, alice_key, method="PUT")
     assert response.status_code == 400 and _error(response)[1] == "InvalidAction"
 

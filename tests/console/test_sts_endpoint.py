@@ -25,7 +25,7 @@ UPDATEAPP = "arn:aws:iam::123456789012:role/UpdateAPP"
 
 
 @pytest.fixture
-def aws_files(tmp_path: Path, live_server, emulator, demo_world, monkeypatch):  # noqa: ANN001, ANN201
+def aws_files(tmp_path: Path, live_server, emulator, demo_world, monkeypatch):
     """Write ~/.aws/config and credentials for alice and bob, as README shows."""
     keys = {}
     for name in ("alice", "bob"):
@@ -125,7 +125,7 @@ def error_code(exc: botocore.exceptions.ClientError) -> str:
     return exc.response["Error"]["Code"]
 
 
-def test_get_caller_identity_with_a_console_key(aws_files) -> None:  # noqa: ANN001
+def test_get_caller_identity_with_a_console_key(aws_files) -> None:
     identity = session("alice").client("sts").get_caller_identity()
     assert identity["Arn"] == "arn:aws:iam::111122223333:user/alice"
     assert identity["Account"] == "111122223333"
@@ -133,7 +133,7 @@ def test_get_caller_identity_with_a_console_key(aws_files) -> None:  # noqa: ANN
     assert AccessKey.objects.get(access_key_id=aws_files["alice"][0]).last_used_at is not None
 
 
-def test_alice_profile_assumes_updateapp_and_lists_productionapp(aws_files) -> None:  # noqa: ANN001
+def test_alice_profile_assumes_updateapp_and_lists_productionapp(aws_files) -> None:
     s3 = session("prod").client("s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="productionapp")["Contents"]]
     assert "config/app.json" in keys
@@ -145,7 +145,7 @@ def test_alice_profile_assumes_updateapp_and_lists_productionapp(aws_files) -> N
     assert event.detail.startswith("via STS API") and event.role_arn == UPDATEAPP
 
 
-def test_bob_is_refused_with_access_denied(aws_files) -> None:  # noqa: ANN001
+def test_bob_is_refused_with_access_denied(aws_files) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         session("bob-prod").client("s3").list_objects_v2(Bucket="productionapp")
     assert error_code(refused.value) == "AccessDenied"
@@ -156,13 +156,13 @@ def test_bob_is_refused_with_access_denied(aws_files) -> None:  # noqa: ANN001
     assert AuditEvent.objects.filter(kind="switch_refused", username="bob", detail__startswith="via STS API").exists()
 
 
-def test_wrong_secret_gets_signature_does_not_match(aws_files) -> None:  # noqa: ANN001
+def test_wrong_secret_gets_signature_does_not_match(aws_files) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as failed:
         session("wrong-secret").client("sts").get_caller_identity()
     assert error_code(failed.value) == "SignatureDoesNotMatch"
 
 
-def test_the_mfa_role_needs_the_token_and_a_token_works_once(aws_files, clock) -> None:  # noqa: ANN001
+def test_the_mfa_role_needs_the_token_and_a_token_works_once(aws_files, clock) -> None:
     phone = enrol(User.objects.get(username="alice"))
     with pytest.raises(botocore.exceptions.ClientError) as no_token:
         session("prod-mfa-no-token").client("s3").list_objects_v2(Bucket="productionapp")
@@ -179,7 +179,7 @@ def test_the_mfa_role_needs_the_token_and_a_token_works_once(aws_files, clock) -
     assert "MultiFactorAuthentication failed" in str(replay.value)
 
 
-def test_duration_above_the_roles_maximum_is_a_validation_error(aws_files) -> None:  # noqa: ANN001
+def test_duration_above_the_roles_maximum_is_a_validation_error(aws_files) -> None:
     sts = session("alice").client("sts")
     with pytest.raises(botocore.exceptions.ClientError) as too_long:
         sts.assume_role(RoleArn=UPDATEAPP, RoleSessionName="alice-cli", DurationSeconds=7200)
@@ -191,14 +191,14 @@ def test_duration_above_the_roles_maximum_is_a_validation_error(aws_files) -> No
     assert creds["Credentials"]["AccessKeyId"]
 
 
-def test_clock_skew_over_15_minutes_is_refused(aws_files, clock) -> None:  # noqa: ANN001
+def test_clock_skew_over_15_minutes_is_refused(aws_files, clock) -> None:
     clock.advance(16 * 60)
     with pytest.raises(botocore.exceptions.ClientError) as expired:
         session("alice").client("sts", config=botocore.config.Config(retries={"max_attempts": 1})).get_caller_identity()
     assert error_code(expired.value) == "RequestExpired"
 
 
-def test_inactive_and_unknown_keys_are_invalid_client_token_id(aws_files) -> None:  # noqa: ANN001
+def test_inactive_and_unknown_keys_are_invalid_client_token_id(aws_files) -> None:
     access_keys.set_status(User.objects.get(username="alice"), aws_files["alice"][0], active=False)
     with pytest.raises(botocore.exceptions.ClientError) as inactive:
         session("alice").client("sts").get_caller_identity()
@@ -215,7 +215,7 @@ def test_inactive_and_unknown_keys_are_invalid_client_token_id(aws_files) -> Non
     assert error_code(unknown_error.value) == "InvalidClientTokenId"
 
 
-def test_requests_are_rate_limited_per_key(aws_files, monkeypatch) -> None:  # noqa: ANN001
+def test_requests_are_rate_limited_per_key(aws_files, monkeypatch) -> None:
     monkeypatch.setattr(access_keys, "RATE_LIMIT", 3)
     sts = session("alice").client("sts", config=botocore.config.Config(retries={"max_attempts": 1}))
     for _ in range(3):
@@ -227,7 +227,7 @@ def test_requests_are_rate_limited_per_key(aws_files, monkeypatch) -> None:  # n
     assert session("bob").client("sts").get_caller_identity()["Arn"].endswith("user/bob")
 
 
-def test_unsigned_and_unknown_actions(live_server, demo_world) -> None:  # noqa: ANN001
+def test_unsigned_and_unknown_actions(live_server, demo_world) -> None:
     import requests
 
     unsigned = requests.post(
@@ -237,7 +237,7 @@ def test_unsigned_and_unknown_actions(live_server, demo_world) -> None:  # noqa:
     assert "<ErrorResponse" in unsigned.text
 
 
-def test_create_access_key_command(demo_world) -> None:  # noqa: ANN001
+def test_create_access_key_command(demo_world) -> None:
     out = io.StringIO()
     call_command("create_access_key", "--user-name", "alice", stdout=out)
     key = json.loads(out.getvalue())["AccessKey"]
@@ -267,7 +267,7 @@ def test_security_page_shows_a_new_secret_once(alice_client: Client) -> None:
     assert not AccessKey.objects.exists()
 
 
-def test_admin_sees_and_deactivates_keys_but_never_secrets(demo_world) -> None:  # noqa: ANN001
+def test_admin_sees_and_deactivates_keys_but_never_secrets(demo_world) -> None:
     key, secret = access_keys.create(User.objects.get(username="alice"))
     admin = Client()
     sign_in(admin, "admin")
@@ -278,7 +278,7 @@ def test_admin_sees_and_deactivates_keys_but_never_secrets(demo_world) -> None: 
     assert not key.active
 
 
-def test_role_credentials_presented_back_are_recognised_then_expire(aws_files, clock) -> None:  # noqa: ANN001
+def test_role_credentials_presented_back_are_recognised_then_expire(aws_files, clock) -> None:
     # `aws sts get-caller-identity --profile prod`: the services section sends the role
     # credentials back to the console's STS.
     prod = session("prod")

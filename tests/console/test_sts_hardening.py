@@ -30,17 +30,17 @@ ASSUME = {
 class UnsignedPayloadAuth(SigV4Auth):
     """Signs with the literal UNSIGNED-PAYLOAD instead of the body's hash (S3 allows that)."""
 
-    def payload(self, request) -> str:  # noqa: ANN001
+    def payload(self, request) -> str:
         return "UNSIGNED-PAYLOAD"
 
 
 @pytest.fixture
-def alice_key(live_server, demo_world) -> Credentials:  # noqa: ANN001
+def alice_key(live_server, demo_world) -> Credentials:
     key, secret = access_keys.create(User.objects.get(username="alice"))
     return Credentials(key.access_key_id, secret)
 
 
-def _signed(url: str, params: dict, creds: Credentials, region: str = "us-east-1", auth=SigV4Auth) -> AWSRequest:  # noqa: ANN001
+def _signed(url: str, params: dict, creds: Credentials, region: str = "us-east-1", auth=SigV4Auth) -> AWSRequest:
     request = AWSRequest(
         method="POST",
         url=url,
@@ -58,12 +58,12 @@ def _send(request: AWSRequest, body: str | None = None) -> requests.Response:
     return requests.post(request.url, data=data, headers=dict(request.headers.items()), timeout=30)
 
 
-def test_signed_requests_work(live_server, alice_key) -> None:  # noqa: ANN001
+def test_signed_requests_work(live_server, alice_key) -> None:
     response = _send(_signed(live_server.url + "/sts/", CALLER, alice_key))
     assert response.status_code == 200 and "<Arn>arn:aws:iam::111122223333:user/alice</Arn>" in response.text
 
 
-def test_an_unsigned_payload_cannot_carry_a_swapped_body(live_server, alice_key) -> None:  # noqa: ANN001
+def test_an_unsigned_payload_cannot_carry_a_swapped_body(live_server, alice_key) -> None:
     signed_for_identity = _signed(live_server.url + "/sts/", CALLER, alice_key, auth=UnsignedPayloadAuth)
     swapped = _send(signed_for_identity, body=urlencode(ASSUME))
     assert swapped.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in swapped.text
@@ -72,13 +72,13 @@ def test_an_unsigned_payload_cannot_carry_a_swapped_body(live_server, alice_key)
     assert as_signed.status_code == 403 and "UNSIGNED-PAYLOAD is not accepted" in as_signed.text
 
 
-def test_the_credential_scope_must_name_the_consoles_region(live_server, alice_key) -> None:  # noqa: ANN001
+def test_the_credential_scope_must_name_the_consoles_region(live_server, alice_key) -> None:
     response = _send(_signed(live_server.url + "/sts/", CALLER, alice_key, region="eu-west-1"))
     assert response.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in response.text
     assert "Credential should be scoped to a valid region, not 'eu-west-1'." in response.text
 
 
-def test_oversized_bodies_and_too_many_fields_answer_aws_xml(live_server, alice_key) -> None:  # noqa: ANN001
+def test_oversized_bodies_and_too_many_fields_answer_aws_xml(live_server, alice_key) -> None:
     big = _send(_signed(live_server.url + "/sts/", {**CALLER, "Padding": "x" * 100_000}, alice_key))
     assert big.status_code == 413 and big.headers["Content-Type"] == "text/xml"
     assert "<ErrorResponse" in big.text and "<Code>ValidationError</Code>" in big.text
@@ -89,20 +89,20 @@ def test_oversized_bodies_and_too_many_fields_answer_aws_xml(live_server, alice_
 @pytest.mark.parametrize(
     ("name", "value"), [("DurationSeconds", "١٠٠٠"), ("DurationSeconds", "²"), ("TokenCode", "１２３４５６")]
 )
-def test_numbers_and_codes_take_ascii_digits_only(live_server, alice_key, name: str, value: str) -> None:  # noqa: ANN001
+def test_numbers_and_codes_take_ascii_digits_only(live_server, alice_key, name: str, value: str) -> None:
     response = _send(_signed(live_server.url + "/sts/", {**ASSUME, name: value}, alice_key))
     assert response.status_code == 400, response.text
     assert "<Code>ValidationError</Code>" in response.text and "<Credentials>" not in response.text
 
 
-def test_a_user_who_must_change_their_password_is_refused(live_server, alice_key) -> None:  # noqa: ANN001
+def test_a_user_who_must_change_their_password_is_refused(live_server, alice_key) -> None:
     User.objects.filter(username="alice").update(must_change_password=True)
     response = _send(_signed(live_server.url + "/sts/", ASSUME, alice_key))
     assert response.status_code == 403 and "must change their password" in response.text
     assert "<Credentials>" not in response.text
 
 
-def test_concurrent_forged_signatures_are_evaluated_at_most_limit_times(live_server, alice_key) -> None:  # noqa: ANN001
+def test_concurrent_forged_signatures_are_evaluated_at_most_limit_times(live_server, alice_key) -> None:
     forged = Credentials(alice_key.access_key, "not-the-secret")
 
     def send(_: int) -> requests.Response:

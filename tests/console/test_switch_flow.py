@@ -138,7 +138,7 @@ def test_switch_cycles_the_session_key(alice_client: Client) -> None:
     assert alice_client.cookies["sessionid"].value != before
 
 
-def test_expired_credentials_end_the_role_session(alice_in_role: Client, clock) -> None:  # noqa: ANN001
+def test_expired_credentials_end_the_role_session(alice_in_role: Client, clock) -> None:
     session = RoleSession.objects.get(user__username="alice", ended_at=None)
     clock.advance((session.expiration - switching.now()).total_seconds() + 1)
     response = alice_in_role.get(alice_in_role.prefix + "/", follow=True)
@@ -150,7 +150,7 @@ def test_expired_credentials_end_the_role_session(alice_in_role: Client, clock) 
     assert AuditEvent.objects.filter(kind="session_expired", username="alice").exists()
 
 
-def test_duration_is_clipped_to_the_roles_maximum(alice_client: Client, settings) -> None:  # noqa: ANN001
+def test_duration_is_clipped_to_the_roles_maximum(alice_client: Client, settings) -> None:
     settings.ROLE_SESSION_SECONDS = 43200
     alice_client.post("/switchrole", SWITCH_TO_UPDATEAPP)
     session = RoleSession.objects.get(user__username="alice", ended_at=None)
@@ -183,7 +183,7 @@ def test_prefill_keeps_known_colour(alice_client: Client) -> None:
     assert re.search(r'value="83D4E8"[^>]*checked', html)
 
 
-def test_switch_requires_csrf(demo_world) -> None:  # noqa: ANN001
+def test_switch_requires_csrf(demo_world) -> None:
     client = Client(enforce_csrf_checks=True)
     page = client.get("/signin")
     client.post(
@@ -237,7 +237,7 @@ def test_a_well_formed_unknown_account_id_is_unknown_not_malformed(alice_client:
     assertContains(alias, "The console knows no account with that ID or alias.", status_code=400)
 
 
-def test_credentials_never_reach_the_browser_or_a_log(alice_client: Client, caplog) -> None:  # noqa: ANN001
+def test_credentials_never_reach_the_browser_or_a_log(alice_client: Client, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     responses = [alice_client.post("/switchrole", SWITCH_TO_UPDATEAPP, follow=True)]
     session = RoleSession.objects.get(user__username="alice", ended_at=None)
@@ -285,7 +285,7 @@ def test_permissions_boundary_refuses_the_switch(alice_client: Client) -> None:
     assert "Your permissions boundary does not allow sts:AssumeRole" in response.content.decode()
 
 
-def test_secure_transport_comes_from_the_request(demo_world, settings, rf) -> None:  # noqa: ANN001
+def test_secure_transport_comes_from_the_request(demo_world, settings, rf) -> None:
     alice = User.objects.get(username="alice")
     plain = rf.get("/switchrole")
     plain.session = {}

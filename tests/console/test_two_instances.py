@@ -25,7 +25,7 @@ def updateapp_unmanaged() -> Role:
     return Role.objects.get(name="UpdateAPP")
 
 
-def test_one_person_across_two_instances_and_a_revocation(console_server, updateapp_unmanaged: Role) -> None:  # noqa: ANN001
+def test_one_person_across_two_instances_and_a_revocation(console_server, updateapp_unmanaged: Role) -> None:
     a, b = console_server(), console_server()
     alice = Browser(a.url)  # cookies are per host, so this browser is signed in on both
     assert alice.sign_in("alice", at=a.url).status_code == 302
@@ -47,7 +47,7 @@ def test_one_person_across_two_instances_and_a_revocation(console_server, update
     assert alice.identity(at=a.url) == alice.identity(at=b.url) == "alice @ example-dev (111122223333)"
 
 
-def test_the_sign_in_throttle_counts_failures_on_both_instances(console_server, settings) -> None:  # noqa: ANN001
+def test_the_sign_in_throttle_counts_failures_on_both_instances(console_server, settings) -> None:
     a, b = console_server(), console_server()
     limit = settings.THROTTLE_RULES["signin_user"][0]
     guesser = Browser(a.url)

@@ -46,7 +46,7 @@ HOSTILE_REDIRECTS = [
 
 
 @pytest.mark.parametrize("value", HOSTILE_REDIRECTS)
-def test_hostile_redirect_uri_is_not_a_console_path(db, value: str) -> None:  # noqa: ANN001
+def test_hostile_redirect_uri_is_not_a_console_path(db, value: str) -> None:
     assert url_space.console_path(value) is None
 
 
@@ -62,7 +62,7 @@ def test_hostile_redirect_uri_is_not_a_console_path(db, value: str) -> None:  # 
         ("/security/", "/security/"),
     ],
 )
-def test_console_pages_are_accepted(db, value: str, expected: str | None) -> None:  # noqa: ANN001
+def test_console_pages_are_accepted(db, value: str, expected: str | None) -> None:
     assert url_space.console_path(value) == (expected or value)
 
 
@@ -92,7 +92,7 @@ def test_a_link_lands_on_its_page_inside_the_new_session(alice_client: Client) -
     assert "app.json" in listing and "limits.json" in listing
 
 
-def test_redirect_uri_survives_sign_in(demo_world) -> None:  # noqa: ANN001
+def test_redirect_uri_survives_sign_in(demo_world) -> None:
     client = Client()
     link = "/switchrole?account=example-prod&roleName=UpdateAPP&redirect_uri=" + LANDING.replace("?", "%3F").replace(
         "=", "%3D"
@@ -120,7 +120,7 @@ def test_script_prefix_is_the_tabs_session_only_during_the_request(alice_client:
 def test_middleware_strips_only_a_well_formed_prefix() -> None:
     seen = {}
 
-    def view(request):  # noqa: ANN001, ANN202
+    def view(request):
         seen.update(path_info=request.path_info, path=request.path, slug=request.url_space_slug)
         seen["reversed"] = reverse("console:home")
 
@@ -139,7 +139,7 @@ def test_middleware_strips_only_a_well_formed_prefix() -> None:
     assert get_script_prefix() == "/"
 
 
-def test_copy_link_can_include_the_page_the_person_is_on(alice_in_role: Client, settings) -> None:  # noqa: ANN001
+def test_copy_link_can_include_the_page_the_person_is_on(alice_in_role: Client, settings) -> None:
     page = alice_in_role.get(alice_in_role.prefix + LANDING).content.decode()
     plain = html.unescape(re.search(r'data-plain-link="([^"]*)"', page).group(1))
     with_page = html.unescape(re.search(r'data-page-link="([^"]*)"', page).group(1))
@@ -150,7 +150,7 @@ def test_copy_link_can_include_the_page_the_person_is_on(alice_in_role: Client, 
     assert "data-page-link" not in alice_in_role.get(alice_in_role.prefix + "/switchrole").content.decode()
 
 
-def test_admin_emails_a_link_that_opens_a_chosen_page(demo_world, smtp_server, settings) -> None:  # noqa: ANN001
+def test_admin_emails_a_link_that_opens_a_chosen_page(demo_world, smtp_server, settings) -> None:
     from accounts.models import Role
 
     admin = Client()
@@ -166,7 +166,7 @@ def test_admin_emails_a_link_that_opens_a_chosen_page(demo_world, smtp_server, s
     assert "&redirect_uri=%2Fs3%2Fbuckets%2Fproductionapp%2F%3Fprefix%3Dconfig%2F" in body
 
 
-def test_send_switch_link_command_takes_a_page(demo_world, smtp_server) -> None:  # noqa: ANN001
+def test_send_switch_link_command_takes_a_page(demo_world, smtp_server) -> None:
     from django.core.management import CommandError, call_command
 
     arn = "arn:aws:iam::123456789012:role/ViewAPP"

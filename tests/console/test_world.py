@@ -10,7 +10,7 @@ from console.emulator import world
 pytestmark = pytest.mark.integration
 
 
-def test_seeding_twice_changes_nothing_people_changed(demo_world) -> None:  # noqa: ANN001
+def test_seeding_twice_changes_nothing_people_changed(demo_world) -> None:
     alice = User.objects.get(username="alice")
     developers = Group.objects.get(name="Developers")
     developers.members.remove(alice)
@@ -32,13 +32,13 @@ def test_seeding_twice_changes_nothing_people_changed(demo_world) -> None:  # no
     assert Account.objects.count() == 2 and User.objects.filter(username__in=world.DEMO_USERS).count() == 3
 
 
-def test_demo_password_resets_every_demo_user(demo_world) -> None:  # noqa: ANN001
+def test_demo_password_resets_every_demo_user(demo_world) -> None:
     world.seed_database("a-new-demo-password")
     for name in world.DEMO_USERS:
         assert User.objects.get(username=name).check_password("a-new-demo-password")
 
 
-def test_fresh_world_has_the_named_things(demo_world) -> None:  # noqa: ANN001
+def test_fresh_world_has_the_named_things(demo_world) -> None:
     dev = Account.objects.get(account_id="111122223333")
     prod = Account.objects.get(account_id="123456789012")
     assert (dev.alias, dev.is_home, prod.alias) == ("example-dev", True, "example-prod")
@@ -50,7 +50,7 @@ def test_fresh_world_has_the_named_things(demo_world) -> None:  # noqa: ANN001
     assert (view.display_name, view.get_color_display(), view.requires_mfa) == ("Production (read-only)", "Blue", False)
 
 
-def test_who_may_use_which_role(demo_world) -> None:  # noqa: ANN001
+def test_who_may_use_which_role(demo_world) -> None:
     """alice: UpdateAPP, ViewAPP, and UpdateAPP-MFA with MFA; bob: ViewAPP only."""
     from accounts import switch_decision
 
@@ -64,7 +64,7 @@ def test_who_may_use_which_role(demo_world) -> None:  # noqa: ANN001
     assert usable("bob") & demo == usable("bob", mfa_age=60) & demo == {"ViewAPP"}
 
 
-def test_viewapp_switch_policy_is_attached_once(demo_world) -> None:  # noqa: ANN001
+def test_viewapp_switch_policy_is_attached_once(demo_world) -> None:
     from accounts.models import Policy
 
     switch = Policy.objects.get(name="AllowSwitchToViewAPP")

@@ -15,11 +15,11 @@ def pol(*statements: dict, version: str = "2012-10-17", name: str = "p") -> obje
     return parse_policy({"Version": version, "Statement": list(statements)}, name)
 
 
-def allow(action="*", resource="*", **extra):  # noqa: ANN001, ANN003, ANN201
+def allow(action="*", resource="*", **extra):
     return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
 
 
-def deny(action="*", resource="*", **extra):  # noqa: ANN001, ANN003, ANN201
+def deny(action="*", resource="*", **extra):
     return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
@@ -324,7 +324,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("statements", "action", "resource", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
-def test_identity_policy_cases(statements, action, resource, expected) -> None:  # noqa: ANN001
+def test_identity_policy_cases(statements, action, resource, expected) -> None:
     policies = [pol(*statements)] if statements else []
     context = {**CTX, "aws:PrincipalArn": ALICE.arn}
     assert evaluate(Request(ALICE, action, resource, context), policies).decision == expected
@@ -366,7 +366,7 @@ def assume(
     principal: Principal = ALICE,
     role_account: str = PROD,
     context: dict | None = None,
-):  # noqa: ANN201
+):
     return evaluate_assume_role(
         principal,
         ROLE if role_account == PROD else f"arn:aws:iam::{role_account}:role/R",

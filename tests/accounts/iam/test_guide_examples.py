@@ -386,7 +386,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("statements", "action", "resource", "extra", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
-def test_guide_example(statements, action, resource, extra, expected) -> None:  # noqa: ANN001
+def test_guide_example(statements, action, resource, extra, expected) -> None:
     context = {k: v for k, v in {**BASE, **extra}.items() if v is not None}
     policy = parse_policy({"Version": "2012-10-17", "Statement": statements}, "example")
     assert evaluate(Request(ALICE, action, resource, context), [policy]).decision == expected

@@ -77,7 +77,7 @@ conditions = st.sampled_from(
 
 
 @st.composite
-def statement(draw, effect=None):  # noqa: ANN001, ANN201
+def statement(draw, effect=None):
     body = {
         "Effect": effect or draw(st.sampled_from(["Allow", "Deny"])),
         draw(st.sampled_from(["Action", "NotAction"])): draw(st.lists(actions, min_size=1, max_size=3)),
@@ -109,7 +109,7 @@ def _policy(statements: list[dict]) -> object:
 
 @FAST
 @given(st.lists(statement(), min_size=1, max_size=5), statement(effect="Deny"), request_strategy)
-def test_adding_a_deny_never_turns_a_refusal_into_an_allow(statements, deny, request) -> None:  # noqa: ANN001
+def test_adding_a_deny_never_turns_a_refusal_into_an_allow(statements, deny, request) -> None:
     before = evaluate(request, [_policy(statements)]).decision
     after = evaluate(request, [_policy(statements + [deny])]).decision
     if before != "allowed":
@@ -120,7 +120,7 @@ def test_adding_a_deny_never_turns_a_refusal_into_an_allow(statements, deny, req
 
 @FAST
 @given(st.lists(statement(), min_size=1, max_size=5), statement(effect="Allow"), request_strategy)
-def test_adding_an_allow_never_overrides_an_explicit_deny(statements, allow, request) -> None:  # noqa: ANN001
+def test_adding_an_allow_never_overrides_an_explicit_deny(statements, allow, request) -> None:
     before = evaluate(request, [_policy(statements)]).decision
     after = evaluate(request, [_policy(statements + [allow])]).decision
     if before == "explicitDeny":
@@ -131,7 +131,7 @@ def test_adding_an_allow_never_overrides_an_explicit_deny(statements, allow, req
 
 @FAST
 @given(st.lists(statement(), min_size=1, max_size=6), request_strategy)
-def test_statement_order_and_policy_split_do_not_matter(statements, request) -> None:  # noqa: ANN001
+def test_statement_order_and_policy_split_do_not_matter(statements, request) -> None:
     together = evaluate(request, [_policy(statements)]).decision
     reversed_ = evaluate(request, [_policy(list(reversed(statements)))]).decision
     split = evaluate(request, [_policy([s]) for s in statements]).decision
@@ -160,7 +160,7 @@ principal_elements = st.sampled_from(
 
 
 @st.composite
-def resource_statement(draw):  # noqa: ANN001, ANN201
+def resource_statement(draw):
     body = draw(statement())
     if body["Effect"] == "Deny" and draw(st.booleans()):
         body["NotPrincipal"] = draw(principal_elements)
@@ -185,7 +185,7 @@ other_account_principal = st.sampled_from([{"AWS": "999988887777"}, {"AWS": "arn
 
 
 @st.composite
-def scenario(draw):  # noqa: ANN001, ANN201
+def scenario(draw):
     principal = draw(st.sampled_from(CALLERS))
     action = draw(st.sampled_from(["s3:GetObject", "s3:PutObject", "sts:AssumeRole"]))
     resource = draw(st.sampled_from(["arn:aws:s3:::b/k", f"arn:aws:iam::{PROD}:role/R", f"arn:aws:iam::{DEV}:role/R"]))
@@ -235,7 +235,7 @@ def _decide(case: dict) -> str:
     other_account_principal,
     st.booleans(),
 )
-def test_a_statement_that_cannot_match_changes_no_decision(case, where, effect, parts, stranger, by_principal) -> None:  # noqa: ANN001
+def test_a_statement_that_cannot_match_changes_no_decision(case, where, effect, parts, stranger, by_principal) -> None:
     """Added to any existing policy (identity, boundary or resource), in any position."""
     if case[where] is None:
         where = "identity"
@@ -287,7 +287,7 @@ json_values = st.recursive(
 
 @settings(max_examples=600, deadline=None)
 @given(json_values, st.sampled_from(["managed", "user", "group", "role", "trust", "boundary", "bucket", "generic"]))
-def test_fuzz_structures_only_ever_give_findings_or_policy_errors(value, kind: str) -> None:  # noqa: ANN001
+def test_fuzz_structures_only_ever_give_findings_or_policy_errors(value, kind: str) -> None:
     text = json.dumps(value)
     result = validate_policy(text, kind)
     assert isinstance(result.errors, list) and isinstance(result.warnings, list)

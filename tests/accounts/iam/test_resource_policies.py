@@ -43,7 +43,7 @@ CARLOS_IDENTITY = [
 ]
 
 
-def bucket_grant(principal: object, bucket: str = "carlossalazar", actions: object = "s3:*", **extra) -> dict:  # noqa: ANN003
+def bucket_grant(principal: object, bucket: str = "carlossalazar", actions: object = "s3:*", **extra) -> dict:
     return {
         "Effect": "Allow",
         "Principal": principal if principal == "*" else {"AWS": principal},
@@ -620,7 +620,7 @@ def _policy(statements: list[dict] | None, name: str) -> list | None:
 )
 def test_resource_policy_case(
     principal, identity, boundary, resource, kind, owner, request_, context, expected
-) -> None:  # noqa: ANN001
+) -> None:
     action, arn = request_
     result = evaluate_request(
         Request(principal, action, arn, context),

@@ -10,7 +10,7 @@ from accounts.iam import validate_policy
 from accounts.iam.validate import SIZE_LIMITS
 
 
-def doc(*statements: dict, version: str | None = "2012-10-17", **top) -> str:  # noqa: ANN003
+def doc(*statements: dict, version: str | None = "2012-10-17", **top) -> str:
     body = {"Statement": list(statements), **top}
     if version is not None:
         body = {"Version": version, **body}
