@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -237,115 +238,179 @@ def direct_download(client, size: int) -> None:
     assert sum(len(c) for c in body.iter_chunks(CHUNK)) == size
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mib", type=int, default=256)
     parser.add_argument("--keys", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--port", type=int, default=8710, help="the console's port")
     parser.add_argument("--emulator-port", type=int, default=0)
-    args = parser.parse_args()
-    size = args.mib * 2**20
+    return parser.parse_args()
 
+
+def _write_file(folder: Path, mib: int) -> Path:
+    """The file to upload: `mib` MiB of random bytes (nothing compresses it)."""
+    data = folder / "up.bin"
+    with open(data, "wb") as handle:
+        for _ in range(mib):
+            handle.write(os.urandom(CHUNK))
+    return data
+
+
+def _prepare_emulator(emulator: MotoProcess, keys: int) -> tuple[str, str]:
+    """The demo world in the emulator, `keys` keys under MANY, authentication on; this process
+    talks to it as the console does. Returns the console's access key ID and secret."""
+    key_id, secret = world.seed_emulator(emulator.url)
+    # Overwritten objects are not kept as versions: the emulator holds everything in memory.
+    seeding.client("s3", world.PROD_ACCOUNT, emulator.url).put_bucket_versioning(
+        Bucket="productionapp", VersioningConfiguration={"Status": "Suspended"}
+    )
+    started = time.perf_counter()
+    emulator.fill(world.PROD_ACCOUNT, "productionapp", MANY, keys)
+    print(f"filled {MANY} with {keys:,} keys in {time.perf_counter() - started:.1f} s")
+    emulator.enable_auth()
+    settings.AWS_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = (
+        emulator.url,
+        key_id,
+        secret,
+    )
+    return key_id, secret
+
+
+def _start_console(port: int, endpoint: str, key_id: str, secret: str) -> subprocess.Popen:
+    """The console's production stack (gunicorn) against the emulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID=key_id,
+        AWS_SECRET_ACCESS_KEY=secret,
+        SECRET_KEY=settings.SECRET_KEY,
+        SECURE_COOKIES="false",
+        HOST="127.0.0.1",
+        GUNICORN_LOGLEVEL="warning",
+    )
+    return subprocess.Popen(webserver.command(), env=webserver.environment(port, env), cwd=ROOT)
+
+
+@dataclass
+class Console:
+    """A browser's session with the console: signed in as alice, switched to UpdateAPP."""
+
+    url: str
+    space: str  # the role session's path, /r/<id>
+    browser: requests.Session
+
+    @property
+    def session_url(self) -> str:
+        return self.url + self.space
+
+    @property
+    def cookies(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.browser.cookies.items())
+
+    @property
+    def token(self) -> str:
+        return str(self.browser.cookies["csrftoken"])
+
+
+def _sign_in(url: str) -> Console:
+    """Waits for the console to answer, signs in as alice and switches to UpdateAPP."""
+    http_ = requests.Session()
+    for _ in range(600):
+        try:
+            http_.get(url + "/signin", timeout=5)
+            break
+        except requests.RequestException:
+            time.sleep(0.1)
+    form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
+    http_.post(url + "/signin", data={**form, "csrfmiddlewaretoken": http_.cookies["csrftoken"]}).raise_for_status()
+    switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http_.cookies["csrftoken"]}
+    switched = http_.post(url + "/switchrole", data=switch, allow_redirects=False)
+    assert switched.status_code == 302, switched.status_code
+    found = re.match(r"^(/r/[a-z0-9]+)/", switched.headers["Location"])
+    if found is None:
+        raise RuntimeError(f"the switch went to {switched.headers['Location']}")
+    return Console(url, found.group(1), http_)
+
+
+class Steps:
+    """What is measured, each side's way: upload, download, the first page."""
+
+    def __init__(self, console: Console, client, data: Path, size: int) -> None:
+        self.console, self.client, self.data, self.size = console, client, data, size
+        self.cookies, self.token = console.cookies, console.token
+
+    def direct_upload(self) -> None:
+        self.client.upload_file(str(self.data), "productionapp", PREFIX + "up.bin")
+
+    def upload(self) -> None:
+        console_upload(self.console.url, self.console.space, self.cookies, self.token, self.data)
+
+    def upload_form(self) -> None:
+        console_upload(self.console.url, self.console.space, self.cookies, self.token, self.data, way="form")
+
+    def direct_download(self) -> None:
+        direct_download(self.client, self.size)
+
+    def download(self) -> None:
+        console_download(self.console.browser, self.console.session_url, self.size)
+
+    def direct_page(self) -> None:
+        self.client.list_objects_v2(Bucket="productionapp", Prefix=MANY, Delimiter="/", MaxKeys=100)
+
+    def page(self) -> None:
+        r = self.console.browser.get(self.console.session_url + "/s3/buckets/productionapp/", params={"prefix": MANY})
+        assert r.status_code == 200 and "000099.txt" in r.text, r.status_code
+
+
+def _measure(
+    steps: Steps, rounds: int, port: int, moto_pid: int
+) -> tuple[dict[str, list[float]], CpuMeter, RssSampler]:
+    """Each side's seconds per round (the two alternating), their CPU, the console's RSS."""
+    results: dict[str, list[float]] = {k: [] for k in ("up-direct", "up-console", "up-form")}
+    results |= {"down-direct": [], "down-console": []}
+    results |= {"page-direct": [], "page-console": []}
+    # Warm up both sides (connections, clients, the console's caches).
+    steps.direct_upload()
+    steps.upload()
+    steps.upload_form()
+    steps.direct_page()
+    steps.page()
+    sampler = RssSampler([port])
+    sampler.start()
+    meter = CpuMeter(moto_pid, port)
+    for _ in range(rounds):
+        results["up-direct"].append(meter.measure("up-direct", steps.direct_upload))
+        results["up-console"].append(meter.measure("up-console", steps.upload))
+    sampler.stop_event.set()
+    sampler.join()
+    for _ in range(rounds):
+        results["up-form"].append(meter.measure("up-form", steps.upload_form))
+    for _ in range(rounds):
+        results["down-direct"].append(timed(steps.direct_download))
+        results["down-console"].append(timed(steps.download))
+    for _ in range(max(5, rounds)):
+        results["page-direct"].append(timed(steps.direct_page))
+        results["page-console"].append(timed(steps.page))
+    return results, meter, sampler
+
+
+def main() -> None:
+    args = _arguments()
     webserver.prepare()
     world.seed_database(PASSWORD)
     emulator = MotoProcess(port=args.emulator_port or free_port()).start()
     web = None
     folder = Path(tempfile.mkdtemp(prefix="console-s3-bench-file-"))
-    data = folder / "up.bin"
-    with open(data, "wb") as handle:
-        for _ in range(args.mib):
-            handle.write(os.urandom(CHUNK))
-    results: dict[str, list[float]] = {k: [] for k in ("up-direct", "up-console", "up-form")}
-    results |= {"down-direct": [], "down-console": []}
-    results |= {"page-direct": [], "page-console": []}
+    data = _write_file(folder, args.mib)
+    url = f"http://127.0.0.1:{args.port}"
     try:
-        key_id, secret = world.seed_emulator(emulator.url)
-        # Overwritten objects are not kept as versions: the emulator holds everything in memory.
-        seeding.client("s3", world.PROD_ACCOUNT, emulator.url).put_bucket_versioning(
-            Bucket="productionapp", VersioningConfiguration={"Status": "Suspended"}
-        )
-        started = time.perf_counter()
-        emulator.fill(world.PROD_ACCOUNT, "productionapp", MANY, args.keys)
-        print(f"filled {MANY} with {args.keys:,} keys in {time.perf_counter() - started:.1f} s")
-        emulator.enable_auth()
-        settings.AWS_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = (
-            emulator.url,
-            key_id,
-            secret,
-        )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            AWS_ENDPOINT_URL=emulator.url,
-            AWS_ACCESS_KEY_ID=key_id,
-            AWS_SECRET_ACCESS_KEY=secret,
-            SECRET_KEY=settings.SECRET_KEY,
-            SECURE_COOKIES="false",
-            HOST="127.0.0.1",
-            GUNICORN_LOGLEVEL="warning",
-        )
-        web = subprocess.Popen(webserver.command(), env=webserver.environment(args.port, env), cwd=ROOT)
-        url = f"http://127.0.0.1:{args.port}"
-        http_ = requests.Session()
-        for _ in range(600):
-            try:
-                http_.get(url + "/signin", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
-        http_.post(url + "/signin", data={**form, "csrfmiddlewaretoken": http_.cookies["csrftoken"]}).raise_for_status()
-        switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http_.cookies["csrftoken"]}
-        switched = http_.post(url + "/switchrole", data=switch, allow_redirects=False)
-        assert switched.status_code == 302, switched.status_code
-        found = re.match(r"^(/r/[a-z0-9]+)/", switched.headers["Location"])
-        if found is None:
-            raise RuntimeError(f"the switch went to {switched.headers['Location']}")
-        space = found.group(1)
-        session_url = url + space
+        key_id, secret = _prepare_emulator(emulator, args.keys)
+        web = _start_console(args.port, emulator.url, key_id, secret)
+        console = _sign_in(url)
         creds = aws.assume_role(f"arn:aws:iam::{world.PROD_ACCOUNT}:role/UpdateAPP", "alice", "alice", 3600)
-        client = plain_client(emulator.url, creds)
-        cookies = "; ".join(f"{k}={v}" for k, v in http_.cookies.items())
-        token = str(http_.cookies["csrftoken"])
-
-        def direct_upload() -> None:
-            client.upload_file(str(data), "productionapp", PREFIX + "up.bin")
-
-        def upload() -> None:
-            console_upload(url, space, cookies, token, data)
-
-        def upload_form() -> None:
-            console_upload(url, space, cookies, token, data, way="form")
-
-        def direct_page() -> None:
-            client.list_objects_v2(Bucket="productionapp", Prefix=MANY, Delimiter="/", MaxKeys=100)
-
-        def page() -> None:
-            r = http_.get(session_url + "/s3/buckets/productionapp/", params={"prefix": MANY})
-            assert r.status_code == 200 and "000099.txt" in r.text, r.status_code
-
-        # Warm up both sides (connections, clients, the console's caches).
-        direct_upload()
-        upload()
-        upload_form()
-        direct_page()
-        page()
-        sampler = RssSampler([args.port])
-        sampler.start()
-        meter = CpuMeter(emulator.moto.pid, args.port)
-        for _ in range(args.rounds):
-            results["up-direct"].append(meter.measure("up-direct", direct_upload))
-            results["up-console"].append(meter.measure("up-console", upload))
-        sampler.stop_event.set()
-        sampler.join()
-        for _ in range(args.rounds):
-            results["up-form"].append(meter.measure("up-form", upload_form))
-        for _ in range(args.rounds):
-            results["down-direct"].append(timed(lambda: direct_download(client, size)))
-            results["down-console"].append(timed(lambda: console_download(http_, session_url, size)))
-        for _ in range(max(5, args.rounds)):
-            results["page-direct"].append(timed(direct_page))
-            results["page-console"].append(timed(page))
+        steps = Steps(console, plain_client(emulator.url, creds), data, args.mib * 2**20)
+        results, meter, sampler = _measure(steps, args.rounds, args.port, emulator.moto.pid)
     finally:
         if web is not None:
             web.terminate()
@@ -353,7 +418,12 @@ def main() -> None:
         emulator.stop()
         data.unlink(missing_ok=True)
         folder.rmdir()
+    _report(args, url, results, meter, sampler)
 
+
+def _report(
+    args: argparse.Namespace, url: str, results: dict[str, list[float]], meter: CpuMeter, sampler: RssSampler
+) -> None:
     best = {k: min(v) for k, v in results.items()}
     load = os.getloadavg()
     print(f"{args.mib} MiB file, {args.keys:,} keys, best of {args.rounds}; console (gunicorn) at {url}")
@@ -362,10 +432,21 @@ def main() -> None:
         rounds = ", ".join(f"{s:.3f}" for s in results[name])
         print(f"  {name:<13} best {best[name]:.3f} s  (rounds: {rounds})")
     up = best["up-direct"] / best["up-console"]
-    down = best["down-direct"] / best["down-console"]
-    limit = 1.5 * best["page-direct"] + 0.050
     print(f"upload   throughput ratio console/boto3 upload_file: {up:.2f} (target >= 0.8; the upload panel's way)")
     print(f"         the plain form's way (multipart/form-data, no script): {best['up-direct'] / best['up-form']:.2f}")
+    _report_cpu(meter)
+    growth = (sampler.peak_kib - sampler.start_kib) / 1024
+    print(f"         console RSS growth while uploading: {growth:.0f} MiB (target < 64)")
+    print(f"download throughput ratio console/boto3 get_object:  {best['down-direct'] / best['down-console']:.2f}")
+    limit = 1.5 * best["page-direct"] + 0.050
+    print(
+        f"first page: console {best['page-console'] * 1000:.0f} ms, direct {best['page-direct'] * 1000:.0f} ms, "
+        f"ratio {best['page-console'] / best['page-direct']:.2f}; limit 1.5x direct + 50 ms = {limit * 1000:.0f} ms "
+        f"({'met' if best['page-console'] <= limit else 'NOT met'})"
+    )
+
+
+def _report_cpu(meter: CpuMeter) -> None:
     cpu = {k: min(v) for k, v in meter.totals.items()}
     for name in ("up-direct", "up-console", "up-form"):
         parts = min(meter.parts[name], key=sum)
@@ -374,14 +455,6 @@ def main() -> None:
     print(
         f"         CPU-time ratio boto3/console (what the ratio would be with a CPU to spare): "
         f"{cpu['up-direct'] / cpu['up-console']:.2f} (panel), {cpu['up-direct'] / cpu['up-form']:.2f} (form)"
-    )
-    growth = (sampler.peak_kib - sampler.start_kib) / 1024
-    print(f"         console RSS growth while uploading: {growth:.0f} MiB (target < 64)")
-    print(f"download throughput ratio console/boto3 get_object:  {down:.2f}")
-    print(
-        f"first page: console {best['page-console'] * 1000:.0f} ms, direct {best['page-direct'] * 1000:.0f} ms, "
-        f"ratio {best['page-console'] / best['page-direct']:.2f}; limit 1.5x direct + 50 ms = {limit * 1000:.0f} ms "
-        f"({'met' if best['page-console'] <= limit else 'NOT met'})"
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -248,31 +249,24 @@ def listing_query(prefix: str, search: str = "", versions: bool = False, **extra
     return urlencode({k: v for k, v in params.items() if v not in ("", None, 0)})
 
 
-@with_role
-@require_GET
-def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
-    prefix = _prefix(request.GET.get("prefix", ""))
-    search = request.GET.get("search", "")
-    versions = request.GET.get("versions") == "1"
-    try:
-        s3_names.check_prefix(prefix + search)
-    except s3_names.InvalidName as exc:
-        return _bad_request(request, "Not a folder or prefix", str(exc))
-    listing = s3_paging.listing_id(request.role_session.pk, bucket, prefix + search, versions)
+def _fetch_page(
+    request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str, versions: bool
+) -> tuple[int, aws.ObjectPage]:
+    """The listing's page the query asks for (its number, counted from 0), its S3 token remembered
+    for the next one."""
+    listing = s3_paging.listing_id(request.role_session.pk, bucket, prefix, versions)
     number, token = s3_paging.token(request, listing, _int(request.GET.get("page")))
     if versions:
         marker = tuple(token.split("\0", 1)) if token and "\0" in token else None
-        page = aws.list_object_versions(creds, bucket, prefix + search, marker, PAGE_SIZE)
+        page = aws.list_object_versions(creds, bucket, prefix, marker, PAGE_SIZE)
     else:
-        page = aws.list_objects(creds, bucket, prefix + search, token, PAGE_SIZE)
+        page = aws.list_objects(creds, bucket, prefix, token, PAGE_SIZE)
     s3_paging.remember(request, listing, number, page.next_token)
-    actions = _listing_actions(request, creds, bucket, prefix, page, versions)
-    sort = request.GET.get("sort", "")
-    descending = request.GET.get("order") == "desc"
-    if sort in SORTS:
-        actions["rows"].sort(key=SORTS[sort], reverse=descending)
-    base = {"prefix": prefix, "search": search, "versions": versions}
-    here = {**base, "page": number}
+    return number, page
+
+
+def _columns(here: dict, sort: str, descending: bool) -> list[dict]:
+    """The table's column headers: each one's sort link, and aria-sort on the sorted one."""
     columns = []
     for name, label in COLUMNS:
         current = sort == name
@@ -286,6 +280,26 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
                 "numeric": name == "size",
             }
         )
+    return columns
+
+
+@with_role
+@require_GET
+def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    prefix = _prefix(request.GET.get("prefix", ""))
+    search = request.GET.get("search", "")
+    versions = request.GET.get("versions") == "1"
+    try:
+        s3_names.check_prefix(prefix + search)
+    except s3_names.InvalidName as exc:
+        return _bad_request(request, "Not a folder or prefix", str(exc))
+    number, page = _fetch_page(request, creds, bucket, prefix + search, versions)
+    actions = _listing_actions(request, creds, bucket, prefix, page, versions)
+    sort = request.GET.get("sort", "")
+    descending = request.GET.get("order") == "desc"
+    if sort in SORTS:
+        actions["rows"].sort(key=SORTS[sort], reverse=descending)
+    base = {"prefix": prefix, "search": search, "versions": versions}
     keep_sort = {"sort": sort, "order": "desc" if descending else ""} if sort in SORTS else {}
     urls = {name: reverse(f"console:s3_{name}", kwargs={"bucket": bucket}) for name in ("object", "download", "delete")}
     return render(
@@ -301,7 +315,7 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
             "previous_url": "?" + listing_query(**base, page=number - 1, **keep_sort) if number else "",
             "next_url": "?" + listing_query(**base, page=number + 1, **keep_sort) if page.next_token else "",
             "versions_url": "?" + listing_query(prefix, search, not versions),
-            "columns": columns,
+            "columns": _columns({**base, "page": number}, sort, descending),
             "row_html": s3_table.render_rows(actions["rows"], urls=urls, versions=versions),
             "breadcrumbs": _breadcrumbs(prefix),
             "folder_form_url": reverse("console:s3_create_folder", kwargs={"bucket": bucket})
@@ -393,7 +407,7 @@ SINGLE_RANGE = re.compile(r"^bytes=(\d+-\d*|-\d+)$")
 
 @with_role
 @require_http_methods(["GET", "HEAD"])
-def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponseBase:
     """Stream an object from S3. A single Range and If-None-Match are passed to S3 (206 with
     Content-Range, or 304); HEAD answers with the headers only."""
     key = request.GET.get("key", "")
@@ -419,10 +433,16 @@ def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str)
         if exc.object_size is not None:
             response["Content-Range"] = f"bytes */{exc.object_size}"
         return _private(response, key)
+    return _private(_download_response(request, stream), key)
+
+
+def _download_response(request: HttpRequest, stream: aws.ObjectStream) -> HttpResponseBase:
+    """The answer for an object S3 opened: 304, or its headers (HEAD) or body, whole or a range."""
+    response: HttpResponseBase
     if stream.not_modified:
         response = HttpResponse(status=304)
         response["ETag"] = stream.etag
-        return _private(response, key)
+        return response
     if request.method == "HEAD":
         response = HttpResponse(content_type="application/octet-stream")
     else:
@@ -436,10 +456,10 @@ def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str)
         response["ETag"] = stream.etag
     if stream.last_modified:
         response["Last-Modified"] = http_date(stream.last_modified.timestamp())
-    return _private(response, key)
+    return response
 
 
-def _private(response: HttpResponse, key: str) -> HttpResponse:
+def _private(response: HttpResponseBase, key: str) -> HttpResponseBase:
     # The object is the user's content, not ours: never let the browser render it here.
     response["Content-Disposition"] = content_disposition_header(True, download_name(key))
     response["X-Content-Type-Options"] = "nosniff"
@@ -505,22 +525,35 @@ def _upload_raw(
         with audit.action(
             request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)
         ) as event:
-            try:
-                received = uploads.copy_body(request, upload)
-            except BaseException:
-                upload.abort()
-                raise
-            if received < uploads.content_length(request):
-                upload.abort()  # the browser stopped sending (Cancel, a closed tab)
-                event.outcome, event.detail = AuditEvent.Outcome.FAILED, f"{event.detail}: cancelled"
-                return _bad_request(request, "Upload cancelled", "The upload was cancelled before the file arrived.")
-            upload.complete()
+            cancelled = _receive_body(request, upload, event)
+            if cancelled is not None:
+                return cancelled
     finally:
         _report_left_behind_upload(request, upload, bucket)
+    return _uploaded(request, bucket, prefix, key, upload.size)
+
+
+def _receive_body(request: HttpRequest, upload: aws.StreamingUpload, event: AuditEvent) -> HttpResponse | None:
+    """Copies the request body into the upload and completes it; the 400 when the browser stopped
+    sending (the upload aborted, the audit row failed), None once the object is in S3."""
+    try:
+        received = uploads.copy_body(request, upload)
+    except BaseException:
+        upload.abort()
+        raise
+    if received < uploads.content_length(request):
+        upload.abort()  # the browser stopped sending (Cancel, a closed tab)
+        event.outcome, event.detail = AuditEvent.Outcome.FAILED, f"{event.detail}: cancelled"
+        return _bad_request(request, "Upload cancelled", "The upload was cancelled before the file arrived.")
+    upload.complete()
+    return None
+
+
+def _uploaded(request: HttpRequest, bucket: str, prefix: str, key: str, size: int) -> HttpResponse:
     # The panel reloads the listing once every file is in (the messages show there).
-    messages.success(request, f"Uploaded {text.visible(key)} ({upload.size:,} bytes).")
+    messages.success(request, f"Uploaded {text.visible(key)} ({size:,} bytes).")
     if wants_json(request):
-        return JsonResponse({"key": key, "size": upload.size}, status=201)
+        return JsonResponse({"key": key, "size": size}, status=201)
     return redirect(_listing_url(bucket, prefix))
 
 
@@ -550,23 +583,28 @@ def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, 
             rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if rejected is not None or pending is None:
                 handler.abort()  # nothing becomes visible in S3 without a valid CSRF token
-                event.outcome = AuditEvent.Outcome.FAILED
-                event.detail += ": CSRF check failed" if rejected is not None else ": no file"
-                if rejected is not None:
-                    return rejected
-                if wants_json(request):
-                    return JsonResponse({"error": "The request carried no file."}, status=400)
-                messages.error(request, "Choose a file to upload.")
-                return redirect(_listing_url(bucket, prefix))
+                return _refused_form_upload(request, event, rejected, _listing_url(bucket, prefix))
             pending.complete()
             key = pending.upload.key
             event.detail = aws.bucket_arn(bucket, key)
     finally:
         _report_left_behind(request, handler, bucket)
-    messages.success(request, f"Uploaded {text.visible(key)} ({pending.size:,} bytes).")
+    return _uploaded(request, bucket, prefix, key, pending.size)
+
+
+def _refused_form_upload(
+    request: HttpRequest, event: AuditEvent, rejected: HttpResponse | None, listing_url: str
+) -> HttpResponse:
+    """The form's upload without a valid CSRF token (`rejected`, its 403) or without a file: the
+    audit row says which."""
+    event.outcome = AuditEvent.Outcome.FAILED
+    event.detail += ": CSRF check failed" if rejected is not None else ": no file"
+    if rejected is not None:
+        return rejected
     if wants_json(request):
-        return JsonResponse({"key": key, "size": pending.size}, status=201)
-    return redirect(_listing_url(bucket, prefix))
+        return JsonResponse({"error": "The request carried no file."}, status=400)
+    messages.error(request, "Choose a file to upload.")
+    return redirect(listing_url)
 
 
 def _report_left_behind(request: HttpRequest, handler: uploads.S3UploadHandler, bucket: str) -> None:

@@ -110,6 +110,12 @@ def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
         if typed.strip() == CONFIRMATION:
             return _delete_selection(request, creds, bucket, chosen, back)
         error = f"To confirm, type “{CONFIRMATION}” in the field."
+    return _confirm_page(request, bucket, chosen, back, error)
+
+
+def _confirm_page(request: HttpRequest, bucket: str, chosen: list[Selected], back: str, error: str) -> HttpResponse:
+    """The page that shows what would be deleted (and what the role may not delete) and asks to
+    confirm; a 400 with `error` when the typed confirmation was wrong."""
     versioned = any(c.version_id for c in chosen)
     single = len(chosen) == 1 and not chosen[0].folder
     return render(
