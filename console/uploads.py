@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
+from django.http import HttpRequest
 
 from . import aws, s3_names
 
@@ -70,12 +71,12 @@ def object_key(prefix: str, file_name: str) -> str:
 BODY_PIECE = 256 * 1024
 
 
-def content_length(request) -> int:  # noqa: ANN001
+def content_length(request: HttpRequest) -> int:
     value = request.META.get("CONTENT_LENGTH") or "0"
     return int(value) if value.isdigit() else 0
 
 
-def copy_body(request, upload: aws.StreamingUpload) -> int:  # noqa: ANN001
+def copy_body(request: HttpRequest, upload: aws.StreamingUpload) -> int:
     """Send the request body (the file itself, the upload panel's way) into `upload` piece by
     piece; returns the bytes received (fewer than Content-Length: the browser stopped)."""
     length, received = content_length(request), 0
@@ -88,7 +89,7 @@ def copy_body(request, upload: aws.StreamingUpload) -> int:  # noqa: ANN001
     return received
 
 
-def body_cut_short(request) -> bool:  # noqa: ANN001
+def body_cut_short(request: HttpRequest) -> bool:
     """Did the request body end before its Content-Length (the browser stopped sending)? Django's
     parser then hands over what arrived as if it were the whole file."""
     stream = getattr(request, "_stream", None)
@@ -98,6 +99,8 @@ def body_cut_short(request) -> bool:  # noqa: ANN001
 
 class PendingUpload(UploadedFile):
     """What request.FILES holds: the parts are in S3, waiting for `complete()` or `abort()`."""
+
+    size: int  # always known: the bytes already sent to S3
 
     def __init__(self, upload: aws.StreamingUpload, name: str) -> None:
         super().__init__(file=None, name=name, content_type=upload.content_type, size=upload.size)
@@ -121,7 +124,7 @@ class S3UploadHandler(FileUploadHandler):
     # piece is held beside the part buffers.
     chunk_size = 1024 * 1024
 
-    def __init__(self, request, creds: aws.TemporaryCredentials, bucket: str, prefix: str) -> None:  # noqa: ANN001
+    def __init__(self, request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str) -> None:
         super().__init__(request)
         self.creds, self.bucket, self.prefix = creds, bucket, prefix
         self.upload: aws.StreamingUpload | None = None
@@ -129,13 +132,13 @@ class S3UploadHandler(FileUploadHandler):
 
     def new_file(
         self,
-        field_name,
-        file_name,
-        content_type,
-        content_length,
-        charset=None,  # noqa: ANN001
-        content_type_extra=None,
-    ) -> None:  # noqa: ANN001
+        field_name: str,
+        file_name: str,
+        content_type: str,
+        content_length: int | None,
+        charset: str | None = None,
+        content_type_extra: dict[str, bytes] | None = None,
+    ) -> None:
         super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
         self._receiving = False
         if field_name != "file":
@@ -157,6 +160,8 @@ class S3UploadHandler(FileUploadHandler):
         if not self._receiving or self.upload is None:
             return None
         self._receiving = False
+        if self.file_name is None:  # new_file set it before the part's first byte
+            raise RuntimeError("The upload's part ended without a file name.")
         return PendingUpload(self.upload, self.file_name)
 
     def upload_interrupted(self) -> None:

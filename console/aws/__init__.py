@@ -17,7 +17,7 @@ from settings and cached; a settings change (tests) builds new ones. Credentials
 or put in an exception message.
 """
 
-from console.aws.clients import new_client, transport_is_secure
+from console.aws.clients import Service, new_client, transport_is_secure
 from console.aws.errors import (
     AccessDenied,
     AwsError,
@@ -76,6 +76,7 @@ __all__ = [
     "RangeNotSatisfiable",
     "RoleState",
     "S3Object",
+    "Service",
     "StreamingUpload",
     "TemporaryCredentials",
     "Unavailable",

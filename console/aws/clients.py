@@ -11,7 +11,7 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import boto3
 from botocore.config import Config
@@ -22,6 +22,9 @@ from console.aws.errors import AwsError
 
 if TYPE_CHECKING:
     from console.aws.sts import TemporaryCredentials
+
+# The AWS services the console calls: boto3's typed `client` overloads are per service name.
+Service = Literal["iam", "s3", "sts"]
 
 _session_lock = threading.Lock()
 
@@ -49,7 +52,7 @@ def _boto_session() -> boto3.session.Session:
 
 @sensitive_variables("key", "secret", "token")
 def new_client(
-    service: str,
+    service: Service,
     endpoint: str | None,
     region: str,
     key: str | None,
@@ -74,7 +77,7 @@ def new_client(
 @lru_cache(maxsize=128)
 @sensitive_variables("key", "secret", "token")
 def _client(
-    service: str,
+    service: Service,
     endpoint: str | None,
     region: str,
     key: str | None,
@@ -85,7 +88,7 @@ def _client(
 
 
 @lru_cache(maxsize=16)
-def _profile_client(profile: str, service: str, endpoint: str | None, region: str):
+def _profile_client(profile: str, service: Service, endpoint: str | None, region: str):
     with _session_lock:
         return boto3.session.Session(profile_name=profile).client(
             service, endpoint_url=endpoint, region_name=region, config=_config()
@@ -119,12 +122,12 @@ def _broker_keys() -> tuple[str | None, str | None, str | None]:
     return cached[2]
 
 
-def _broker(service: str):
+def _broker(service: Service):
     key, secret, token = _broker_keys()
     return _client(service, settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, token)
 
 
-def _with(creds: TemporaryCredentials, service: str = "s3"):
+def _with(creds: TemporaryCredentials, service: Service = "s3"):
     return _client(
         service,
         settings.AWS_ENDPOINT_URL,

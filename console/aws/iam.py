@@ -7,15 +7,19 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 
-from console.aws.clients import _client, _profile_client
+from console.aws.clients import Service, _client, _profile_client
 from console.aws.errors import _translate
 
 
-def _as_document(value) -> dict | None:  # noqa: ANN001
+@overload
+def _as_document(value: None) -> None: ...
+@overload
+def _as_document(value: dict | str) -> dict: ...
+def _as_document(value: dict | str | None) -> dict | None:
     """boto3 decodes policy documents to dicts; some backends return JSON text."""
     if value is None or isinstance(value, dict):
         return value
@@ -47,13 +51,13 @@ class AccountAdmin:
         secret: str | None = None,
         endpoint: str | None = None,
         profile: str | None = None,
-        clients: Callable[[str], Any] | None = None,
+        clients: Callable[[Service], Any] | None = None,
     ) -> None:
         self._profile = profile
         self._clients = clients
         self._args = (endpoint or settings.AWS_ENDPOINT_URL, settings.AWS_REGION, key, secret, None)
 
-    def _c(self, service: str):
+    def _c(self, service: Service):
         if self._clients:
             return self._clients(service)
         if self._profile:
@@ -71,7 +75,7 @@ class AccountAdmin:
                 permissions = iam.get_role_policy(RoleName=name, PolicyName=PERMISSIONS_POLICY_NAME)["PolicyDocument"]
         except iam.exceptions.NoSuchEntityException:
             return None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise _translate(exc, "iam:GetRole", name) from None
         return RoleState(
             _as_document(role["AssumeRolePolicyDocument"]),
@@ -97,7 +101,7 @@ class AccountAdmin:
         )
         try:
             self._c("iam").put_role_policy(RoleName=name, PolicyName=REVOKE_POLICY_NAME, PolicyDocument=document)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise _translate(exc, "iam:PutRolePolicy", name) from None
 
     def ensure_role(
@@ -124,5 +128,5 @@ class AccountAdmin:
                 iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust_policy)
                 iam.update_role(RoleName=name, MaxSessionDuration=max_session_duration, Description=description)
             iam.put_role_policy(RoleName=name, PolicyName=PERMISSIONS_POLICY_NAME, PolicyDocument=permissions_policy)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise _translate(exc, "iam:CreateRole", name) from None

@@ -72,7 +72,7 @@ def bucket_arn(bucket: str, key: str | None = None) -> str:
 def list_buckets(creds: TemporaryCredentials) -> list[str]:
     try:
         return [b["Name"] for b in _with(creds).list_buckets().get("Buckets", [])]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _translate(exc, "s3:ListAllMyBuckets", "*") from None
 
 
@@ -84,7 +84,7 @@ def list_objects(
         kwargs["ContinuationToken"] = token
     try:
         response = _with(creds).list_objects_v2(**kwargs)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _translate(exc, "s3:ListBucket", bucket_arn(bucket)) from None
     return ObjectPage(
         prefixes=[p["Prefix"] for p in response.get("CommonPrefixes", [])],
@@ -112,7 +112,7 @@ def list_object_versions(
         kwargs["KeyMarker"], kwargs["VersionIdMarker"] = marker
     try:
         response = _with(creds).list_object_versions(**kwargs)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _translate(exc, "s3:ListBucketVersions", bucket_arn(bucket)) from None
     rows = _version_rows(response)
     next_token = None
@@ -147,12 +147,12 @@ def _version_rows(response: dict[str, Any]) -> list[S3Object]:
     return rows
 
 
-def _delete_one_by_one(client, bucket: str, batch: list[tuple[str, str | None]], result: DeleteResult) -> None:  # noqa: ANN001
+def _delete_one_by_one(client, bucket: str, batch: list[tuple[str, str | None]], result: DeleteResult) -> None:
     for key, version_id in batch:
         kwargs = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
         try:
             response = client.delete_object(**kwargs)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             error = _translate(
                 exc, "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject", bucket_arn(bucket, key)
             )
@@ -175,7 +175,7 @@ def iter_keys(creds: TemporaryCredentials, bucket: str, prefix: str, page_size: 
             kwargs["ContinuationToken"] = token
         try:
             response = client.list_objects_v2(**kwargs)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise _translate(exc, "s3:ListBucket", bucket_arn(bucket)) from None
         yield [o["Key"] for o in response.get("Contents", [])]
         token = response.get("NextContinuationToken")
@@ -190,7 +190,7 @@ def object_details(creds: TemporaryCredentials, bucket: str, key: str, version_i
         kwargs["VersionId"] = version_id
     try:
         response = _with(creds).head_object(**kwargs)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         action = "s3:GetObjectVersion" if version_id else "s3:GetObject"
         raise _translate(exc, action, bucket_arn(bucket, key)) from None
     return ObjectDetails(
@@ -209,7 +209,7 @@ def bucket_versioning(creds: TemporaryCredentials, bucket: str) -> str:
     """ "Enabled", "Suspended", or "" (never enabled, or the role may not ask)."""
     try:
         return _with(creds).get_bucket_versioning(Bucket=bucket).get("Status", "") or ""
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         error = _translate(exc, "s3:GetBucketVersioning", bucket_arn(bucket))
     if isinstance(error, CredentialsRejected):
         raise error
@@ -220,7 +220,7 @@ def create_folder(creds: TemporaryCredentials, bucket: str, key: str) -> None:
     """A folder as the AWS console makes one: a zero-byte object whose key ends in "/"."""
     try:
         _with(creds).put_object(Bucket=bucket, Key=key, Body=b"")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _translate(exc, "s3:PutObject", bucket_arn(bucket, key)) from None
 
 
@@ -238,7 +238,7 @@ def delete_objects(creds: TemporaryCredentials, bucket: str, items: list[tuple[s
         objects = [{"Key": k, "VersionId": v} if v else {"Key": k} for k, v in batch]
         try:
             response = client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": False})
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             error = _translate(exc, "s3:DeleteObject", bucket_arn(bucket))
             if isinstance(error, AccessDenied):
                 # S3 decides DeleteObjects key by key; some backends (moto: s3:DeleteObject on the
@@ -267,7 +267,7 @@ def delete_object(creds: TemporaryCredentials, bucket: str, key: str, version_id
         kwargs["VersionId"] = version_id
     try:
         _with(creds).delete_object(**kwargs)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         action = "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject"
         raise _translate(exc, action, bucket_arn(bucket, key)) from None
 
@@ -276,7 +276,7 @@ def get_bucket_policy(creds: TemporaryCredentials, bucket: str) -> str | None:
     """The bucket policy as JSON text, or None when the bucket has none."""
     try:
         return _with(creds).get_bucket_policy(Bucket=bucket)["Policy"]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         error = _translate(exc, "s3:GetBucketPolicy", bucket_arn(bucket))
     if isinstance(error, NotFound) or error.code == "NoSuchBucketPolicy":
         return None

@@ -40,7 +40,7 @@ def assume_role(role_arn: str, session_name: str, source_identity: str, duration
             SourceIdentity=source_identity,
             DurationSeconds=duration_seconds,
         )
-    except Exception as exc:  # noqa: BLE001 - translated to a domain error
+    except Exception as exc:  # translated to a domain error
         raise _translate(exc, "sts:AssumeRole", role_arn) from None
     c = response["Credentials"]
     return TemporaryCredentials(
@@ -57,5 +57,5 @@ def caller_identity(creds: TemporaryCredentials | None = None) -> str:
     client = _with(creds, "sts") if creds else _broker("sts")
     try:
         return client.get_caller_identity()["Arn"]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _translate(exc, "sts:GetCallerIdentity", "*") from None

@@ -42,7 +42,7 @@ class ObjectStream:
 class RangeNotSatisfiable(AwsError):
     """The Range starts beyond the object's end. `object_size` when S3 said it."""
 
-    def __init__(self, message: str, object_size: int | None, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, message: str, object_size: int | None, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.object_size = object_size
 
@@ -67,7 +67,7 @@ def open_object(
         response = client.head_object(**kwargs) if head else client.get_object(**kwargs)
     except botocore.exceptions.ClientError as exc:
         return _not_modified_or_raise(exc, action, bucket_arn(bucket, key), if_none_match)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _translate(exc, action, bucket_arn(bucket, key)) from None
     return _stream(response)
 
@@ -235,7 +235,7 @@ class StreamingUpload:
         except AwsError:
             self.abort()
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self._fail(exc) from None
 
     def complete(self) -> None:
@@ -255,7 +255,7 @@ class StreamingUpload:
                 )
         except AwsError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self._fail(exc) from None
 
     def abort(self) -> None:
@@ -271,7 +271,7 @@ class StreamingUpload:
         upload_id, self._upload_id = self._upload_id, None
         try:
             self._client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=upload_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             error = _translate(exc, "s3:AbortMultipartUpload", bucket_arn(self.bucket, self.key))
             self.left_behind = (upload_id, error.code or error.message)
             log.warning("S3 refused to abort multipart upload %s of %s: %s", upload_id, error.resource, error.code)

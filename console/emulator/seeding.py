@@ -25,7 +25,7 @@ SEEDING_KEY = SEEDING_SECRET = "emulator-seeding"  # noqa: S105 - moto's placeho
 
 
 @lru_cache(maxsize=64)
-def client(service: str, account: str, endpoint: str) -> Any:
+def client(service: aws.Service, account: str, endpoint: str) -> Any:
     """A client whose requests act in `account` (cached: the header hook is registered once)."""
     new = aws.new_client(service, endpoint, settings.AWS_REGION, SEEDING_KEY, SEEDING_SECRET, None)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -22,11 +22,12 @@ from accounts.iam import PolicyError
 
 from .. import audit, aws, links, permissions, role_sessions, s3_names, s3_paging, s3_table, switching, text, uploads
 from ..forms import OpenBucketForm
-from ..models import AuditEvent
+from ..http import ConsoleRequest
+from ..models import AuditEvent, RoleSession
 from . import errors
 
 
-def with_role(view):  # noqa: ANN001, ANN201
+def with_role(view):
     """Requires the tab's role session (reached without one: see `role_sessions.open_in_recent`);
     turns AWS refusals into clear pages, never a 500. Credentials the backend rejects (expired,
     unknown after an emulator restart, revoked) end the role session, with a message and the
@@ -34,7 +35,7 @@ def with_role(view):  # noqa: ANN001, ANN201
 
     @login_required
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: ConsoleRequest, *args, **kwargs) -> HttpResponse:
         if request.role_session is None:
             return role_sessions.open_in_recent(request)
         creds = switching.credentials(request.role_session)
@@ -50,8 +51,16 @@ def with_role(view):  # noqa: ANN001, ANN201
     return wrapper
 
 
+def _session(request: HttpRequest) -> RoleSession:
+    """The tab's role session (`with_role` let the request in only with one)."""
+    session: RoleSession | None = getattr(request, "role_session", None)  # set by RoleSessionMiddleware
+    if session is None:
+        raise RuntimeError("S3 views run inside a role session")
+    return session
+
+
 def _credentials_rejected(request: HttpRequest, exc: aws.CredentialsRejected) -> HttpResponse:
-    session = request.role_session
+    session = _session(request)
     if isinstance(exc, aws.CredentialsExpired):
         switching.end_expired(session, request)
         note = f"The credentials of {session.display_name} have expired, so the role session was ended."
@@ -102,7 +111,7 @@ def _prefix(value: str) -> str:
     return value if not value or value.endswith("/") else value + "/"
 
 
-def _buckets_named_in_policy(session) -> list[str]:  # noqa: ANN001
+def _buckets_named_in_policy(session: RoleSession) -> list[str]:
     """Buckets the role's permissions policy allows by name (no wildcards in the name)."""
     try:
         policy = session.role.parsed_permissions_policy() if session.role else None
@@ -123,14 +132,15 @@ def _buckets_named_in_policy(session) -> list[str]:  # noqa: ANN001
 @with_role
 @require_GET
 def buckets(request: HttpRequest, creds: aws.TemporaryCredentials) -> HttpResponse:
-    context = {"open_form": OpenBucketForm(request.GET or None)}
-    if request.GET and context["open_form"].is_valid():
-        return redirect("console:s3_bucket", bucket=context["open_form"].cleaned_data["bucket"])
+    form = OpenBucketForm(request.GET or None)
+    context: dict[str, object] = {"open_form": form}
+    if request.GET and form.is_valid():
+        return redirect("console:s3_bucket", bucket=form.cleaned_data["bucket"])
     try:
         context["buckets"] = aws.list_buckets(creds)
     except aws.AccessDenied as exc:
         context["list_denied"] = exc
-        context["buckets"] = _buckets_named_in_policy(request.role_session)
+        context["buckets"] = _buckets_named_in_policy(_session(request))
     return render(request, "console/s3_buckets.html", context)
 
 
@@ -188,7 +198,7 @@ class ObjectRow:
         return None if self.object is None or self.object.is_delete_marker else self.object.size
 
     @property
-    def last_modified(self):  # noqa: ANN201
+    def last_modified(self):
         return self.object.last_modified if self.object else None
 
     @property
@@ -207,7 +217,7 @@ class ObjectRow:
 
 def _listing_actions(
     request: HttpRequest,
-    creds,  # noqa: ANN001
+    creds,
     bucket: str,
     prefix: str,
     page: aws.ObjectPage,
@@ -216,7 +226,7 @@ def _listing_actions(
     """What the page's buttons may do, asked of the engine: Upload and Create folder into the
     prefix, per object Download and Delete (of a version, when versions are shown), and
     `delete_here` for the prefix as a whole (the selection's Delete)."""
-    perms = permissions.for_session(request.role_session, creds)
+    perms = permissions.RolePermissions(_session(request), creds)
     here = aws.bucket_arn(bucket, prefix + "*")
     get_action = "s3:GetObjectVersion" if versions else "s3:GetObject"
     delete_action = "s3:DeleteObjectVersion" if versions else "s3:DeleteObject"
@@ -243,9 +253,12 @@ def _int(value: str | None, default: int = 0) -> int:
     return int(value) if value and value.isdigit() and len(value) < 7 else default
 
 
-def listing_query(prefix: str, search: str = "", versions: bool = False, **extra) -> str:  # noqa: ANN003
+def listing_query(
+    prefix: str, search: str = "", versions: bool = False, *, page: int = 0, sort: str = "", order: str = ""
+) -> str:
     """The listing's query string (in the order people read it), without empty values."""
-    params = {"prefix": prefix, "search": search, "versions": "1" if versions else "", **extra}
+    params = {"prefix": prefix, "search": search, "versions": "1" if versions else "", "page": page}
+    params |= {"sort": sort, "order": order}
     return urlencode({k: v for k, v in params.items() if v not in ("", None, 0)})
 
 
@@ -254,10 +267,11 @@ def _fetch_page(
 ) -> tuple[int, aws.ObjectPage]:
     """The listing's page the query asks for (its number, counted from 0), its S3 token remembered
     for the next one."""
-    listing = s3_paging.listing_id(request.role_session.pk, bucket, prefix, versions)
+    listing = s3_paging.listing_id(_session(request).pk, bucket, prefix, versions)
     number, token = s3_paging.token(request, listing, _int(request.GET.get("page")))
     if versions:
-        marker = tuple(token.split("\0", 1)) if token and "\0" in token else None
+        key_marker, _, version_marker = (token or "").partition("\0")
+        marker = (key_marker, version_marker) if token and "\0" in token else None
         page = aws.list_object_versions(creds, bucket, prefix, marker, PAGE_SIZE)
     else:
         page = aws.list_objects(creds, bucket, prefix, token, PAGE_SIZE)
@@ -265,9 +279,9 @@ def _fetch_page(
     return number, page
 
 
-def _columns(here: dict, sort: str, descending: bool) -> list[dict]:
+def _columns(listing: tuple[str, str, bool], page: int, sort: str, descending: bool) -> list[dict[str, object]]:
     """The table's column headers: each one's sort link, and aria-sort on the sorted one."""
-    columns = []
+    columns: list[dict[str, object]] = []
     for name, label in COLUMNS:
         current = sort == name
         order = "asc" if not current or descending else "desc"
@@ -275,12 +289,23 @@ def _columns(here: dict, sort: str, descending: bool) -> list[dict]:
             {
                 "name": name,
                 "label": label,
-                "url": "?" + listing_query(**here, sort=name, order=order),
+                "url": "?" + listing_query(*listing, page=page, sort=name, order=order),
                 "aria_sort": ("descending" if descending else "ascending") if current else "",
                 "numeric": name == "size",
             }
         )
     return columns
+
+
+def _page_links(listing: tuple[str, str, bool], number: int, more: bool, sort: str, descending: bool) -> dict[str, str]:
+    """The previous and next pages (sorted as this one) and the listing with versions toggled."""
+    prefix, search, versions = listing
+    sort, order = (sort, "desc" if descending else "") if sort in SORTS else ("", "")
+    return {
+        "previous_url": "?" + listing_query(*listing, page=number - 1, sort=sort, order=order) if number else "",
+        "next_url": "?" + listing_query(*listing, page=number + 1, sort=sort, order=order) if more else "",
+        "versions_url": "?" + listing_query(prefix, search, not versions),
+    }
 
 
 @with_role
@@ -299,8 +324,7 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
     descending = request.GET.get("order") == "desc"
     if sort in SORTS:
         actions["rows"].sort(key=SORTS[sort], reverse=descending)
-    base = {"prefix": prefix, "search": search, "versions": versions}
-    keep_sort = {"sort": sort, "order": "desc" if descending else ""} if sort in SORTS else {}
+    listing = (prefix, search, versions)
     urls = {name: reverse(f"console:s3_{name}", kwargs={"bucket": bucket}) for name in ("object", "download", "delete")}
     return render(
         request,
@@ -312,10 +336,8 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
             "versions": versions,
             "page": page,
             "page_number": number + 1,
-            "previous_url": "?" + listing_query(**base, page=number - 1, **keep_sort) if number else "",
-            "next_url": "?" + listing_query(**base, page=number + 1, **keep_sort) if page.next_token else "",
-            "versions_url": "?" + listing_query(prefix, search, not versions),
-            "columns": _columns({**base, "page": number}, sort, descending),
+            **_page_links(listing, number, bool(page.next_token), sort, descending),
+            "columns": _columns(listing, number, sort, descending),
             "row_html": s3_table.render_rows(actions["rows"], urls=urls, versions=versions),
             "breadcrumbs": _breadcrumbs(prefix),
             "folder_form_url": reverse("console:s3_create_folder", kwargs={"bucket": bucket})
@@ -336,7 +358,7 @@ def object_details(request: HttpRequest, creds: aws.TemporaryCredentials, bucket
         return _bad_request(request, "No object", "No object key was given.")
     version = request.GET.get("version") or None
     details = aws.object_details(creds, bucket, key, version)
-    perms = permissions.for_session(request.role_session, creds)
+    perms = permissions.RolePermissions(_session(request), creds)
     arn = aws.bucket_arn(bucket, key)
     query = {"key": key, **({"version": version} if version else {})}
     parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
@@ -367,7 +389,7 @@ def object_details(request: HttpRequest, creds: aws.TemporaryCredentials, bucket
 def create_folder(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     """Create folder, as the AWS console does: a zero-byte object named `<prefix><name>/`."""
     prefix = _prefix(request.GET.get("prefix", ""))
-    verdict = permissions.for_session(request.role_session, creds).check(
+    verdict = permissions.RolePermissions(_session(request), creds).check(
         "s3:PutObject", aws.bucket_arn(bucket, prefix + "*")
     )
     name = request.POST.get("name", "") if request.method == "POST" else ""
@@ -379,7 +401,7 @@ def create_folder(request: HttpRequest, creds: aws.TemporaryCredentials, bucket:
         except s3_names.InvalidName as exc:
             error = str(exc)
         else:
-            role_arn = request.role_session.role_arn
+            role_arn = _session(request).role_arn
             with audit.action(request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
                 aws.create_folder(creds, bucket, key)
             messages.success(request, f"Created folder {text.visible(name)}.")
@@ -414,7 +436,7 @@ def download(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str)
     if not key:
         return _bad_request(request, "Nothing to download", "No object key was given.")
     byte_range = request.headers.get("Range", "").strip()
-    role_arn = request.role_session.role_arn
+    role_arn = _session(request).role_arn
     version = request.GET.get("version") or None
     detail = aws.bucket_arn(bucket, key) + (f" (version {version})" if version else "")
     try:
@@ -461,7 +483,10 @@ def _download_response(request: HttpRequest, stream: aws.ObjectStream) -> HttpRe
 
 def _private(response: HttpResponseBase, key: str) -> HttpResponseBase:
     # The object is the user's content, not ours: never let the browser render it here.
-    response["Content-Disposition"] = content_disposition_header(True, download_name(key))
+    disposition = content_disposition_header(True, download_name(key))
+    if disposition is None:  # Django gives None only for inline with no file name
+        raise RuntimeError("An attachment always has a Content-Disposition header.")
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     # Role-scoped data: no shared or on-disk caches (a download manager may still revalidate
@@ -488,7 +513,7 @@ def _listing_url(bucket: str, prefix: str) -> str:
 def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
     """Upload into the prefix given in the query string (known before the body is read)."""
     prefix = _prefix(request.GET.get("prefix", ""))
-    raw = "name" in request.GET and not request.content_type.startswith("multipart/")
+    raw = "name" in request.GET and not (request.content_type or "").startswith("multipart/")
     try:  # the prefix is checked with the file's name, as one key (uploads.object_key)
         with uploads.slot():  # bounded memory per process: a few parts per upload
             if raw:
@@ -501,6 +526,17 @@ def upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
         return errors.unavailable(request, message)
 
 
+def _csrf_refusal(request: HttpRequest) -> HttpResponseForbidden | None:
+    """Django's CSRF check, run by hand: the upload views are csrf_exempt so that the body is
+    read only after the streaming upload handler is installed."""
+    return CsrfViewMiddleware(_not_called).process_view(request, _not_called, (), {})
+
+
+def _not_called(request: HttpRequest) -> HttpResponse:
+    """The middleware's `get_response` and the `callback` it inspects: never called."""
+    raise RuntimeError("The CSRF check does not call the view.")
+
+
 def _upload_raw(
     request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str, name: str
 ) -> HttpResponse:
@@ -511,7 +547,7 @@ def _upload_raw(
     if request.content_type == "application/x-www-form-urlencoded":
         # The CSRF check would parse such a body as a form (into memory): not a file's type.
         return _bad_request(request, "Upload refused", "Send the file as the request body with its own type.")
-    rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    rejected = _csrf_refusal(request)
     if rejected is not None:
         return rejected
     try:
@@ -520,7 +556,7 @@ def _upload_raw(
         return _bad_request(request, "Upload refused", str(exc))
     content_type = request.META.get("CONTENT_TYPE") or "application/octet-stream"
     upload = aws.StreamingUpload(creds, bucket, key, content_type)
-    role_arn = request.role_session.role_arn
+    role_arn = _session(request).role_arn
     try:
         with audit.action(
             request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)
@@ -560,27 +596,23 @@ def _uploaded(request: HttpRequest, bucket: str, prefix: str, key: str, size: in
 def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str) -> HttpResponse:
     handler = uploads.S3UploadHandler(request, creds, bucket, prefix)
     request.upload_handlers = [handler]
-    role_arn = request.role_session.role_arn
+    role_arn = _session(request).role_arn
     try:
         # The intent is on record before the first byte goes to S3.
         with audit.action(
             request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, prefix)
         ) as event:
             try:
-                pending = request.FILES.get("file")  # parses the body, streaming parts into S3
+                pending = _received_file(request, handler)
             except uploads.InvalidUpload as exc:
-                handler.abort()
                 event.outcome, event.detail = AuditEvent.Outcome.FAILED, f"{event.detail}: {exc}"
                 return _bad_request(request, "Upload refused", str(exc))
-            except Exception:
-                handler.abort()
-                raise
             if pending is not None and uploads.body_cut_short(request):
                 # The browser stopped sending (Cancel, a closed tab): never complete a partial file.
                 handler.abort()
                 event.outcome, event.detail = AuditEvent.Outcome.FAILED, f"{event.detail}: cancelled"
                 return _bad_request(request, "Upload cancelled", "The upload was cancelled before the file arrived.")
-            rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+            rejected = _csrf_refusal(request)
             if rejected is not None or pending is None:
                 handler.abort()  # nothing becomes visible in S3 without a valid CSRF token
                 return _refused_form_upload(request, event, rejected, _listing_url(bucket, prefix))
@@ -590,6 +622,19 @@ def _upload(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, 
     finally:
         _report_left_behind(request, handler, bucket)
     return _uploaded(request, bucket, prefix, key, pending.size)
+
+
+def _received_file(request: HttpRequest, handler: uploads.S3UploadHandler) -> uploads.PendingUpload | None:
+    """Parses the form's body, streaming the file's parts into S3; on any error (InvalidUpload
+    included) the parts are aborted and the error propagates."""
+    try:
+        pending = request.FILES.get("file")
+        if pending is not None and not isinstance(pending, uploads.PendingUpload):
+            raise RuntimeError("S3UploadHandler hands every file over as a PendingUpload.")
+    except Exception:
+        handler.abort()
+        raise
+    return pending
 
 
 def _refused_form_upload(
@@ -620,7 +665,7 @@ def _report_left_behind_upload(request: HttpRequest, upload: aws.StreamingUpload
     audit.record(
         request,
         AuditEvent.Kind.S3_UPLOAD_LEFT_BEHIND,
-        role_arn=request.role_session.role_arn,
+        role_arn=_session(request).role_arn,
         detail=f"upload ID {upload_id} of {aws.bucket_arn(bucket, upload.key)}: abort refused ({reason})",
     )
     messages.warning(
