@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from .. import audit, aws, permissions, text
-from ..models import AuditEvent, RoleSession
-from .s3 import _bad_request, _listing_url, _prefix, listing_query, with_role
+from ..models import AuditEvent
+from .s3 import _bad_request, _listing_url, _prefix, _session, listing_query, with_role
 
 CONFIRMATION = "permanently delete"
 COUNT_LIMIT = 100_000  # keys counted under a folder before the page says "at least"
@@ -56,14 +56,6 @@ def _selection(request: HttpRequest) -> list[Selected]:
             seen.add((item.key, item.version_id, item.folder))
             unique.append(item)
     return unique
-
-
-def _session(request: HttpRequest) -> RoleSession:
-    """The tab's role session (`with_role` let the request in only with one)."""
-    session: RoleSession | None = getattr(request, "role_session", None)  # set by RoleSessionMiddleware
-    if session is None:
-        raise RuntimeError("S3 views run inside a role session")
-    return session
 
 
 def _with_verdicts(
