@@ -134,63 +134,93 @@ def _copy_with(node: ast.AST, **changes: object) -> ast.AST:
     return new
 
 
-def _candidates(tree: ast.Module) -> list[_Candidate]:
+def _parents(tree: ast.Module) -> dict[ast.AST, ast.AST]:
     parents: dict[ast.AST, ast.AST] = {}
     for parent in ast.walk(tree):
         for child in ast.iter_child_nodes(parent):
             parents[child] = parent
+    return parents
+
+
+def _candidates(tree: ast.Module) -> list[_Candidate]:
+    """Every mutation of the module, in a fixed order (mutant ids count on it)."""
+    parents = _parents(tree)
     found: list[_Candidate] = []
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or _skipped(node, parents):
             continue
-        if isinstance(node, (ast.If, ast.IfExp, ast.While)) and not isinstance(
-            node.test, (ast.Compare, ast.BoolOp, ast.UnaryOp)
-        ):
-            test = node.test
-            found.append(_Candidate(test, "negate", "negate the condition", ast.UnaryOp(ast.Not(), test)))
-        if isinstance(node, ast.Compare):
-            for i, op in enumerate(node.ops):
-                for swap in _COMPARE_SWAPS.get(type(op), []):
-                    ops = list(node.ops)
-                    ops[i] = swap()
-                    found.append(
-                        _Candidate(
-                            node, "compare", f"{type(op).__name__} -> {swap.__name__}", _copy_with(node, ops=ops)
-                        )
-                    )
-        elif isinstance(node, ast.BinOp):
-            for swap in _BINOP_SWAPS.get(type(node.op), []):
-                found.append(
-                    _Candidate(
-                        node, "arith", f"{type(node.op).__name__} -> {swap.__name__}", _copy_with(node, op=swap())
-                    )
-                )
-        elif isinstance(node, ast.BoolOp):
-            swap = ast.Or if isinstance(node.op, ast.And) else ast.And
-            found.append(
-                _Candidate(node, "boolop", f"{type(node.op).__name__} -> {swap.__name__}", _copy_with(node, op=swap()))
-            )
-        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            found.append(_Candidate(node, "not", "drop `not`", node.operand))
-        elif isinstance(node, ast.Constant) and not _is_docstring(node, parents):
-            value = node.value
-            if isinstance(value, bool):
-                found.append(_Candidate(node, "constant", f"{value} -> {not value}", ast.Constant(not value)))
-            elif isinstance(value, int):
-                found.append(_Candidate(node, "constant", f"{value} -> {value + 1}", ast.Constant(value + 1)))
-                found.append(_Candidate(node, "constant", f"{value} -> {value - 1}", ast.Constant(value - 1)))
-            elif isinstance(value, float):
-                found.append(_Candidate(node, "constant", f"{value} -> {value + 1}", ast.Constant(value + 1)))
-        elif isinstance(node, ast.Return) and node.value is not None:
-            if not (isinstance(node.value, ast.Constant) and node.value.value is None):
-                found.append(_Candidate(node, "return", "return None", None, text="return None", statement=True))
-        elif isinstance(node, ast.Raise):
-            found.append(_Candidate(node, "remove", "drop the raise", None, text="pass", statement=True))
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            found.append(_Candidate(node, "remove", "drop the call", None, text="pass", statement=True))
-        elif isinstance(node, (ast.Continue, ast.Break)):
-            found.append(_Candidate(node, "remove", f"drop `{type(node).__name__.lower()}`", None, text="pass"))
+        found += _negation(node)
+        found += _operator_candidates(node, parents)
+        found += _statement_candidates(node)
     return found
+
+
+def _negation(node: ast.AST) -> list[_Candidate]:
+    if isinstance(node, (ast.If, ast.IfExp, ast.While)) and not isinstance(
+        node.test, (ast.Compare, ast.BoolOp, ast.UnaryOp)
+    ):
+        test = node.test
+        return [_Candidate(test, "negate", "negate the condition", ast.UnaryOp(ast.Not(), test))]
+    return []
+
+
+def _operator_candidates(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> list[_Candidate]:
+    if isinstance(node, ast.Compare):
+        return _compare_candidates(node)
+    if isinstance(node, ast.BinOp):
+        return [
+            _Candidate(node, "arith", f"{type(node.op).__name__} -> {swap.__name__}", _copy_with(node, op=swap()))
+            for swap in _BINOP_SWAPS.get(type(node.op), [])
+        ]
+    if isinstance(node, ast.BoolOp):
+        other = ast.Or if isinstance(node.op, ast.And) else ast.And
+        return [
+            _Candidate(node, "boolop", f"{type(node.op).__name__} -> {other.__name__}", _copy_with(node, op=other()))
+        ]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return [_Candidate(node, "not", "drop `not`", node.operand)]
+    if isinstance(node, ast.Constant) and not _is_docstring(node, parents):
+        return _constant_candidates(node)
+    return []
+
+
+def _compare_candidates(node: ast.Compare) -> list[_Candidate]:
+    found = []
+    for i, op in enumerate(node.ops):
+        for swap in _COMPARE_SWAPS.get(type(op), []):
+            ops = list(node.ops)
+            ops[i] = swap()
+            description = f"{type(op).__name__} -> {swap.__name__}"
+            found.append(_Candidate(node, "compare", description, _copy_with(node, ops=ops)))
+    return found
+
+
+def _constant_candidates(node: ast.Constant) -> list[_Candidate]:
+    value = node.value
+    if isinstance(value, bool):
+        return [_Candidate(node, "constant", f"{value} -> {not value}", ast.Constant(not value))]
+    if isinstance(value, int):
+        return [
+            _Candidate(node, "constant", f"{value} -> {value + 1}", ast.Constant(value + 1)),
+            _Candidate(node, "constant", f"{value} -> {value - 1}", ast.Constant(value - 1)),
+        ]
+    if isinstance(value, float):
+        return [_Candidate(node, "constant", f"{value} -> {value + 1}", ast.Constant(value + 1))]
+    return []
+
+
+def _statement_candidates(node: ast.AST) -> list[_Candidate]:
+    if isinstance(node, ast.Return) and node.value is not None:
+        if isinstance(node.value, ast.Constant) and node.value.value is None:
+            return []
+        return [_Candidate(node, "return", "return None", None, text="return None", statement=True)]
+    if isinstance(node, ast.Raise):
+        return [_Candidate(node, "remove", "drop the raise", None, text="pass", statement=True)]
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        return [_Candidate(node, "remove", "drop the call", None, text="pass", statement=True)]
+    if isinstance(node, (ast.Continue, ast.Break)):
+        return [_Candidate(node, "remove", f"drop `{type(node).__name__.lower()}`", None, text="pass")]
+    return []
 
 
 def _offsets(source: str) -> list[int]:
@@ -302,46 +332,64 @@ def make_copy(base: Path) -> Path:
     return copy
 
 
+def _clean_times(copy: Path, modules: list[str]) -> dict[str, float]:
+    """Each module's tests, unmutated: they must pass, or every mutant would look killed."""
+    base_times: dict[str, float] = {}
+    for module in modules:
+        status, seconds = run_tests(copy, MODULES[module], timeout=600)
+        if status != "survived":
+            raise SystemExit(f"{module}: its tests fail without any mutant ({status}): fix them first")
+        base_times[module] = seconds
+    return base_times
+
+
+@dataclass
+class _Work:
+    """What the worker threads share: the queue, the limits, and the progress count."""
+
+    pending: queue.Queue[Mutant]
+    base_times: dict[str, float]
+    timeout: float | None
+    total: int
+    progress: bool
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: int = 0
+
+    def run_one(self, copy: Path, m: Mutant) -> None:
+        target = copy / m.module
+        original = target.read_text()
+        limit = self.timeout or max(30.0, 4 * self.base_times[m.module] + 10)
+        try:
+            target.write_text(apply(original, m))
+            m.status, m.seconds = run_tests(copy, MODULES[m.module], limit)
+        finally:
+            target.write_text(original)
+        with self.lock:
+            self.done += 1
+            if self.progress:
+                print(f"[{self.done}/{self.total}] {m.status:8} {m.id} {m.description}", file=sys.stderr)
+
+    def worker(self, copy: Path) -> None:
+        while True:
+            try:
+                m = self.pending.get_nowait()
+            except queue.Empty:
+                return
+            self.run_one(copy, m)
+
+
 def run(mutants: list[Mutant], workers: int, timeout: float | None, progress: bool) -> dict[str, float]:
     """Run every mutant; returns each module's unmutated test time."""
-    modules = sorted({m.module for m in mutants})
-    base_times: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
         copies = []
         for w in range(workers):
             (Path(tmp) / str(w)).mkdir()
             copies.append(make_copy(Path(tmp) / str(w)))
-        for module in modules:  # the tests must pass unmutated, or every mutant looks killed
-            status, seconds = run_tests(copies[0], MODULES[module], timeout=600)
-            if status != "survived":
-                raise SystemExit(f"{module}: its tests fail without any mutant ({status}): fix them first")
-            base_times[module] = seconds
-        work: queue.Queue[Mutant] = queue.Queue()
+        base_times = _clean_times(copies[0], sorted({m.module for m in mutants}))
+        work = _Work(queue.Queue(), base_times, timeout, len(mutants), progress)
         for m in mutants:
-            work.put(m)
-        lock = threading.Lock()
-        done = [0]
-
-        def worker(copy: Path) -> None:
-            while True:
-                try:
-                    m = work.get_nowait()
-                except queue.Empty:
-                    return
-                target = copy / m.module
-                original = target.read_text()
-                limit = timeout or max(30.0, 4 * base_times[m.module] + 10)
-                try:
-                    target.write_text(apply(original, m))
-                    m.status, m.seconds = run_tests(copy, MODULES[m.module], limit)
-                finally:
-                    target.write_text(original)
-                with lock:
-                    done[0] += 1
-                    if progress:
-                        print(f"[{done[0]}/{len(mutants)}] {m.status:8} {m.id} {m.description}", file=sys.stderr)
-
-        threads = [threading.Thread(target=worker, args=(c,)) for c in copies]
+            work.pending.put(m)
+        threads = [threading.Thread(target=work.worker, args=(c,)) for c in copies]
         for t in threads:
             t.start()
         for t in threads:
@@ -399,8 +447,8 @@ def total(scores: list[Score]) -> Score:
     return t
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--module", action="append", help="a module path from MODULES (repeatable); default all")
     parser.add_argument("--workers", type=int, default=2, help="parallel test runs (at most 2)")
     parser.add_argument("--timeout", type=float, help="seconds per mutant (default: 4x the clean run + 10)")
@@ -409,9 +457,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", help="run only this mutant id (repeatable)")
     parser.add_argument("--min-score", type=float, help="exit 1 when the score without equivalents is lower")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each mutant's result as it ends")
-    args = parser.parse_args(argv)
+    return parser
 
-    selected = args.module or list(MODULES)
+
+def _selected_mutants(parser: argparse.ArgumentParser, selected: list[str], only: list[str] | None) -> list[Mutant]:
     mutants: list[Mutant] = []
     for module in selected:
         if module not in MODULES:
@@ -421,19 +470,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{module}: missing from the tree, skipped (update MODULES)", file=sys.stderr)
             continue
         mutants += mutants_of(module, path.read_text())
-    if args.only:
-        mutants = [m for m in mutants if m.id in set(args.only)]
-    if args.list:
-        for m in mutants:
-            print(f"{m.id}  {m.description}")
-        return 0
-    workers = max(1, min(2, args.workers))
-    started = time.monotonic()
-    base_times = run(mutants, workers, args.timeout, args.verbose)
-    equivalents = read_equivalents()
-    scores = summarise(mutants, equivalents)
-    overall = total(scores)
+    if only:
+        mutants = [m for m in mutants if m.id in set(only)]
+    return mutants
 
+
+def _print_scores(scores: list[Score], overall: Score) -> None:
     print(
         f"{'module':32} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'equiv':>5} "
         f"{'score':>6} {'w/o eq':>6}"
@@ -448,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nSURVIVED {surv['id']} ({surv['description']})\n{surv['diff'].rstrip()}")
         if s.errors:
             print(f"\n{s.module}: {s.errors} mutant(s) could not be judged (see --json)")
+
+
+def _print_equivalents(mutants: list[Mutant], equivalents: dict[str, str], selected: list[str], only: bool) -> None:
     set_aside = [m for m in mutants if m.equivalent]
     if set_aside:
         print(f"\nSet aside as equivalent ({len(set_aside)}, scripts/mutation_equivalents.txt):")
@@ -455,31 +500,48 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {m.id} ({m.description}): {m.equivalent}")
     stale = sorted(set(equivalents) - {m.id for m in mutants if m.status == "survived"})
     stale = [mid for mid in stale if any(mid.startswith(mod + ":") for mod in selected)]
-    if stale and not args.only:
+    if stale and not only:
         print("\nEquivalents file entries that no longer survive or exist (remove them):")
         for mid in stale:
             print(f"  {mid}")
-    print(f"\n{len(mutants)} mutants in {time.monotonic() - started:.0f} s with {workers} worker(s)")
 
-    if args.json:
-        report = {
-            "modules": [
-                {
-                    **asdict(s),
-                    "score": round(s.score, 1),
-                    "score_without_equivalents": round(s.score_without_equivalents, 1),
-                    "clean_seconds": round(base_times.get(s.module, 0), 1),
-                }
-                for s in scores
-            ],
-            "total": {
-                **asdict(overall),
-                "score": round(overall.score, 1),
-                "score_without_equivalents": round(overall.score_without_equivalents, 1),
-            },
-            "mutants": [{k: v for k, v in asdict(m).items() if k not in ("span", "replacement")} for m in mutants],
+
+def _json_report(scores: list[Score], overall: Score, mutants: list[Mutant], base_times: dict[str, float]) -> str:
+    def scored(s: Score) -> dict[str, object]:
+        return {
+            **asdict(s),
+            "score": round(s.score, 1),
+            "score_without_equivalents": round(s.score_without_equivalents, 1),
         }
-        text = json.dumps(report, indent=2)
+
+    report = {
+        "modules": [{**scored(s), "clean_seconds": round(base_times.get(s.module, 0), 1)} for s in scores],
+        "total": scored(overall),
+        "mutants": [{k: v for k, v in asdict(m).items() if k not in ("span", "replacement")} for m in mutants],
+    }
+    return json.dumps(report, indent=2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    selected = args.module or list(MODULES)
+    mutants = _selected_mutants(parser, selected, args.only)
+    if args.list:
+        for m in mutants:
+            print(f"{m.id}  {m.description}")
+        return 0
+    workers = max(1, min(2, args.workers))
+    started = time.monotonic()
+    base_times = run(mutants, workers, args.timeout, args.verbose)
+    equivalents = read_equivalents()
+    scores = summarise(mutants, equivalents)
+    overall = total(scores)
+    _print_scores(scores, overall)
+    _print_equivalents(mutants, equivalents, selected, bool(args.only))
+    print(f"\n{len(mutants)} mutants in {time.monotonic() - started:.0f} s with {workers} worker(s)")
+    if args.json:
+        text = _json_report(scores, overall, mutants, base_times)
         if args.json == "-":
             print(text)
         else:
