@@ -10,9 +10,7 @@ sign-in (people type passwords into that box; the audit log keeps it, escaped, f
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from django.dispatch import Signal
 from django.http import HttpRequest
 
 from . import signals
@@ -68,7 +66,7 @@ def access_key_changed(sender, request: HttpRequest, detail: str, **kwargs) -> N
     log.info("Access key changed: %s", detail, extra=_request_fields(request))
 
 
-RECEIVERS: list[tuple[Signal, Callable[..., None]]] = [
+RECEIVERS: signals.Receivers = [
     (signals.signed_in, signed_in),
     (signals.signin_failed, signin_failed),
     (signals.password_changed, password_changed),
@@ -81,5 +79,4 @@ RECEIVERS: list[tuple[Signal, Callable[..., None]]] = [
 
 
 def connect() -> None:
-    for signal, receiver in RECEIVERS:
-        signal.connect(receiver, weak=False, dispatch_uid=f"accounts.flow_log.{receiver.__name__}")
+    signals.connect_all(RECEIVERS, __name__)

@@ -13,6 +13,8 @@ Each signal's arguments (besides `sender`, the model class concerned) are listed
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.dispatch import Signal
 
 #: request, user, detail: a person signed in (password, or password then MFA code).
@@ -37,3 +39,14 @@ access_key_created = Signal()
 access_key_changed = Signal()
 #: request, detail, role_arn: an administrator changed something in the admin.
 admin_changed = Signal()
+
+
+#: (signal, receiver) pairs, as a module of receivers lists them for `connect_all`.
+Receivers = list[tuple[Signal, Callable[..., None]]]
+
+
+def connect_all(receivers: Receivers, owner: str) -> None:
+    """Connect each receiver strongly, once: `owner` (the receiving module) keys the dispatch_uid,
+    so connecting again (a second AppConfig.ready in tests) changes nothing."""
+    for signal, receiver in receivers:
+        signal.connect(receiver, weak=False, dispatch_uid=f"{owner}.{receiver.__name__}")

@@ -15,24 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-_db_folder = tempfile.mkdtemp(prefix="console-download-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{_db_folder}/bench.sqlite3"
-os.environ["DJANGO_SETTINGS_MODULE"] = "console.settings"
-
-import django  # noqa: E402
-
-django.setup()
 
 import requests  # noqa: E402
+from bench_console import plain_client, sign_in, start_console  # noqa: E402 (sets Django up)
 from django.conf import settings  # noqa: E402
 from load import RssSampler  # noqa: E402
 
@@ -43,23 +34,6 @@ from console.emulator.server import Emulator  # noqa: E402
 CHUNK = 1024 * 1024
 PASSWORD = "download-benchmark-password"
 KEY = "bench/big.bin"
-
-
-def plain_client(endpoint: str, creds: aws.TemporaryCredentials):
-    """A boto3 S3 client as anyone would make it: boto3's defaults (CRC32 response validation
-    included), path-style addressing for the emulator's IP endpoint. Not the console's config."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        config=Config(s3={"addressing_style": "path"}),
-    )
 
 
 def direct_read(client, size: int) -> float:
@@ -98,35 +72,6 @@ def seed(emulator: Emulator, size: int) -> tuple[str, str]:
     emulator.enable_auth()
     settings.AWS_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = emulator.url, key_id, secret
     return key_id, secret
-
-
-def start_console(port: int, emulator: Emulator, key_id: str, secret: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL=emulator.url,
-        AWS_ACCESS_KEY_ID=key_id,
-        AWS_SECRET_ACCESS_KEY=secret,
-        SECRET_KEY=settings.SECRET_KEY,
-        SECURE_COOKIES="false",
-        HOST="127.0.0.1",
-    )
-    return subprocess.Popen(webserver.command(), env=webserver.environment(port, env), cwd=ROOT)
-
-
-def sign_in_and_switch(url: str) -> requests.Session:
-    """alice, once the console answers, in UpdateAPP."""
-    http = requests.Session()
-    for _ in range(600):
-        try:
-            http.get(url + "/signin", timeout=5)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
-    form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
-    http.post(url + "/signin", data={**form, "csrfmiddlewaretoken": http.cookies["csrftoken"]}).raise_for_status()
-    switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http.cookies["csrftoken"]}
-    assert http.post(url + "/switchrole", data=switch, allow_redirects=False).status_code == 302
-    return http
 
 
 def measure(args: argparse.Namespace, emulator: Emulator, http: requests.Session, url: str):
@@ -168,8 +113,8 @@ def main() -> None:
     url = f"http://127.0.0.1:{args.port}"
     try:
         key_id, secret = seed(emulator, args.mib * 2**20)
-        web = start_console(args.port, emulator, key_id, secret)
-        http = sign_in_and_switch(url)
+        web = start_console(args.port, emulator.url, key_id, secret)
+        http = sign_in(url, PASSWORD).browser
         direct, console, sampler = measure(args, emulator, http, url)
     finally:
         if web is not None:

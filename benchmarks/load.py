@@ -210,8 +210,8 @@ class RssSampler(threading.Thread):
     def __init__(self, ports: list[int]) -> None:
         super().__init__(daemon=True)
         self.roots = set().union(*(_listening_pids(p) for p in ports))
-        self.peak_kib = 0
         self.start_kib = self._sample()
+        self.peak_kib = self.start_kib  # a run shorter than one sampling interval grew by 0, not -start
         self.stop_event = threading.Event()
 
     def _sample(self) -> int:

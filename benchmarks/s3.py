@@ -24,27 +24,18 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-_db_folder = tempfile.mkdtemp(prefix="console-s3-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{_db_folder}/bench.sqlite3"
-os.environ["DJANGO_SETTINGS_MODULE"] = "console.settings"
-
-import django  # noqa: E402
-
-django.setup()
 
 import requests  # noqa: E402
+from bench_console import Console, plain_client, sign_in, start_console  # noqa: E402 (sets Django up)
 from django.conf import settings  # noqa: E402
 from load import RssSampler  # noqa: E402
 
@@ -100,22 +91,6 @@ class MotoProcess(Emulator):
         self.moto.stdin.write(f"fill {account} {bucket} {prefix} {count}\n")
         self.moto.stdin.flush()
         self._answer("filled")
-
-
-def plain_client(endpoint: str, creds: aws.TemporaryCredentials):
-    """A boto3 S3 client as anyone would make it (boto3's defaults; path style for the emulator)."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        config=Config(s3={"addressing_style": "path"}),
-    )
 
 
 def timed(fn) -> float:
@@ -277,62 +252,6 @@ def _prepare_emulator(emulator: MotoProcess, keys: int) -> tuple[str, str]:
     return key_id, secret
 
 
-def _start_console(port: int, endpoint: str, key_id: str, secret: str) -> subprocess.Popen:
-    """The console's production stack (gunicorn) against the emulator."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID=key_id,
-        AWS_SECRET_ACCESS_KEY=secret,
-        SECRET_KEY=settings.SECRET_KEY,
-        SECURE_COOKIES="false",
-        HOST="127.0.0.1",
-        GUNICORN_LOGLEVEL="warning",
-    )
-    return subprocess.Popen(webserver.command(), env=webserver.environment(port, env), cwd=ROOT)
-
-
-@dataclass
-class Console:
-    """A browser's session with the console: signed in as alice, switched to UpdateAPP."""
-
-    url: str
-    space: str  # the role session's path, /r/<id>
-    browser: requests.Session
-
-    @property
-    def session_url(self) -> str:
-        return self.url + self.space
-
-    @property
-    def cookies(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.browser.cookies.items())
-
-    @property
-    def token(self) -> str:
-        return str(self.browser.cookies["csrftoken"])
-
-
-def _sign_in(url: str) -> Console:
-    """Waits for the console to answer, signs in as alice and switches to UpdateAPP."""
-    http_ = requests.Session()
-    for _ in range(600):
-        try:
-            http_.get(url + "/signin", timeout=5)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
-    form = {"account": "example-dev", "username": "alice", "password": PASSWORD}
-    http_.post(url + "/signin", data={**form, "csrfmiddlewaretoken": http_.cookies["csrftoken"]}).raise_for_status()
-    switch = {"account": "example-prod", "roleName": "UpdateAPP", "csrfmiddlewaretoken": http_.cookies["csrftoken"]}
-    switched = http_.post(url + "/switchrole", data=switch, allow_redirects=False)
-    assert switched.status_code == 302, switched.status_code
-    found = re.match(r"^(/r/[a-z0-9]+)/", switched.headers["Location"])
-    if found is None:
-        raise RuntimeError(f"the switch went to {switched.headers['Location']}")
-    return Console(url, found.group(1), http_)
-
-
 class Steps:
     """What is measured, each side's way: upload, download, the first page."""
 
@@ -406,8 +325,8 @@ def main() -> None:
     url = f"http://127.0.0.1:{args.port}"
     try:
         key_id, secret = _prepare_emulator(emulator, args.keys)
-        web = _start_console(args.port, emulator.url, key_id, secret)
-        console = _sign_in(url)
+        web = start_console(args.port, emulator.url, key_id, secret, GUNICORN_LOGLEVEL="warning")
+        console = sign_in(url, PASSWORD)
         creds = aws.assume_role(f"arn:aws:iam::{world.PROD_ACCOUNT}:role/UpdateAPP", "alice", "alice", 3600)
         steps = Steps(console, plain_client(emulator.url, creds), data, args.mib * 2**20)
         results, meter, sampler = _measure(steps, args.rounds, args.port, emulator.moto.pid)

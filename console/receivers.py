@@ -5,10 +5,7 @@ sender's request, and its exceptions (the audit log refusing a write) reach the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib.auth.signals import user_logged_out
-from django.dispatch import Signal
 from django.http import HttpRequest
 
 from accounts import signals
@@ -73,7 +70,7 @@ def admin_changed(sender, request: HttpRequest, detail: str, role_arn: str = "",
     audit.record(request, Kind.ADMIN_CHANGE, detail=detail, role_arn=role_arn)
 
 
-RECEIVERS: list[tuple[Signal, Callable[..., None]]] = [
+RECEIVERS: signals.Receivers = [
     (user_logged_out, signed_out),
     (signals.signed_in, signed_in),
     (signals.signin_failed, signin_failed),
@@ -89,5 +86,4 @@ RECEIVERS: list[tuple[Signal, Callable[..., None]]] = [
 
 
 def connect() -> None:
-    for signal, receiver in RECEIVERS:
-        signal.connect(receiver, weak=False, dispatch_uid=f"console.{receiver.__name__}")
+    signals.connect_all(RECEIVERS, "console")
