@@ -24,8 +24,21 @@ class RoleArnFilter(admin.AllValuesFieldListFilter):
             yield {**choice, "display": choice["display"] or "No role"}
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the console itself: listed and searched, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest):
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None):
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["when", "username", "kind", "role_arn_display", "detail", "source_ip"]
     list_display_links = ["when"]
     list_filter = ["kind", "username", ("role_arn", RoleArnFilter)]
@@ -40,18 +53,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     def role_arn_display(self, obj):
         return arn(obj.role_arn) or "-"
 
-    def has_add_permission(self, request: HttpRequest):
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None):
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None):
-        return False
-
 
 @admin.register(RoleSession)
-class RoleSessionAdmin(admin.ModelAdmin):
+class RoleSessionAdmin(ReadOnlyAdmin):
     """Read-only: sessions end by switching back, expiring or Revoke active sessions (on the role)."""
 
     list_display = ["user", "role_arn_display", "display_name", "started", "expires", "ended", "end_reason"]
@@ -74,15 +78,6 @@ class RoleSessionAdmin(admin.ModelAdmin):
     @admin.display(description="ended (UTC)", ordering="ended_at")
     def ended(self, obj):
         return _utc(obj.ended_at)
-
-    def has_add_permission(self, request: HttpRequest):
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None):
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None):
-        return False
 
 
 from . import roles  # noqa: E402, F401  (registers the Role admin over accounts')
