@@ -22,6 +22,7 @@ from console.aws import s3 as aws_s3
 from console.emulator import world
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, switch
+from tests.helpers import allow
 from tests.pages import page_text
 
 pytestmark = pytest.mark.integration
@@ -482,20 +483,9 @@ def test_several_files_and_a_folder_upload_one_request_each(alice_in_role: Clien
 def _as_s3_tester(client: Client) -> str:
     """Switch to S3Tester (tests/conftest.py): UpdateAPP, and may list multipart uploads in
     productionapp and do anything in issue12-* buckets."""
+    role = f"arn:aws:iam::{world.PROD_ACCOUNT}:role/S3Tester"
     User.objects.get(username="alice").inline_policies.create(
-        name="S3Tester",
-        document=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": "sts:AssumeRole",
-                        "Resource": f"arn:aws:iam::{world.PROD_ACCOUNT}:role/S3Tester",
-                    }
-                ],
-            }
-        ),
+        name="S3Tester", document=json.dumps(allow("sts:AssumeRole", role))
     )
     return switch(client, {**SWITCH_TO_UPDATEAPP, "roleName": "S3Tester"})
 
