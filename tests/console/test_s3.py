@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 
 import boto3
 import pytest
@@ -197,9 +199,22 @@ def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client
         aws_session_token=creds.session_token,
     )
     assert s3.get_object(Bucket="productionapp", Key="big/blob.bin")["ETag"].endswith('-3"')  # three parts
+    # Declared CRC32, each part with its own CRC32, as boto3's upload_file does: S3's checksum of
+    # the object is then the CRC32 of the parts' CRC32s (without a declared algorithm, S3 would
+    # compute a full-object CRC64NVME over the whole object at completion).
+    head = s3.head_object(Bucket="productionapp", Key="big/blob.bin", ChecksumMode="ENABLED")
+    assert "ChecksumCRC64NVME" not in head
+    assert head["ChecksumCRC32"].split("-")[0] == _composite_crc32(payload, aws.PART_SIZE)  # S3 adds -3, moto not
     download = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/download", {"key": "big/blob.bin"})
     assert b"".join(download.streaming_content) == payload
     aws.delete_object(creds, "productionapp", "big/blob.bin")
+
+
+def _composite_crc32(payload: bytes, part_size: int) -> str:
+    """S3's checksum of a CRC32 multipart object: the CRC32 of its parts' CRC32s (base64)."""
+    parts = [payload[i : i + part_size] for i in range(0, len(payload), part_size)]
+    crcs = b"".join(zlib.crc32(part).to_bytes(4, "big") for part in parts)
+    return base64.b64encode(zlib.crc32(crcs).to_bytes(4, "big")).decode()
 
 
 def test_upload_without_csrf_leaves_nothing_in_s3(demo_world, monkeypatch) -> None:
