@@ -54,11 +54,22 @@ def _release_large_allocations() -> None:
     threshold after the first such block is freed and then serves them from per-thread heaps,
     which keep the memory: with 16 threads a worker grew by ~400 MiB and stayed there. A fixed
     1 MiB threshold gives every large block back to the system when it is freed. (Set here, in
-    the master, so that the workers inherit it.)"""
+    the master, so that the workers inherit it.)
+
+    Fixing that threshold also fixes glibc's trim threshold at its 128 KiB default: every freed
+    socket buffer (gunicorn reads request bodies with recv() of up to 1 MiB) shrank the heap and
+    the next one grew it again, page faults and all; reading an upload's body cost 4x the CPU
+    (benchmarks/s3.py). The heap may keep 8 MiB free at its top; large blocks still go back."""
     name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(name) if name else None
     if libc is not None and hasattr(libc, "mallopt"):
-        libc.mallopt(-3, 1024 * 1024)  # M_MMAP_THRESHOLD
+        libc.mallopt(M_MMAP_THRESHOLD, 1024 * 1024)
+        libc.mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024)
+
+
+# glibc's mallopt parameters (malloc.h)
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
 
 
 _release_large_allocations()
