@@ -265,9 +265,10 @@ ROLE_SESSION_RENEW = env_bool("ROLE_SESSION_RENEW", default=True)
 # the process.
 MAX_CONCURRENT_UPLOADS = env_int("MAX_CONCURRENT_UPLOADS", default=8)
 # Parts of one upload on their way to S3 while the next fills from the browser (S3 takes parts in
-# parallel, as boto3's upload_file sends them): 4 keeps a 256 MiB upload near boto3's speed
-# (benchmarks/s3.py); 1 holds the least memory.
-UPLOAD_PARTS_IN_FLIGHT = env_int("UPLOAD_PARTS_IN_FLIGHT", default=4)
+# parallel, as boto3's upload_file sends them): 2 keeps a 256 MiB upload at boto3's speed
+# (benchmarks/s3.py: 0.89-1.07x with 2, 0.78-0.97x with 4, whose extra parts only crowd the
+# emulator); 1 holds the least memory.
+UPLOAD_PARTS_IN_FLIGHT = env_int("UPLOAD_PARTS_IN_FLIGHT", default=2)
 
 # Failure budgets (accounts/throttle.py): (attempts, window in seconds). Each attempt is counted
 # before it is checked; a success clears the person's budget and refunds the address's.

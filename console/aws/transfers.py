@@ -142,7 +142,8 @@ _part_senders_lock = threading.Lock()
 
 
 def _senders() -> ThreadPoolExecutor:
-    """Threads that send parts to S3 while the next part arrives (one in flight per upload)."""
+    """Threads that send parts to S3 while the next part arrives (settings.UPLOAD_PARTS_IN_FLIGHT
+    per upload; 32 cover MAX_CONCURRENT_UPLOADS uploads at the default of each)."""
     global _part_senders
     with _part_senders_lock:
         if _part_senders is None:
