@@ -587,7 +587,7 @@ def _receive_body(request: HttpRequest, upload: aws.StreamingUpload, event: Audi
 
 def _uploaded(request: HttpRequest, bucket: str, prefix: str, key: str, size: int) -> HttpResponse:
     # The panel reloads the listing once every file is in (the messages show there).
-    messages.success(request, f"Uploaded {text.visible(key)} ({size:,} bytes).")
+    messages.success(request, f"Uploaded {text.visible(key)} ({size:,} byte{'' if size == 1 else 's'}).")
     if wants_json(request):
         return JsonResponse({"key": key, "size": size}, status=201)
     return redirect(_listing_url(bucket, prefix))

@@ -73,7 +73,7 @@ def test_drop_two_files_and_both_progress_bars_finish(page: Page) -> None:
     page.goto(page.base_url + BUCKET + "?prefix=releases/")
     page.locator("#id_file").set_input_files([{"name": "dropped-3.txt", "mimeType": "text/plain", "buffer": b"3"}])
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_role("status").first).to_contain_text("Uploaded releases/dropped-3.txt (1 bytes).")
+    expect(page.get_by_role("status").first).to_contain_text("Uploaded releases/dropped-3.txt (1 byte).")
     expect(page.get_by_test_id("objects")).to_contain_text("dropped-3.txt")
     aws.delete_objects(_creds(), "productionapp", [(k, None) for k in _keys("releases/dropped")])
 

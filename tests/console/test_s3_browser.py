@@ -198,7 +198,9 @@ def test_object_details(alice_in_role: Client) -> None:
         text = page_text(page)
         html = page.content.decode()
         assert 'value="s3://productionapp/details/report.csv"' in html and "Copy S3 URI" in text
+        assert "S3 URI s3://productionapp/details/report.csv" in text  # shown, not only in the copy field
         assert 'value="arn:aws:s3:::productionapp/details/report.csv"' in html and "Copy ARN" in text
+        assert "(8 bytes)" not in text  # the exact count is shown only when the size is rounded
         for expected in ("8 bytes", "text/csv", "STANDARD", "x-amz-meta-owner alice", "UTC"):
             assert expected in text, expected
         etag = _s3().head_object(Bucket="productionapp", Key="details/report.csv")["ETag"]
