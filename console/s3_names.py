@@ -45,6 +45,20 @@ def check_prefix(prefix: str) -> str:
     return prefix
 
 
+def check_listing_prefix(prefix: str) -> str:
+    """A prefix to list or search (from a URL or the search box). Reading is not writing: S3
+    holds what other tools wrote, "." and ".." folders and a leading "/" included, and the
+    listing shows them, so they open like any folder. Control characters stay refused (no
+    one can type them, and S3's XML answer cannot carry most of them)."""
+    control = _control(prefix)
+    if control:
+        raise InvalidName(f"A folder path cannot contain control characters (it contains {control}).")
+    size = len(prefix.encode("utf-8"))
+    if size > MAX_KEY_BYTES:
+        raise InvalidName(f"A folder path is at most 1,024 bytes in UTF-8 (this one would be {size:,}).")
+    return prefix
+
+
 def folder_key(prefix: str, name: str) -> str:
     """The key of a new folder `name` inside `prefix` (ending in "/")."""
     if not name:

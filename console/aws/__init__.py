@@ -24,6 +24,7 @@ from console.aws.errors import (
     CredentialsExpired,
     CredentialsRejected,
     NotFound,
+    PreconditionFailed,
     Unavailable,
 )
 from console.aws.iam import PERMISSIONS_POLICY_NAME, REVOKE_POLICY_NAME, AccountAdmin, RoleState
@@ -73,6 +74,7 @@ __all__ = [
     "ObjectDetails",
     "ObjectPage",
     "ObjectStream",
+    "PreconditionFailed",
     "RangeNotSatisfiable",
     "RoleState",
     "S3Object",

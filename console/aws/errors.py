@@ -31,6 +31,11 @@ class NotFound(AwsError):
     pass
 
 
+class PreconditionFailed(AwsError):
+    """A conditional request's condition did not hold (HTTP 412): If-None-Match: * on a write
+    whose key exists, say."""
+
+
 class CredentialsRejected(AwsError):
     """The backend does not accept the credentials (unknown key, bad or expired token): a role
     session using them cannot continue."""
@@ -73,7 +78,8 @@ def _log_failure(exc: Exception, error: AwsError) -> None:
         or headers.get("x-amzn-requestid")
         or headers.get("x-amz-request-id"),
     }
-    level = logging.INFO if isinstance(error, NotFound) else logging.WARNING
+    # Answers rather than failures: the caller tells the person (no such object, already there).
+    level = logging.INFO if isinstance(error, NotFound | PreconditionFailed) else logging.WARNING
     log.log(
         level,
         "AWS %s on %s failed: %s (HTTP %s, request ID %s)",
@@ -99,6 +105,8 @@ def _domain_error(exc: Exception, action: str, resource: str) -> AwsError:
             return CredentialsRejected(message, **kwargs)
         if code in ("AccessDenied", "AccessDeniedException", "Forbidden", "403") or status == 403:
             return AccessDenied(message, **kwargs)
+        if code == "PreconditionFailed" or status == 412:
+            return PreconditionFailed(message, **kwargs)
         if code in _NOT_FOUND_CODES or status == 404:
             return NotFound(message, **kwargs)
         return AwsError(message, **kwargs)

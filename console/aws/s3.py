@@ -217,9 +217,11 @@ def bucket_versioning(creds: TemporaryCredentials, bucket: str) -> str:
 
 
 def create_folder(creds: TemporaryCredentials, bucket: str, key: str) -> None:
-    """A folder as the AWS console makes one: a zero-byte object whose key ends in "/"."""
+    """A folder as the AWS console makes one: a zero-byte object whose key ends in "/". Written
+    only if no object has that key (If-None-Match: *): an existing folder is not overwritten (in
+    a versioned bucket, not given a new version); S3 then refuses with PreconditionFailed."""
     try:
-        _with(creds).put_object(Bucket=bucket, Key=key, Body=b"")
+        _with(creds).put_object(Bucket=bucket, Key=key, Body=b"", IfNoneMatch="*")
     except Exception as exc:
         raise _translate(exc, "s3:PutObject", bucket_arn(bucket, key)) from None
 

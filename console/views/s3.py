@@ -87,17 +87,18 @@ def _json_error(status: int, title: str, exc: aws.AwsError) -> JsonResponse:
 
 
 def aws_error_page(request: HttpRequest, exc: aws.AwsError) -> HttpResponse:
+    kind = ""
     if isinstance(exc, aws.AccessDenied):
-        status, title = 403, "Access denied"
+        status, title, kind = 403, "Access denied", "denied"
     elif isinstance(exc, aws.NotFound):
-        status, title = 404, "Not found"
+        status, title, kind = 404, "Not found", "missing"  # not a refusal: say so
     elif isinstance(exc, aws.Unavailable):
         status, title = 503, "AWS is unreachable"
     else:
         status, title = 502, "AWS returned an error"
     if wants_json(request):
         return _json_error(status, title, exc)
-    return render(request, "console/aws_error.html", {"title": title, "error": exc}, status=status)
+    return render(request, "console/aws_error.html", {"title": title, "error": exc, "kind": kind}, status=status)
 
 
 def _bad_request(request: HttpRequest, title: str, message: str) -> HttpResponse:
@@ -315,7 +316,7 @@ def bucket(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
     search = request.GET.get("search", "")
     versions = request.GET.get("versions") == "1"
     try:
-        s3_names.check_prefix(prefix + search)
+        s3_names.check_listing_prefix(prefix + search)
     except s3_names.InvalidName as exc:
         return _bad_request(request, "Not a folder or prefix", str(exc))
     number, page = _fetch_page(request, creds, bucket, prefix + search, versions)
@@ -395,15 +396,8 @@ def create_folder(request: HttpRequest, creds: aws.TemporaryCredentials, bucket:
     name = request.POST.get("name", "") if request.method == "POST" else ""
     error = ""
     if request.method == "POST":
-        try:
-            s3_names.check_prefix(prefix)
-            key = s3_names.folder_key(prefix, name)
-        except s3_names.InvalidName as exc:
-            error = str(exc)
-        else:
-            role_arn = _session(request).role_arn
-            with audit.action(request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
-                aws.create_folder(creds, bucket, key)
+        error = _new_folder(request, creds, bucket, prefix, name)
+        if not error:
             messages.success(request, f"Created folder {text.visible(name)}.")
             return redirect(_listing_url(bucket, prefix))
     return render(
@@ -420,6 +414,22 @@ def create_folder(request: HttpRequest, creds: aws.TemporaryCredentials, bucket:
         },
         status=400 if error else 200,
     )
+
+
+def _new_folder(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, prefix: str, name: str) -> str:
+    """Create the folder; "" when done, else what the person should be told."""
+    try:
+        s3_names.check_prefix(prefix)
+        key = s3_names.folder_key(prefix, name)
+    except s3_names.InvalidName as exc:
+        return str(exc)
+    role_arn = _session(request).role_arn
+    try:
+        with audit.action(request, AuditEvent.Kind.S3_PUT, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
+            aws.create_folder(creds, bucket, key)
+    except aws.PreconditionFailed:  # a folder object of that key is there: left as it is
+        return f"A folder named {text.visible(name)} already exists here."
+    return ""
 
 
 # One range (bytes=first-last, first-, or -suffix); several ranges are served as the whole object,

@@ -88,10 +88,29 @@ def test_find_objects_by_prefix_asks_s3_not_the_page(alice_in_role: Client, monk
         assert "Keys starting with" in page_text(html) and "Clear search" in html
         none = _get(alice_in_role, prefix="find/", search="zzz")
         assert "No keys in this folder start with “zzz”." in page_text(none)
-        bad = _get(alice_in_role, prefix="find/", search="../x")
-        assert bad.status_code == 400 and 'cannot have "." or ".." as a folder name' in page_text(bad)
+        bad = _get(alice_in_role, prefix="find/", search="x\x07")
+        assert bad.status_code == 400 and "cannot contain control characters (it contains U+0007)" in page_text(bad)
+        long = _get(alice_in_role, prefix="find/", search="x" * 1020)
+        assert long.status_code == 400 and "at most 1,024 bytes" in page_text(long)
     finally:
         _clean("find/")
+
+
+def test_folders_that_other_tools_wrote_open_like_any_other(alice_in_role: Client) -> None:
+    """S3 holds what other tools wrote: "." and ".." folders, a leading "/". The console refuses
+    to write such keys, but lists and opens them."""
+    s3 = _s3()
+    for key in ("odd/../escape.txt", "odd/./here.txt", "odd//empty-name.txt"):
+        s3.put_object(Bucket="productionapp", Key=key, Body=b"x")
+    try:
+        assert _names(_get(alice_in_role, prefix="odd/").content.decode()) == ["../", "./", "/"]  # S3 order
+        for folder, name in (("odd/../", "escape.txt"), ("odd/./", "here.txt"), ("odd//", "empty-name.txt")):
+            page = _get(alice_in_role, prefix=folder)
+            assert page.status_code == 200 and _names(page.content.decode()) == [name], folder
+        found = _get(alice_in_role, prefix="odd/", search="../esc")
+        assert found.status_code == 200 and _names(found.content.decode()) == ["../escape.txt"]
+    finally:
+        _clean("odd/")
 
 
 def test_previous_and_next_keep_tokens_on_the_server(alice_in_role: Client) -> None:
@@ -178,6 +197,34 @@ def test_create_folder_as_a_zero_byte_object(alice_in_role: Client) -> None:
             assert refused.status_code == 400 and message in page_text(refused), name
     finally:
         _clean("releases/v2.0.0/")
+
+
+def test_create_folder_leaves_an_existing_one_alone(alice_in_role: Client) -> None:
+    """Creating a folder that is there already says so, and writes nothing (the bucket is
+    versioned: an overwrite would add a version)."""
+    url = alice_in_role.prefix + "/s3/buckets/productionapp/folder?prefix=again/"
+    try:
+        assert alice_in_role.post(url, {"name": "twice"}).status_code == 302
+        again = alice_in_role.post(url, {"name": "twice"})
+        assert again.status_code == 400
+        assert "A folder named twice already exists here." in page_text(again)
+        versions = _s3().list_object_versions(Bucket="productionapp", Prefix="again/twice/")["Versions"]
+        assert len(versions) == 1
+        puts = AuditEvent.objects.filter(kind="s3_put", detail__startswith="arn:aws:s3:::productionapp/again/")
+        assert puts.latest("time").outcome == "failed"
+        # Objects under a name, without a folder object: the folder object can still be made.
+        _s3().put_object(Bucket="productionapp", Key="again/implied/file.txt", Body=b"x")
+        assert alice_in_role.post(url, {"name": "implied"}).status_code == 302
+    finally:
+        _clean("again/")
+
+
+def test_a_missing_object_is_not_found_not_refused(alice_in_role: Client) -> None:
+    page = alice_in_role.get(alice_in_role.prefix + "/s3/buckets/productionapp/object", {"key": "config/nope.txt"})
+    text = page_text(page)
+    assert page.status_code == 404
+    assert "There is nothing at arn:aws:s3:::productionapp/config/nope.txt (s3:GetObject)" in text
+    assert "may not perform" not in text
 
 
 def test_object_details(alice_in_role: Client) -> None:
