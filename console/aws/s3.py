@@ -263,12 +263,15 @@ def delete_objects(creds: TemporaryCredentials, bucket: str, items: list[tuple[s
     return result
 
 
-def delete_object(creds: TemporaryCredentials, bucket: str, key: str, version_id: str | None = None) -> None:
+def delete_object(creds: TemporaryCredentials, bucket: str, key: str, version_id: str | None = None) -> bool:
+    """Delete the object (or one version of it). True when S3 only added a delete marker
+    (a versioned bucket keeps the versions)."""
     kwargs = {"Bucket": bucket, "Key": key}
     if version_id:
         kwargs["VersionId"] = version_id
     try:
-        _with(creds).delete_object(**kwargs)
+        response = _with(creds).delete_object(**kwargs)
+        return bool(response.get("DeleteMarker")) and not version_id
     except Exception as exc:
         action = "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject"
         raise _translate(exc, action, bucket_arn(bucket, key)) from None

@@ -102,14 +102,17 @@ def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
         if typed.strip() == CONFIRMATION:
             return _delete_selection(request, creds, bucket, chosen, back)
         error = f"To confirm, type “{CONFIRMATION}” in the field."
-    return _confirm_page(request, bucket, chosen, back, error)
+    return _confirm_page(request, creds, bucket, chosen, back, error)
 
 
-def _confirm_page(request: HttpRequest, bucket: str, chosen: list[Selected], back: str, error: str) -> HttpResponse:
+def _confirm_page(
+    request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str, chosen: list[Selected], back: str, error: str
+) -> HttpResponse:
     """The page that shows what would be deleted (and what the role may not delete) and asks to
     confirm; a 400 with `error` when the typed confirmation was wrong."""
     versioned = any(c.version_id for c in chosen)
     single = len(chosen) == 1 and not chosen[0].folder
+    simple = single and not versioned and request.method == "GET"
     return render(
         request,
         "console/s3_delete.html",
@@ -132,7 +135,9 @@ def _confirm_page(request: HttpRequest, bucket: str, chosen: list[Selected], bac
             "confirmation": CONFIRMATION,
             # One current object from its row or details page: one click, as before (a version,
             # which cannot come back, asks for the typed confirmation like a selection).
-            "simple": single and not versioned and request.method == "GET",
+            "simple": simple,
+            # What deleting one current object does depends on the bucket ("" when unknown).
+            "versioning": aws.bucket_versioning(creds, bucket) if simple else "",
         },
         status=400 if error else 200,
     )
@@ -151,8 +156,9 @@ def _delete_one(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: s
     parent = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
     role_arn = _session(request).role_arn
     with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
-        aws.delete_object(creds, bucket, key)
-    messages.success(request, f"Deleted {text.visible(key)}.")
+        marker = aws.delete_object(creds, bucket, key)
+    kept = " S3 added a delete marker: its versions stay, under Show versions." if marker else ""
+    messages.success(request, f"Deleted {text.visible(key)}.{kept}")
     return redirect(_listing_url(bucket, parent))
 
 
@@ -185,9 +191,9 @@ def _delete_selection(
             event.outcome = AuditEvent.Outcome.FAILED
     if not result.failed:
         markers = f" ({result.delete_markers:,} as delete markers)" if result.delete_markers else ""
-        messages.success(
-            request, f"Deleted {len(result.deleted):,} object{'s' if len(result.deleted) != 1 else ''}{markers}."
-        )
+        noun = "version" if all(c.version_id for c in chosen) else "object"  # a delete marker is a version
+        count = len(result.deleted)
+        messages.success(request, f"Deleted {count:,} {noun}{'s' if count != 1 else ''}{markers}.")
         return redirect(_back(request, bucket, back, any(c.version_id for c in chosen)))
     return render(
         request,

@@ -430,6 +430,7 @@ def test_versions_and_delete_markers(alice_in_role: Client) -> None:
             },
         )
         assert gone.status_code == 302 and "versions=1" in gone.url
+        assert "Deleted 1 version." in page_text(alice_in_role.get(gone.url))
         ids = [v["VersionId"] for v in s3.list_object_versions(Bucket="productionapp", Prefix="ver/")["Versions"]]
         assert ids == [second]
         alice_in_role.post(
@@ -439,6 +440,22 @@ def test_versions_and_delete_markers(alice_in_role: Client) -> None:
         assert AuditEvent.objects.filter(kind="s3_delete", detail__contains=f"(version {first})").exists()
     finally:
         _clean("ver/")
+
+
+def test_deleting_one_object_in_a_versioned_bucket_says_it_adds_a_delete_marker(alice_in_role: Client) -> None:
+    """productionapp has versioning on: the one-object page and its message say what S3 does."""
+    _s3().put_object(Bucket="productionapp", Key="marker/doc.txt", Body=b"x")
+    url = alice_in_role.prefix + "/s3/buckets/productionapp/delete"
+    try:
+        confirm = page_text(alice_in_role.get(url, {"key": "marker/doc.txt"}))
+        assert "this adds a delete marker to s3://productionapp/marker/doc.txt" in confirm
+        assert "permanently" not in confirm
+        done = alice_in_role.post(url, {"key": "marker/doc.txt"}, follow=True)
+        assert "Deleted marker/doc.txt. S3 added a delete marker: its versions stay" in page_text(done)
+        versions = _s3().list_object_versions(Bucket="productionapp", Prefix="marker/")
+        assert len(versions["Versions"]) == 1 and len(versions["DeleteMarkers"]) == 1
+    finally:
+        _clean("marker/")
 
 
 def test_viewapp_sees_versions_but_may_not_delete_or_create(bob_client: Client) -> None:

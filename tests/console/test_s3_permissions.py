@@ -63,6 +63,7 @@ def test_in_viewapp_upload_and_delete_are_disabled_with_the_reason(bob_in_viewap
         bob_in_viewapp.prefix + "/s3/buckets/productionapp/delete", {"key": "config/app.json"}
     ).content.decode()
     assert 'data-testid="delete-refused">ViewAPP&#x27;s permissions policy does not allow s3:DeleteObject' in confirm
+    assert confirm.count("permissions policy does not allow s3:DeleteObject") == 1  # said once, not twice
     assert 'type="submit" disabled' in confirm
 
 
