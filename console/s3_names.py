@@ -33,6 +33,8 @@ def check_key(key: str, what: str = "An object key") -> str:
         raise InvalidName(f"{what} is at most 1,024 bytes in UTF-8 (this one would be {size:,}).")
     if key.startswith("/"):
         raise InvalidName(f'{what} cannot start with "/".')
+    if key in (".", ".."):
+        raise InvalidName(f'{what} cannot be "." or "..".')
     if any(segment in (".", "..") for segment in key.split("/")):
         raise InvalidName(f'{what} cannot have "." or ".." as a folder name.')
     return key

@@ -504,7 +504,11 @@ def test_the_upload_panel_sends_the_file_as_the_body(demo_world) -> None:
         assert AuditEvent.objects.filter(
             kind="s3_put", detail="arn:aws:s3:::productionapp/panel/sub/data.json"
         ).exists()
-        for name, message in (("..", 'cannot have "." or ".."'), ("a\x00b", "control characters")):
+        for name, message in (
+            ("..", 'A file name cannot be "." or "..".'),
+            ("a/../b", 'cannot have "." or ".." as a folder name'),
+            ("a\x00b", "control characters"),
+        ):
             bad = client.post(
                 space + "/s3/buckets/productionapp/upload?" + f"prefix=panel/&name={name}",
                 b"x",
