@@ -32,7 +32,8 @@ class EmulatorError(RuntimeError):
 
 
 class Emulator:
-    """Starts `moto.server` as a child process and waits until it answers."""
+    """Starts moto's server (console/emulator/moto_server.py) as a child process and waits until
+    it answers."""
 
     def __init__(self, port: int | None = None, host: str = "127.0.0.1", log_path: Path | None = None) -> None:
         self.host = host
@@ -49,7 +50,8 @@ class Emulator:
             raise EmulatorError(f"Port {self.port} for the AWS emulator is in use.")
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            # moto's server with its S3 listing brought in line with AWS (moto_server.py)
+            [sys.executable, "-m", "console.emulator.moto_server", "-H", self.host, "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -180,7 +180,7 @@ def test_a_killed_emulator_comes_back_and_stale_role_sessions_end_cleanly(tmp_pa
 
         broker_file = tmp_path / "broker.json"
         first_keys = broker_file.read_text()
-        [moto] = [pid for pid in _children(proc.pid) if "moto.server" in _cmdline(pid)]
+        [moto] = [pid for pid in _children(proc.pid) if "console.emulator.moto_server" in _cmdline(pid)]
         os.kill(moto, signal.SIGKILL)
         _wait_for(lambda: _refused(emulator_url + "/moto-api/"), timeout=10)
         assert browser.get(base + "/").status_code == 200  # the console keeps serving

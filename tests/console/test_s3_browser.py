@@ -378,6 +378,11 @@ def test_deleting_a_folder_deletes_what_is_under_it(alice_in_role: Client, monke
         assert len(pages) >= 2  # listed and deleted a page at a time
         left = [o["Key"] for o in s3.list_objects_v2(Bucket="productionapp", Prefix="tree").get("Contents", [])]
         assert left == ["treehouse.txt"]
+        # Gone from the page too, as in S3: only delete markers are left under tree/ (the
+        # emulator's listing is brought in line with S3's, console/emulator/moto_server.py).
+        after = _names(alice_in_role.get(done.url).content.decode())
+        assert "tree/" not in after and "treehouse.txt" in after
+        assert "sub/" not in _names(_get(alice_in_role, prefix="tree/").content.decode())
     finally:
         _clean("tree")
 
