@@ -10,6 +10,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
@@ -55,6 +57,7 @@ class Emulator:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,  # `-m console...` imports from the working directory, whatever the caller's
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
