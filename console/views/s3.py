@@ -257,8 +257,9 @@ def _int(value: str | None, default: int = 0) -> int:
 def listing_query(
     prefix: str, search: str = "", versions: bool = False, *, page: int = 0, sort: str = "", order: str = ""
 ) -> str:
-    """The listing's query string (in the order people read it), without empty values."""
-    params = {"prefix": prefix, "search": search, "versions": "1" if versions else "", "page": page}
+    """The listing's query string (in the order people read it), without empty values. `page`
+    counts from 0 here and from 1 in the URL (page=2 is the second page; the first has none)."""
+    params = {"prefix": prefix, "search": search, "versions": "1" if versions else "", "page": page + 1 if page else 0}
     params |= {"sort": sort, "order": order}
     return urlencode({k: v for k, v in params.items() if v not in ("", None, 0)})
 
@@ -269,7 +270,7 @@ def _fetch_page(
     """The listing's page the query asks for (its number, counted from 0), its S3 token remembered
     for the next one."""
     listing = s3_paging.listing_id(_session(request).pk, bucket, prefix, versions)
-    number, token = s3_paging.token(request, listing, _int(request.GET.get("page")))
+    number, token = s3_paging.token(request, listing, _int(request.GET.get("page"), default=1) - 1)
     if versions:
         key_marker, _, version_marker = (token or "").partition("\0")
         marker = (key_marker, version_marker) if token and "\0" in token else None

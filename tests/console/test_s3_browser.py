@@ -123,14 +123,15 @@ def test_previous_and_next_keep_tokens_on_the_server(alice_in_role: Client) -> N
         assert _names(first) == [k.split("/")[1] for k in keys[:100]]
         assert "token" not in first.lower().replace("csrfmiddlewaretoken", "").replace("csrf_token", "")
         next_url = re.search(r'<a class="btn" href="\?([^"]+)" rel="next"', first).group(1)
-        assert next_url == "prefix=paging%2F&amp;page=1"
+        assert next_url == "prefix=paging%2F&amp;page=2"
         assert 'rel="prev"' not in first
-        second = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=1").content.decode()
+        second = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=2").content.decode()
         assert _names(second) == [k.split("/")[1] for k in keys[100:200]]
         assert 'href="?prefix=paging%2F" rel="prev"' in second
-        third = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=2").content.decode()
+        assert "Page 2 · up to 100 per page" in page_text(second)  # page=2 in the URL is the page called 2
+        third = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=3").content.decode()
         assert _names(third) == [k.split("/")[1] for k in keys[200:]] and 'rel="next"' not in third
-        back = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=1").content.decode()
+        back = alice_in_role.get(alice_in_role.prefix + BUCKET_URL + "?prefix=paging%2F&page=2").content.decode()
         assert _names(back) == _names(second)
         # The tokens are in the browser's session, one small stack per listing.
         stacks = alice_in_role.session[s3_paging.SESSION_KEY]
@@ -142,7 +143,7 @@ def test_previous_and_next_keep_tokens_on_the_server(alice_in_role: Client) -> N
         by_name_desc = _get(alice_in_role, prefix="paging/", sort="name", order="desc").content.decode()
         assert _names(by_name_desc) == [k.split("/")[1] for k in reversed(keys[:100])]
         assert 'aria-sort="descending"' in by_name_desc
-        assert 'href="?prefix=paging%2F&amp;page=1&amp;sort=name&amp;order=desc" rel="next"' in by_name_desc
+        assert 'href="?prefix=paging%2F&amp;page=2&amp;sort=name&amp;order=desc" rel="next"' in by_name_desc
     finally:
         _clean("paging/")
 
