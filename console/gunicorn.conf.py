@@ -49,6 +49,11 @@ proc_name = "switchrole-console"
 chdir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# glibc's mallopt parameters (malloc.h)
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+
+
 def _release_large_allocations() -> None:
     """Each sign-in's Argon2 hash allocates 19 MiB (accounts/hashers.py). glibc raises its mmap
     threshold after the first such block is freed and then serves them from per-thread heaps,
@@ -65,11 +70,6 @@ def _release_large_allocations() -> None:
     if libc is not None and hasattr(libc, "mallopt"):
         libc.mallopt(M_MMAP_THRESHOLD, 1024 * 1024)
         libc.mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024)
-
-
-# glibc's mallopt parameters (malloc.h)
-M_TRIM_THRESHOLD = -1
-M_MMAP_THRESHOLD = -3
 
 
 _release_large_allocations()
