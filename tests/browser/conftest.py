@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+# Assertions wait as long as actions do (Playwright's 5 s default for `expect` was seen to run
+# out on a two-core machine busy with other work, in the middle of an upload).
+expect.set_options(timeout=15_000)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 HERE = Path(__file__).resolve().parent
 
