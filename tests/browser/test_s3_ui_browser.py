@@ -1,0 +1,160 @@
+"""The S3 pages' finish, measured in Chromium (acceptance walk of the S3 browser): the Size
+header aligned with its numbers, hidden things hidden without script, invisible characters in
+the upload panel written out, failed uploads that look failed, long names and keys that stay in
+their cell, and sorting and "select all" at a phone's width."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Literal
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect
+
+from console import aws, switching
+from console.models import RoleSession
+from tests.browser import layout
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+BUCKET = "/s3/buckets/productionapp/"
+LONG_NAME = "L" * 900 + ".txt"
+
+
+def _in_updateapp(page: Page) -> None:
+    page.goto(page.base_url + "/signin")
+    page.get_by_label("Account ID or alias").fill("example-dev")
+    page.get_by_label("IAM username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(page.base_url + "/switchrole?account=example-prod&roleName=UpdateAPP&displayName=Prod&color=F2B0A9")
+    page.get_by_role("button", name="Switch Role").click()
+    expect(page.get_by_test_id("role-name")).to_have_text("Prod")
+
+
+def _creds() -> aws.TemporaryCredentials:
+    return switching.credentials(RoleSession.objects.get(ended_at=None))
+
+
+@pytest.fixture
+def nojs_page(browser: Browser, live_server, demo_world) -> Iterator[Page]:
+    """A page of a browser with JavaScript turned off."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def long_key(page: Page) -> Iterator[str]:
+    """alice in UpdateAPP, with one object under wide/ whose name is 900 characters without "/"."""
+    _in_updateapp(page)
+    key = "wide/" + LONG_NAME
+    aws.create_folder(_creds(), "productionapp", key)  # a zero-byte object
+    yield key
+    aws.delete_object(_creds(), "productionapp", key)
+
+
+def _text_align(page: Page, selector: str) -> str:
+    return page.eval_on_selector(selector, "el => getComputedStyle(el).textAlign")
+
+
+def _right(page: Page, selector: str) -> float:
+    return page.eval_on_selector(selector, "el => el.getBoundingClientRect().right")
+
+
+# --- 1. Size right-aligned, header too -------------------------------------------------------
+
+
+def test_size_header_is_right_aligned_like_its_numbers(page: Page) -> None:
+    _in_updateapp(page)
+    for query in ("?prefix=config/", "?prefix=config/&versions=1"):
+        page.goto(page.base_url + BUCKET + query)
+        assert _text_align(page, "th.num") == "right", query
+        assert _text_align(page, "td.num") == "right", query
+        # The header's link ends where the sizes end (the cell's padding apart).
+        assert abs(_right(page, "th.num a.sort") - _right(page, "td.num")) < 24, query
+
+
+# --- 2. Without script, what needs script stays hidden ----------------------------------------
+
+
+def test_without_javascript_the_folder_picker_and_drop_hint_stay_hidden(nojs_page: Page) -> None:
+    page = nojs_page
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET + "?prefix=config/")
+    expect(page.locator("#id_file")).to_be_visible()
+    expect(page.get_by_role("button", name="Upload", exact=True)).to_be_visible()
+    expect(page.locator("#id_folder")).to_be_hidden()
+    expect(page.get_by_text("Folder", exact=True)).to_be_hidden()
+    expect(page.get_by_text("Or drop files and folders anywhere on this page.")).to_be_hidden()
+    expect(page.get_by_text("Loading…")).to_be_hidden()
+
+
+# --- 3 and 4. The upload panel ----------------------------------------------------------------
+
+_DROP = """(names) => {
+  const dt = new DataTransfer();
+  for (const name of names) dt.items.add(new File(["abc"], name, {type: "text/plain"}));
+  return dt;
+}"""
+
+
+def _drop(page: Page, names: list[str]) -> None:
+    transfer = page.evaluate_handle(_DROP, names)
+    target = page.locator("[data-drop-target]")
+    for event in ("dragenter", "dragover", "drop"):
+        target.dispatch_event(event, {"dataTransfer": transfer})
+
+
+def _hold_uploads(page: Page) -> list[Route]:
+    """Uploads that never reach the server (held until the test aborts them)."""
+    held: list[Route] = []
+    page.route("**/upload?*", lambda route: held.append(route))
+    return held
+
+
+def _release(page: Page, held: list[Route]) -> None:
+    for route in held:
+        route.abort()
+    page.unroute_all(behavior="ignoreErrors")
+
+
+
+
+
+
+
+
+# --- 5. A 900-character key stays inside its cell --------------------------------------------
+
+
+def _row_in_view(page: Page, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 860})
+    row = page.locator("tr").filter(has=page.get_by_label("Select " + LONG_NAME))
+    for cell in (row.locator("td.num"), row.get_by_role("link", name="Delete")):
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # The name was not broken mid-word: it scrolls inside its own cell.
+    name = row.locator("td.name a")
+    assert name.evaluate("el => el.scrollWidth > el.clientWidth + 100")
+
+
+
+
+
+
+def _role(label: str) -> Literal["button", "link"]:
+    return "button" if label.startswith("Copy") else "link"
+
+
+# --- 6 and 7. Sorting and "select all" at a phone's width; sorting is within the page ----------
+
+
+
+
