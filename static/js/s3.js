@@ -88,6 +88,48 @@
     return url;
   }
 
+  // File names as the server shows keys (console/text.py): controls, bidi overrides and isolates,
+  // zero-width and other invisible characters written out as \u202e, so that "\u202egnp.exe"
+  // cannot pass for "exe.png".
+  var INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}\p{Zs}]/u;
+  function isInvisible(c) { return c !== " " && INVISIBLE.test(c); }
+  function escaped(c) {
+    var code = c.codePointAt(0);
+    return code <= 0xffff ? "\\u" + ("000" + code.toString(16)).slice(-4) : "\\U" + ("0000000" + code.toString(16)).slice(-8);
+  }
+  function visible(text) {
+    return Array.from(text).map(function (c) { return isInvisible(c) ? escaped(c) : c; }).join("");
+  }
+  // Into `parent`: `text` with each invisible character in a marked span (as |visible does).
+  function appendVisible(parent, text) {
+    var plain = "";
+    Array.from(text).forEach(function (c) {
+      if (!isInvisible(c)) { plain += c; return; }
+      if (plain) parent.appendChild(document.createTextNode(plain));
+      plain = "";
+      var mark = document.createElement("span");
+      mark.className = "escaped";
+      mark.title = "invisible character";
+      mark.textContent = escaped(c);
+      parent.appendChild(mark);
+    });
+    if (plain) parent.appendChild(document.createTextNode(plain));
+  }
+  // A path in pieces that end in "/": the line breaks between them only.
+  function nameLabel(path) {
+    var label = document.createElement("span");
+    label.className = "upload-name";
+    label.title = visible(path);
+    (path.match(/[^/]*\/|[^/]+$/g) || [""]).forEach(function (piece, i) {
+      if (i) label.appendChild(document.createElement("wbr"));
+      var seg = document.createElement("span");
+      seg.className = "seg";
+      appendVisible(seg, piece);
+      label.appendChild(seg);
+    });
+    return label;
+  }
+
   function sizeText(bytes) {
     var units = ["bytes", "KB", "MB", "GB"], i = 0, n = bytes;
     while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
@@ -98,13 +140,12 @@
     var item = document.createElement("li");
     item.className = "upload-item";
     item.dataset.testid = "upload-item";
-    var name = document.createElement("span");
-    name.className = "upload-name";
-    name.textContent = relativePath;
+    var name = nameLabel(relativePath);
+    var shown = visible(relativePath);
     var bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Upload progress of " + relativePath);
+    bar.setAttribute("aria-label", "Upload progress of " + shown);
     var status = document.createElement("span");
     status.className = "upload-status muted";
     status.textContent = "Waiting · " + sizeText(file.size);
@@ -112,7 +153,7 @@
     cancel.type = "button";
     cancel.className = "btn small";
     cancel.textContent = "Cancel";
-    cancel.setAttribute("aria-label", "Cancel " + relativePath);
+    cancel.setAttribute("aria-label", "Cancel " + shown);
     item.append(name, bar, status, cancel);
     list.appendChild(item);
     var job = { file: file, path: relativePath, bar: bar, status: status, cancel: cancel, item: item, xhr: null, done: false };

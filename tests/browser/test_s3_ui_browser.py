@@ -124,10 +124,45 @@ def _release(page: Page, held: list[Route]) -> None:
     page.unroute_all(behavior="ignoreErrors")
 
 
+def test_the_panel_writes_out_invisible_characters_in_file_names(page: Page) -> None:
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET + "?prefix=odd/&keep-panel")
+    held = _hold_uploads(page)
+    _drop(page, ["\u202egnp.exe", "a\x01b.txt", "zero\u200bwidth.txt"])
+    names = page.locator("[data-testid=upload-item] .upload-name")
+    expect(names).to_have_count(3)
+    expect(names.nth(0)).to_have_text("\\u202egnp.exe")
+    expect(names.nth(1)).to_have_text("a\\u0001b.txt")
+    expect(names.nth(2)).to_have_text("zero\\u200bwidth.txt")
+    expect(names.nth(0).locator(".escaped")).to_have_text("\\u202e")
+    # Nothing the panel shows or announces carries the raw characters.
+    panel = page.locator("[data-upload-panel]")
+    html = panel.evaluate("el => el.outerHTML")
+    assert "\u202e" not in html and "\x01" not in html and "\u200b" not in html
+    expect(page.get_by_role("button", name="Cancel \\u202egnp.exe")).to_be_visible()
+    _release(page, held)
 
 
 
 
+def test_a_very_long_file_name_keeps_to_one_line_with_the_full_name_in_its_title(page: Page) -> None:
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET + "?prefix=upbad/&keep-panel")
+    name = "L" * 1096 + ".txt"  # the server refuses it (over 1,024 bytes), with a long reason
+    _drop(page, [name, "folder/" + "M" * 300 + "/n.txt"])
+    expect(page.get_by_test_id("upload-summary")).to_contain_text("failed.", timeout=30_000)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 860})
+        item = page.get_by_test_id("upload-item").first
+        box = item.bounding_box()
+        label = item.locator(".upload-name")
+        expect(label).to_have_attribute("title", name)
+        assert label.bounding_box()["height"] < 50, width  # one line, not a tall column
+        assert label.bounding_box()["width"] > box["width"] * 0.4, width
+        assert layout.sideways_overflow(page, width) == []
+    # A long path wraps at its "/" only: each folder is a piece of its own.
+    second = page.get_by_test_id("upload-item").nth(1).locator(".upload-name")
+    assert second.locator(".seg").all_inner_texts()[0] == "folder/"
 
 
 # --- 5. A 900-character key stays inside its cell --------------------------------------------
