@@ -73,6 +73,7 @@
   // ?keep-panel stays on the panel after a successful batch (screenshots, tests of the panel).
   var keepPanel = /[?&]keep-panel(=|&|$)/.test(window.location.search);
   var queue = [], running = 0, results = [];
+  var CANCELLED = "Cancelled";
 
   fileInput.multiple = true;
   fileInput.required = false;
@@ -167,9 +168,9 @@
     job.done = true;
     job.cancel.remove();
     job.item.classList.add(ok ? "ok" : "failed");
-    if (ok) job.bar.value = 100;
+    job.bar.value = ok ? 100 : 0; // a failed upload's bar is empty (and ringed in red), not nearly full
     job.status.textContent = ok ? "Uploaded · " + sizeText(job.file.size) : reason;
-    results.push({ path: job.path, ok: ok, reason: reason });
+    results.push({ path: job.path, ok: ok, reason: reason, cancelled: reason === CANCELLED });
     running = Math.max(0, running - (job.xhr ? 1 : 0));
     job.xhr = null;
     pump();
@@ -181,7 +182,7 @@
       job.xhr.abort(); // the server sees a body cut short and discards the parts already sent
     } else {
       queue.splice(queue.indexOf(job), 1);
-      finish(job, false, "Cancelled");
+      finish(job, false, CANCELLED);
     }
   }
 
@@ -211,7 +212,7 @@
       else finish(job, false, answer.error || "Failed (HTTP " + xhr.status + ")");
     });
     xhr.addEventListener("error", function () { finish(job, false, "The connection failed"); });
-    xhr.addEventListener("abort", function () { finish(job, false, "Cancelled"); });
+    xhr.addEventListener("abort", function () { finish(job, false, CANCELLED); });
     xhr.send(job.file);
     job.status.textContent = "0% of " + sizeText(job.file.size);
   }
@@ -223,8 +224,9 @@
 
   function report() {
     var ok = results.filter(function (r) { return r.ok; }).length;
-    var failed = results.length - ok;
-    if (ok && !failed && !keepPanel) {
+    var cancelled = results.filter(function (r) { return r.cancelled; }).length;
+    var failed = results.length - ok - cancelled;
+    if (ok === results.length && !keepPanel) {
       // Everything is in: show the folder again, with the new objects and the server's messages.
       summary.textContent = "Upload finished: " + ok + " succeeded. Loading the folder…";
       window.location.reload();
@@ -233,7 +235,8 @@
     summary.textContent = "";
     var text = document.createElement("span");
     text.dataset.testid = "upload-summary";
-    text.textContent = "Upload finished: " + ok + " succeeded, " + failed + " failed.";
+    text.textContent = "Upload finished: " + ok + " succeeded, " + failed + " failed." +
+      (cancelled ? " (" + cancelled + " cancelled)" : "");
     summary.appendChild(text);
     if (ok) {
       var refresh = document.createElement("a");

@@ -93,7 +93,7 @@ def test_cancel_an_upload_in_the_panel(page: Page) -> None:
     item.get_by_role("button", name="Cancel slow.bin").click()
     expect(item).to_have_class("upload-item failed")
     expect(item).to_contain_text("Cancelled")
-    expect(page.get_by_test_id("upload-summary")).to_have_text("Upload finished: 0 succeeded, 1 failed.")
+    expect(page.get_by_test_id("upload-summary")).to_have_text("Upload finished: 0 succeeded, 0 failed. (1 cancelled)")
     # Playwright still holds the request the page gave up on; unrouted, it would go on to the
     # server after all. Drop it instead: this test is about the page's side of Cancel.
     for route in held:

@@ -143,12 +143,35 @@ def test_the_panel_writes_out_invisible_characters_in_file_names(page: Page) -> 
     _release(page, held)
 
 
+def test_a_cancelled_upload_shows_an_empty_bar_and_is_counted_apart(page: Page) -> None:
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET + "?prefix=cancelled/&keep-panel")
+
+    def answer(route: Route) -> None:
+        if "name=kept.txt" in route.request.url:
+            route.fulfill(status=201, content_type="application/json", body=json.dumps({"key": "cancelled/kept.txt"}))
+        else:
+            held.append(route)
+
+    held: list[Route] = []
+    page.route("**/upload?*", answer)
+    _drop(page, ["slow.bin", "kept.txt"])
+    # Under way, the bar well along (a held request reports no progress of its own).
+    page.get_by_test_id("upload-item").first.locator("progress").evaluate("bar => { bar.value = 90; }")
+    page.get_by_role("button", name="Cancel slow.bin").click()
+    expect(page.get_by_test_id("upload-summary")).to_have_text("Upload finished: 1 succeeded, 0 failed. (1 cancelled)")
+    cancelled = page.get_by_test_id("upload-item").filter(has_text="slow.bin")
+    expect(cancelled).to_have_class("upload-item failed")
+    expect(cancelled.locator("progress")).to_have_js_property("value", 0)
+    _release(page, held)
 
 
 def test_a_very_long_file_name_keeps_to_one_line_with_the_full_name_in_its_title(page: Page) -> None:
     _in_updateapp(page)
     page.goto(page.base_url + BUCKET + "?prefix=upbad/&keep-panel")
     name = "L" * 1096 + ".txt"  # the server refuses it (over 1,024 bytes), with a long reason
+    # The other one (a long folder) is answered here, leaving nothing in the bucket.
+    page.route("**/upload?*name=n.txt", lambda route: route.fulfill(status=201, json={}))
     _drop(page, [name, "folder/" + "M" * 300 + "/n.txt"])
     expect(page.get_by_test_id("upload-summary")).to_contain_text("failed.", timeout=30_000)
     for width in (1280, 390):
