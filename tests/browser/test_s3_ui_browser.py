@@ -203,8 +203,25 @@ def _row_in_view(page: Page, width: int) -> None:
     assert name.evaluate("el => el.scrollWidth > el.clientWidth + 100")
 
 
+def test_a_900_character_key_keeps_the_row_and_page_in_view(page: Page, long_key: str) -> None:
+    page.goto(page.base_url + BUCKET + "?prefix=wide/")
+    _row_in_view(page, 1280)
+    # Last modified stays on one line.
+    time = page.locator("td[data-label='Last modified'] time").first
+    assert time.evaluate("el => el.getClientRects().length") == 1
+    assert time.bounding_box()["height"] < 30
+    _row_in_view(page, 390)
 
 
+def test_a_900_character_key_keeps_the_details_page_in_view(page: Page, long_key: str) -> None:
+    page.goto(page.base_url + BUCKET + "object?key=" + long_key)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 860})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        for label in ("Copy S3 URI", "Copy ARN", "Download", "Delete"):
+            box = page.get_by_role(_role(label), name=label, exact=True).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= width, (width, label)
+    assert layout.unbreakable_arns(page) == []
 
 
 def _role(label: str) -> Literal["button", "link"]:
