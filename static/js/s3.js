@@ -8,7 +8,8 @@
   // --- Selection: "select all" and a Delete that needs something selected ---------------------
   var selection = document.querySelector("[data-selection]");
   if (selection) {
-    var all = selection.querySelector("[data-select-all]");
+    // The header's box, and the one above the table on narrow screens (where the header is hidden).
+    var alls = Array.prototype.slice.call(selection.querySelectorAll("[data-select-all]"));
     var boxes = function () {
       return Array.prototype.slice.call(selection.querySelectorAll("tbody input[type=checkbox]"));
     };
@@ -17,22 +18,24 @@
     var initial = count ? count.textContent : "";
     var sync = function () {
       var list = boxes(), chosen = list.filter(function (b) { return b.checked; }).length;
-      if (all) {
+      alls.forEach(function (all) {
         all.checked = chosen > 0 && chosen === list.length;
         all.indeterminate = chosen > 0 && chosen < list.length;
-      }
+      });
       if (count) count.textContent = chosen ? chosen + " selected" : initial;
       if (deleteButton) deleteButton.disabled = chosen === 0;
     };
-    if (all) {
+    alls.forEach(function (all) {
       all.addEventListener("change", function () {
         boxes().forEach(function (b) { b.checked = all.checked; });
         sync();
       });
-    }
-    selection.addEventListener("change", function (event) {
-      if (event.target !== all) sync();
     });
+    selection.addEventListener("change", function (event) {
+      if (alls.indexOf(event.target) < 0) sync();
+    });
+    var narrowAll = selection.querySelector("[data-narrow-select-all]");
+    if (narrowAll && boxes().length) narrowAll.hidden = false;
     sync();
   }
 
@@ -49,6 +52,7 @@
   });
   var search = document.querySelector("form.s3-search");
   if (search) search.addEventListener("submit", showLoading);
+  sortSelect(showLoading);
   // A link styled as a switch: Space turns it, as it does a switch.
   document.addEventListener("keydown", function (event) {
     var sw = event.target.closest && event.target.closest("a[role=switch]");
@@ -57,6 +61,38 @@
       sw.click();
     }
   });
+
+  // --- Narrow screens: a "Sort by" list in place of the column headers' links -----------------
+  // Without script the links themselves are shown; both lead to the same server-side sort.
+  function sortSelect(onLeave) {
+    var links = document.querySelector("[data-sort-links]");
+    var wrap = document.querySelector("[data-sort-select-wrap]");
+    if (!links || !wrap) return;
+    var select = wrap.querySelector("select");
+    var words = { size: ["smallest first", "largest first"], modified: ["oldest first", "newest first"] };
+    var current = new Option("As listed by S3", window.location.href);
+    select.add(current);
+    links.querySelectorAll("a[data-sort-link]").forEach(function (link) {
+      var url = new URL(link.href, window.location.href);
+      var key = url.searchParams.get("sort") || "";
+      var pair = words[key] || ["A to Z", "Z to A"];
+      ["asc", "desc"].forEach(function (order, i) {
+        url.searchParams.set("order", order);
+        var option = new Option(link.textContent.trim() + ", " + pair[i], url.href);
+        if (link.dataset.sorted === (order === "asc" ? "ascending" : "descending")) {
+          option.selected = true;
+          current.remove();
+        }
+        select.add(option);
+      });
+    });
+    select.addEventListener("change", function () {
+      onLeave();
+      window.location.assign(select.value);
+    });
+    links.hidden = true;
+    wrap.hidden = false;
+  }
 
   // --- Upload panel ----------------------------------------------------------------------------
   var form = document.querySelector("[data-upload-form]");

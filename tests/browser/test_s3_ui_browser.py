@@ -231,5 +231,37 @@ def _role(label: str) -> Literal["button", "link"]:
 # --- 6 and 7. Sorting and "select all" at a phone's width; sorting is within the page ----------
 
 
+def test_at_390_px_sort_by_and_select_all_work(page: Page) -> None:
+    _in_updateapp(page)
+    page.goto(page.base_url + BUCKET + "?prefix=config/")
+    sort = page.get_by_label("Sort by", exact=True)
+    select_all = page.get_by_label("Select all", exact=True)
+    expect(sort).to_be_hidden()  # the column headers do it at 1280 px
+    expect(select_all).to_be_hidden()
+    page.set_viewport_size({"width": 390, "height": 860})
+    expect(sort).to_be_visible()
+    sort.select_option(label="Size, largest first")
+    expect(page).to_have_url(re.compile(r"sort=size&order=desc"))
+    names = [n.strip() for n in page.locator("td.name").all_inner_texts()]
+    assert names == ["app.json", "limits.json"]  # 62 bytes, then 22
+    expect(page.get_by_label("Sort by", exact=True).locator("option:checked")).to_have_text("Size, largest first")
+    page.get_by_label("Select all", exact=True).check()
+    expect(page.get_by_text("2 selected")).to_be_visible()
+    expect(page.get_by_label("Select app.json")).to_be_checked()
+    expect(page.get_by_test_id("delete-selected")).to_be_enabled()
+    assert layout.sideways_overflow(page, 390) == []
 
 
+def test_at_390_px_without_javascript_sort_links_sort(nojs_page: Page) -> None:
+    page = nojs_page
+    _in_updateapp(page)
+    page.set_viewport_size({"width": 390, "height": 860})
+    page.goto(page.base_url + BUCKET + "?prefix=config/")
+    links = page.get_by_role("navigation", name="Sort by column")
+    expect(links).to_be_visible()
+    links.get_by_role("link", name="Size").click()
+    names = [n.strip() for n in page.locator("td.name").all_inner_texts()]
+    assert names == ["limits.json", "app.json"]  # 22 bytes, then 62
+    expect(page.get_by_role("navigation", name="Sort by column").get_by_role("link", name="Size")).to_have_attribute(
+        "aria-current", "true"
+    )

@@ -633,3 +633,30 @@ def _send_and_cancel(live_server, host, start: bytes) -> None:
         except OSError:
             answer = b""
     assert not answer.startswith(b"HTTP/1.1 201")
+
+
+# --- Sorting within the page, said and reachable without the table's header -------------------
+
+
+def test_sorting_within_the_page_is_said_when_there_are_more_pages(alice_in_role: Client, monkeypatch) -> None:
+    from console.views import s3 as s3_views
+
+    single = _get(alice_in_role, prefix="config/").content.decode()
+    assert "Sorted within this page." not in page_text(single)
+    monkeypatch.setattr(s3_views, "PAGE_SIZE", 1)
+    first = _get(alice_in_role, prefix="config/").content.decode()
+    assert 'rel="next"' in first and "Sorted within this page." in page_text(first)
+    second = _get(alice_in_role, prefix="config/", page="2").content.decode()
+    assert 'rel="prev"' in second and "Sorted within this page." in page_text(second)
+
+
+def test_sort_links_for_narrow_screens_reuse_the_column_sort(alice_in_role: Client) -> None:
+    html = _get(alice_in_role, prefix="config/", sort="size").content.decode()
+    nav = re.search(r'<nav class="s3-sort-links"[^>]*aria-label="Sort by column"[^>]*>(.*?)</nav>', html, flags=re.S)
+    assert nav, "no Sort by links"
+    links = dict((label, href) for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav.group(1)))
+    assert list(links) == ["Name", "Type", "Size", "Last modified", "Storage class"]
+    # The same links as the column headers (Size, sorted ascending now, turns descending).
+    assert links["Size"] == "?prefix=config%2F&amp;sort=size&amp;order=desc"
+    assert f'<a class="sort" href="{links["Size"]}" data-sort-link>Size</a>' in html
+    assert 'aria-current="true">Size' in nav.group(1)
