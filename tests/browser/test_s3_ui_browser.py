@@ -201,6 +201,8 @@ def _row_in_view(page: Page, width: int) -> None:
     # The name was not broken mid-word: it scrolls inside its own cell.
     name = row.locator("td.name a")
     assert name.evaluate("el => el.scrollWidth > el.clientWidth + 100")
+    # One line, the icon beside the name rather than on a line of its own.
+    assert name.bounding_box()["height"] < 30, (width, name.bounding_box())
 
 
 def test_a_900_character_key_keeps_the_row_and_page_in_view(page: Page, long_key: str) -> None:
@@ -222,6 +224,13 @@ def test_a_900_character_key_keeps_the_details_page_in_view(page: Page, long_key
             box = page.get_by_role(_role(label), name=label, exact=True).bounding_box()
             assert box is not None and box["x"] + box["width"] <= width, (width, label)
     assert layout.unbreakable_arns(page) == []
+    # Key, S3 URI and ARN were not broken mid-word: each scrolls inside its own box.
+    boxes = page.locator("[data-testid=object-details] dd > code.arn, [data-testid=object-details] dd > .mono")
+    assert boxes.evaluate_all("els => els.map(el => el.scrollWidth > el.clientWidth + 100)") == [True] * 3
+    # The heading is one line ending in "…", the whole name in its title.
+    title = page.get_by_role("heading", level=1)
+    expect(title).to_have_attribute("title", LONG_NAME)
+    assert title.bounding_box()["height"] < 50
 
 
 def _role(label: str) -> Literal["button", "link"]:
