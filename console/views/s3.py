@@ -597,10 +597,12 @@ def _receive_body(request: HttpRequest, upload: aws.StreamingUpload, event: Audi
 
 
 def _uploaded(request: HttpRequest, bucket: str, prefix: str, key: str, size: int) -> HttpResponse:
-    # The panel reloads the listing once every file is in (the messages show there).
-    messages.success(request, f"Uploaded {text.visible(key)} ({size:,} byte{'' if size == 1 else 's'}).")
+    message = f"Uploaded {text.visible(key)} ({size:,} byte{'' if size == 1 else 's'})."
     if wants_json(request):
-        return JsonResponse({"key": key, "size": size}, status=201)
+        # The panel shows its batch's messages on the next page itself: it uploads two files at
+        # once, and two responses saving messages at once keep only one of them.
+        return JsonResponse({"key": key, "size": size, "message": message}, status=201)
+    messages.success(request, message)
     return redirect(_listing_url(bucket, prefix))
 
 

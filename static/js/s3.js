@@ -94,6 +94,32 @@
     wrap.hidden = false;
   }
 
+  // --- Messages of the last upload batch --------------------------------------------------------
+  // The panel keeps the server's "Uploaded ..." messages of a batch for the page it loads next
+  // (the server cannot: two uploads at once would each save the session's messages, and the
+  // last one would win). Shown once, as the server's messages are, breakable after "/".
+  var KEPT = "s3-upload-messages";
+  (function showKeptMessages() {
+    var texts = [];
+    try {
+      texts = JSON.parse(window.sessionStorage.getItem(KEPT) || "[]");
+      window.sessionStorage.removeItem(KEPT);
+    } catch (e) { texts = []; }
+    var box = document.querySelector("[data-messages]");
+    if (!box || !Array.isArray(texts) || !texts.length) return;
+    texts.forEach(function (message) {
+      var line = document.createElement("p");
+      line.className = "message success";
+      line.setAttribute("role", "status");
+      String(message).split("/").forEach(function (piece, i) {
+        if (i) { line.appendChild(document.createTextNode("/")); line.appendChild(document.createElement("wbr")); }
+        line.appendChild(document.createTextNode(piece));
+      });
+      box.appendChild(line);
+    });
+    box.hidden = false;
+  })();
+
   // --- Upload panel ----------------------------------------------------------------------------
   var form = document.querySelector("[data-upload-form]");
   var panel = document.querySelector("[data-upload-panel]");
@@ -206,7 +232,7 @@
     job.item.classList.add(ok ? "ok" : "failed");
     job.bar.value = ok ? 100 : 0; // a failed upload's bar is empty (and ringed in red), not nearly full
     job.status.textContent = ok ? "Uploaded · " + sizeText(job.file.size) : reason;
-    results.push({ path: job.path, ok: ok, reason: reason, cancelled: reason === CANCELLED });
+    results.push({ path: job.path, ok: ok, reason: reason, cancelled: reason === CANCELLED, message: job.message });
     running = Math.max(0, running - (job.xhr ? 1 : 0));
     job.xhr = null;
     pump();
@@ -243,7 +269,7 @@
     xhr.addEventListener("load", function () {
       var answer = {};
       try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
-      if (xhr.status === 201) finish(job, true);
+      if (xhr.status === 201) { job.message = answer.message; finish(job, true); }
       else if (xhr.status === 403 && !answer.error) finish(job, false, "Refused (the page may be stale: reload it)");
       else finish(job, false, answer.error || "Failed (HTTP " + xhr.status + ")");
     });
@@ -258,6 +284,11 @@
     if (!running && !queue.length && results.length) report();
   }
 
+  function keepMessages() {
+    var texts = results.filter(function (r) { return r.ok && r.message; }).map(function (r) { return r.message; });
+    try { window.sessionStorage.setItem(KEPT, JSON.stringify(texts)); } catch (e) { /* storage off: no messages */ }
+  }
+
   function report() {
     var ok = results.filter(function (r) { return r.ok; }).length;
     var cancelled = results.filter(function (r) { return r.cancelled; }).length;
@@ -265,6 +296,7 @@
     if (ok === results.length && !keepPanel) {
       // Everything is in: show the folder again, with the new objects and the server's messages.
       summary.textContent = "Upload finished: " + ok + " succeeded. Loading the folder…";
+      keepMessages();
       window.location.reload();
       return;
     }
@@ -278,6 +310,7 @@
       var refresh = document.createElement("a");
       refresh.href = window.location.href;
       refresh.textContent = " Show them in the list";
+      refresh.addEventListener("click", keepMessages);
       summary.appendChild(refresh);
     }
   }
