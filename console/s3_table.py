@@ -76,7 +76,10 @@ def _checkbox(row, versions: bool) -> SafeString:
 def _name_cell(row, object_url: str, versions: bool) -> SafeString:
     o = row.object
     if o.is_delete_marker:
-        name = format_html('<span class="icon file" aria-hidden="true"></span>{}', visible_path(row.name))
+        name = format_html(  # no link (a marker has no content); laid out as the links are
+            '<span class="marker-name"><span class="icon file" aria-hidden="true"></span>{}</span>',
+            visible_path(row.name),
+        )
     else:
         name = format_html(
             '<a href="{}"><span class="icon file" aria-hidden="true"></span>{}</a>',

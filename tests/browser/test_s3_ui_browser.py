@@ -215,6 +215,19 @@ def test_a_900_character_key_keeps_the_row_and_page_in_view(page: Page, long_key
     _row_in_view(page, 390)
 
 
+def test_a_900_character_delete_marker_keeps_the_versions_table_in_view(page: Page, long_key: str) -> None:
+    aws.delete_object(_creds(), "productionapp", long_key)  # the key's latest version: a delete marker
+    page.goto(page.base_url + BUCKET + "?prefix=wide/&versions=1")
+    marker = page.locator("tr.delete-marker td.name .marker-name").first  # (other tests leave markers too)
+    expect(marker).to_be_visible()
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 860})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        assert marker.evaluate("el => el.scrollWidth > el.clientWidth + 100")  # scrolls, not broken mid-word
+        size = page.locator("tr.delete-marker td.num").first.bounding_box()
+        assert size is not None and size["x"] + size["width"] <= width, (width, size)
+
+
 def test_a_900_character_key_keeps_the_details_page_in_view(page: Page, long_key: str) -> None:
     page.goto(page.base_url + BUCKET + "object?key=" + long_key)
     for width in (1280, 390):
