@@ -3,10 +3,12 @@ in parts as the request brings them (`StreamingUpload`, its sender threads)."""
 
 from __future__ import annotations
 
+import base64
 import collections
 import contextlib
 import logging
 import threading
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -130,11 +132,17 @@ def _stream(response: dict[str, Any]) -> ObjectStream:
 
 PART_SIZE = 8 * 1024 * 1024
 MAX_PARTS = 10_000
-# The multipart upload is declared CRC32 and each part carries its CRC32, as boto3's upload_file
-# does. Declared without an algorithm, S3 (and moto) fall back to a full-object CRC64NVME that the
-# server computes over the whole object at CompleteMultipartUpload: in moto a copy of the object
-# and a second pass over it, which cost the console's uploads a third of their throughput.
+# The multipart upload is declared CRC32 and each part carries its CRC32, computed here and sent
+# back at CompleteMultipartUpload (which S3 requires of a CRC32 upload): what boto3's upload_file
+# does, so objects uploaded either way carry the same kind of checksum. Declared without an
+# algorithm, S3 falls back to a full-object CRC64NVME; moto computes that at completion with a
+# copy of the whole object and a second pass over it, a third of the emulator's upload throughput.
 CHECKSUM = "CRC32"
+
+
+def part_checksum(data: bytes | bytearray) -> str:
+    """A part's CRC32 as S3 writes it: the 4 bytes, big-endian, in base64."""
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
 
 
 _part_senders: ThreadPoolExecutor | None = None
@@ -210,13 +218,9 @@ class StreamingUpload:
         """Wait until at most `keep` parts are in flight, oldest first; their buffers become
         spares. S3's refusal of a part is raised."""
         while len(self._in_flight) > keep:
-            future, number, buffer = self._in_flight[0]
-            response = future.result()  # raises what upload_part raised
+            future, _, buffer = self._in_flight[0]
+            self._parts.append(future.result())  # raises what upload_part raised
             self._in_flight.popleft()
-            part = {"ETag": response["ETag"], "PartNumber": number}
-            if response.get(f"Checksum{CHECKSUM}"):  # S3 needs each part's checksum back
-                part[f"Checksum{CHECKSUM}"] = response[f"Checksum{CHECKSUM}"]
-            self._parts.append(part)
             if len(buffer) == PART_SIZE:
                 self._spares.append(buffer)
 
@@ -230,15 +234,7 @@ class StreamingUpload:
             number = len(self._parts) + len(self._in_flight) + 1
             if number > MAX_PARTS:
                 raise AwsError("The file is larger than S3 accepts in one upload.", action="s3:PutObject")
-            future = _senders().submit(
-                self._client.upload_part,
-                Bucket=self.bucket,
-                Key=self.key,
-                UploadId=self._upload_id,
-                PartNumber=number,
-                Body=data,
-                ChecksumAlgorithm=CHECKSUM,
-            )
+            future = _senders().submit(self._upload_part, self._upload_id, number, data)
             self._in_flight.append((future, number, data))
             if wait:
                 self._settle()
@@ -247,6 +243,21 @@ class StreamingUpload:
             raise
         except Exception as exc:
             raise self._fail(exc) from None
+
+    def _upload_part(self, upload_id: str, number: int, data: bytearray) -> dict[str, Any]:
+        """One part (on a sender thread), with the CRC32 computed here; what
+        CompleteMultipartUpload needs of it."""
+        checksum = part_checksum(data)
+        response = self._client.upload_part(
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=data,
+            ChecksumAlgorithm=CHECKSUM,
+            ChecksumCRC32=checksum,  # given: botocore does not compute it again
+        )
+        return {"ETag": response["ETag"], "PartNumber": number, "ChecksumCRC32": checksum}
 
     def complete(self) -> None:
         """Make the object exist. Only called once the request is known to be legitimate."""

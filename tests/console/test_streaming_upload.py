@@ -3,6 +3,7 @@ how many buffers exist, which checksums go where. (The real thing against moto: 
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 import zlib
@@ -20,6 +21,7 @@ class RecordingS3:
         self.lock = threading.Lock()
         self.in_flight = self.most_in_flight = 0
         self.bodies: dict[int, bytes] = {}
+        self.part_calls: dict[int, dict] = {}
         self.buffers: set[int] = set()
         self.calls: list[tuple[str, dict]] = []
         self.refuse_part = refuse_part
@@ -39,7 +41,8 @@ class RecordingS3:
                 raise RuntimeError("part refused")
             body = bytes(kwargs["Body"])
             self.bodies[kwargs["PartNumber"]] = body
-            return {"ETag": f'"etag-{kwargs["PartNumber"]}"', "ChecksumCRC32": f"crc-{zlib.crc32(body)}"}
+            self.part_calls[kwargs["PartNumber"]] = {k: v for k, v in kwargs.items() if k != "Body"}
+            return {"ETag": f'"etag-{kwargs["PartNumber"]}"'}  # a store that sends no checksum back
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -90,9 +93,14 @@ def test_the_upload_is_declared_crc32_and_each_part_checksum_goes_back(settings)
     upload.complete()
     (_, create), (_, complete) = s3.calls
     assert create["ChecksumAlgorithm"] == "CRC32"
+    expected = [base64.b64encode(zlib.crc32(s3.bodies[n]).to_bytes(4, "big")).decode() for n in (1, 2, 3)]
+    # Each part is sent with its CRC32 (computed by the console, not left to the answer) ...
+    assert [s3.part_calls[n]["ChecksumAlgorithm"] for n in (1, 2, 3)] == ["CRC32"] * 3
+    assert [s3.part_calls[n]["ChecksumCRC32"] for n in (1, 2, 3)] == expected
+    # ... and given back at completion, which S3 requires of a CRC32 multipart upload.
     parts = complete["MultipartUpload"]["Parts"]
     assert [p["PartNumber"] for p in parts] == [1, 2, 3]
-    assert [p["ChecksumCRC32"] for p in parts] == [f"crc-{zlib.crc32(s3.bodies[n])}" for n in (1, 2, 3)]
+    assert [p["ChecksumCRC32"] for p in parts] == expected
     assert [p["ETag"] for p in parts] == ['"etag-1"', '"etag-2"', '"etag-3"']
 
 
