@@ -33,7 +33,8 @@ class NotFound(AwsError):
 
 class PreconditionFailed(AwsError):
     """A conditional request's condition did not hold (HTTP 412): If-None-Match: * on a write
-    whose key exists, say."""
+    whose key exists, say; or another conditional write of the same key was under way (409
+    ConditionalRequestConflict, which botocore does not retry)."""
 
 
 class CredentialsRejected(AwsError):
@@ -55,15 +56,16 @@ _REJECTED_CODES = {"InvalidAccessKeyId", "InvalidToken", "InvalidClientTokenId",
 _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchEntity"}
 
 
-def _translate(exc: Exception, action: str, resource: str) -> AwsError:
+def _translate(exc: Exception, action: str, resource: str, *, expected: bool = False) -> AwsError:
     """The domain error for a boto3/botocore failure, logged here: every AWS error the console
-    meets passes through this one place."""
+    meets passes through this one place. `expected`: the caller asked knowing the answer may be
+    no (an optional detail a role may not read), so a refusal is logged at INFO."""
     error = _domain_error(exc, action, resource)
-    _log_failure(exc, error)
+    _log_failure(exc, error, expected)
     return error
 
 
-def _log_failure(exc: Exception, error: AwsError) -> None:
+def _log_failure(exc: Exception, error: AwsError, expected: bool = False) -> None:
     """One line per AWS failure: action, resource, error code, HTTP status, request ID. Never the
     message text or the exception (they can quote a request), never credentials."""
     response = exc.response if isinstance(exc, botocore.exceptions.ClientError) else {}
@@ -79,7 +81,8 @@ def _log_failure(exc: Exception, error: AwsError) -> None:
         or headers.get("x-amz-request-id"),
     }
     # Answers rather than failures: the caller tells the person (no such object, already there).
-    level = logging.INFO if isinstance(error, NotFound | PreconditionFailed) else logging.WARNING
+    answer = isinstance(error, NotFound | PreconditionFailed) or (expected and isinstance(error, AccessDenied))
+    level = logging.INFO if answer else logging.WARNING
     log.log(
         level,
         "AWS %s on %s failed: %s (HTTP %s, request ID %s)",
@@ -105,7 +108,7 @@ def _domain_error(exc: Exception, action: str, resource: str) -> AwsError:
             return CredentialsRejected(message, **kwargs)
         if code in ("AccessDenied", "AccessDeniedException", "Forbidden", "403") or status == 403:
             return AccessDenied(message, **kwargs)
-        if code == "PreconditionFailed" or status == 412:
+        if code in ("PreconditionFailed", "ConditionalRequestConflict") or status == 412:
             return PreconditionFailed(message, **kwargs)
         if code in _NOT_FOUND_CODES or status == 404:
             return NotFound(message, **kwargs)

@@ -210,7 +210,8 @@ def bucket_versioning(creds: TemporaryCredentials, bucket: str) -> str:
     try:
         return _with(creds).get_bucket_versioning(Bucket=bucket).get("Status", "") or ""
     except Exception as exc:
-        error = _translate(exc, "s3:GetBucketVersioning", bucket_arn(bucket))
+        # Only the wording of the delete page depends on it: a role that may not ask is normal.
+        error = _translate(exc, "s3:GetBucketVersioning", bucket_arn(bucket), expected=True)
     if isinstance(error, CredentialsRejected):
         raise error
     return ""
@@ -263,15 +264,18 @@ def delete_objects(creds: TemporaryCredentials, bucket: str, items: list[tuple[s
     return result
 
 
-def delete_object(creds: TemporaryCredentials, bucket: str, key: str, version_id: str | None = None) -> bool:
-    """Delete the object (or one version of it). True when S3 only added a delete marker
-    (a versioned bucket keeps the versions)."""
+def delete_object(creds: TemporaryCredentials, bucket: str, key: str, version_id: str | None = None) -> str | None:
+    """Delete the object (or one version of it). When S3 only added a delete marker (a versioned
+    bucket keeps the versions), the marker's version ID: "null" when versioning is suspended
+    (the marker then replaced the object's null version for good)."""
     kwargs = {"Bucket": bucket, "Key": key}
     if version_id:
         kwargs["VersionId"] = version_id
     try:
         response = _with(creds).delete_object(**kwargs)
-        return bool(response.get("DeleteMarker")) and not version_id
+        if version_id or not response.get("DeleteMarker"):
+            return None
+        return str(response.get("VersionId") or "null")
     except Exception as exc:
         action = "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject"
         raise _translate(exc, action, bucket_arn(bucket, key)) from None

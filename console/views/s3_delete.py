@@ -157,9 +157,17 @@ def _delete_one(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: s
     role_arn = _session(request).role_arn
     with audit.action(request, AuditEvent.Kind.S3_DELETE, role_arn=role_arn, detail=aws.bucket_arn(bucket, key)):
         marker = aws.delete_object(creds, bucket, key)
-    kept = " S3 added a delete marker: its versions stay, under Show versions." if marker else ""
-    messages.success(request, f"Deleted {text.visible(key)}.{kept}")
+    messages.success(request, f"Deleted {text.visible(key)}.{_marker_note(marker)}")
     return redirect(_listing_url(bucket, parent))
+
+
+def _marker_note(marker: str | None) -> str:
+    """What a delete marker left behind, as the confirmation page said it would."""
+    if marker is None:
+        return ""
+    if marker == "null":  # versioning suspended: the marker took the null version's place
+        return " S3 added a delete marker in place of its null version; earlier versions stay, under Show versions."
+    return " S3 added a delete marker: its versions stay, under Show versions."
 
 
 def _describe(bucket: str, chosen: list[Selected]) -> str:
