@@ -146,10 +146,12 @@ def buckets(request: HttpRequest, creds: aws.TemporaryCredentials) -> HttpRespon
 
 
 def _breadcrumbs(prefix: str) -> list[tuple[str, str]]:
+    """(label, prefix) for each folder of `prefix`. A folder with an empty name (a key with "//"
+    or a leading "/", written by another tool) keeps its crumb, so each one opens its own folder."""
     crumbs, acc = [], ""
-    for part in [p for p in prefix.split("/") if p]:
+    for part in prefix.split("/")[:-1]:
         acc += part + "/"
-        crumbs.append((part, acc))
+        crumbs.append((part or "(empty name)", acc))
     return crumbs
 
 
@@ -216,6 +218,16 @@ class ObjectRow:
         return self.object.key
 
 
+def _writable(prefix: str) -> permissions.Verdict | None:
+    """None when new keys may go under `prefix`; else why not (a folder that another tool named
+    "..", say: it opens, but the console writes no such keys)."""
+    try:
+        s3_names.check_prefix(prefix)
+    except s3_names.InvalidName as exc:
+        return permissions.Verdict("s3:PutObject", prefix, False, f"Nothing can be uploaded or created here: {exc}")
+    return None
+
+
 def _listing_actions(
     request: HttpRequest,
     creds,
@@ -243,7 +255,7 @@ def _listing_actions(
             )
         )
     return {
-        "upload": perms.check("s3:PutObject", here),
+        "upload": _writable(prefix) or perms.check("s3:PutObject", here),
         "delete_here": perms.check(delete_action, here),
         "show_versions": perms.check("s3:ListBucketVersions", aws.bucket_arn(bucket)),
         "rows": rows,

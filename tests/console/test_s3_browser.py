@@ -109,6 +109,13 @@ def test_folders_that_other_tools_wrote_open_like_any_other(alice_in_role: Clien
             assert page.status_code == 200 and _names(page.content.decode()) == [name], folder
         found = _get(alice_in_role, prefix="odd/", search="../esc")
         assert found.status_code == 200 and _names(found.content.decode()) == ["../escape.txt"]
+        # Each breadcrumb opens its own folder, the empty-named one included.
+        html = _get(alice_in_role, prefix="odd//").content.decode()
+        crumbs = re.findall(r'href="[^"]*/s3/buckets/productionapp/\?prefix=([^"]*)">([^<]*)</a>', html)
+        assert crumbs == [("odd%2F", "odd"), ("odd%2F%2F", "(empty name)")]
+        # They open, but the console writes no such keys: Upload and Create folder say why.
+        text = page_text(_get(alice_in_role, prefix="odd/../"))
+        assert 'Nothing can be uploaded or created here: A folder path cannot have "." or ".."' in text
     finally:
         _clean("odd/")
 
