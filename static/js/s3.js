@@ -97,16 +97,21 @@
   // --- Messages of the last upload batch --------------------------------------------------------
   // The panel keeps the server's "Uploaded ..." messages of a batch for the page it loads next
   // (the server cannot: two uploads at once would each save the session's messages, and the
-  // last one would win). Shown once, as the server's messages are, breakable after "/".
+  // last one would win). Shown once, as the server's messages are, breakable after "/", and only
+  // on the page the panel sends the browser to, right away (not later, somewhere else).
   var KEPT = "s3-upload-messages";
+  var KEPT_FOR_MS = 60 * 1000;
+  function here() { return window.location.pathname + window.location.search; }
   (function showKeptMessages() {
-    var texts = [];
+    var kept = null;
     try {
-      texts = JSON.parse(window.sessionStorage.getItem(KEPT) || "[]");
+      kept = JSON.parse(window.sessionStorage.getItem(KEPT) || "null");
       window.sessionStorage.removeItem(KEPT);
-    } catch (e) { texts = []; }
+    } catch (e) { kept = null; }
+    var fresh = kept && kept.page === here() && Date.now() - kept.at < KEPT_FOR_MS;
+    var texts = fresh && Array.isArray(kept.texts) ? kept.texts : [];
     var box = document.querySelector("[data-messages]");
-    if (!box || !Array.isArray(texts) || !texts.length) return;
+    if (!box || !texts.length) return;
     texts.forEach(function (message) {
       var line = document.createElement("p");
       line.className = "message success";
@@ -286,7 +291,8 @@
 
   function keepMessages() {
     var texts = results.filter(function (r) { return r.ok && r.message; }).map(function (r) { return r.message; });
-    try { window.sessionStorage.setItem(KEPT, JSON.stringify(texts)); } catch (e) { /* storage off: no messages */ }
+    var kept = { page: here(), at: Date.now(), texts: texts }; // the folder reloads, or the link goes, here
+    try { window.sessionStorage.setItem(KEPT, JSON.stringify(kept)); } catch (e) { /* storage off: no messages */ }
   }
 
   function report() {

@@ -195,4 +195,14 @@ def test_every_file_of_a_batch_has_its_message_after_the_reload(page: Page) -> N
     expect(page.get_by_test_id("objects")).to_contain_text("file-5.txt")
     page.reload()  # shown once
     expect(statuses.filter(has_text="Uploaded batch/")).to_have_count(0)
+    # Kept for this page just now: shown; for another page, or too long ago: not shown here.
+    for kept, shown in (
+        ("{page: location.pathname + location.search, at: Date.now()", 1),
+        ('{page: "/elsewhere", at: Date.now()', 0),
+        ("{page: location.pathname + location.search, at: 0", 0),
+    ):
+        page.evaluate(f"sessionStorage.setItem('s3-upload-messages', JSON.stringify({kept}, texts: ['Uploaded x.']}}))")
+        page.reload()
+        expect(page.get_by_test_id("objects")).to_contain_text("file-5.txt")
+        expect(statuses.filter(has_text="Uploaded x.")).to_have_count(shown)
     aws.delete_objects(_creds(), "productionapp", [(k, None) for k in _keys("batch/")])
