@@ -11,7 +11,11 @@ Python over moto's models; no Django here (this module runs in the emulator's ow
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
+
+# What the patch wraps; another moto may change it, and then the emulator must not start.
+LIST_OBJECTS_PARAMETERS = ["self", "bucket", "prefix", "delimiter", "marker", "max_keys"]
 
 
 def live_folders(keys: Any, prefix: str, delimiter: str) -> set[str]:
@@ -29,6 +33,14 @@ def live_folders(keys: Any, prefix: str, delimiter: str) -> set[str]:
     return folders
 
 
+def check_signature(list_objects: Any) -> None:
+    """Refuse to start on a moto whose list_objects takes other arguments than the patch passes
+    (a clear error at start instead of a TypeError on every listing)."""
+    found = list(inspect.signature(list_objects).parameters)
+    if found != LIST_OBJECTS_PARAMETERS:
+        raise RuntimeError(f"moto's S3Backend.list_objects now takes {found}: update console/emulator/moto_server.py")
+
+
 def patch_listing() -> None:
     """S3Backend.list_objects (which ListObjectsV2 uses too) drops deleted folders."""
     from moto.s3.models import S3Backend
@@ -36,6 +48,7 @@ def patch_listing() -> None:
     original = S3Backend.list_objects
     if getattr(original, "lists_live_folders_only", False):
         return
+    check_signature(original)
 
     def list_objects(self, bucket, prefix, delimiter, marker, max_keys):  # moto's signature
         keys, folders, truncated, next_marker = original(self, bucket, prefix, delimiter, marker, max_keys)
