@@ -13,6 +13,7 @@ import ctypes
 import ctypes.util
 import os
 import signal
+import sys
 
 wsgi_app = "console.wsgi:application"
 
@@ -52,6 +53,7 @@ chdir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # glibc's mallopt parameters (malloc.h)
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
 
 
 def _release_large_allocations() -> None:
@@ -64,12 +66,17 @@ def _release_large_allocations() -> None:
     Fixing that threshold also fixes glibc's trim threshold at its 128 KiB default: every freed
     socket buffer (gunicorn reads request bodies with recv() of up to 1 MiB) shrank the heap and
     the next one grew it again, page faults and all; reading an upload's body cost 4x the CPU
-    (benchmarks/s3.py). The heap may keep 8 MiB free at its top; large blocks still go back."""
+    (benchmarks/s3.py; 4 MiB was not enough). Each heap may now keep 8 MiB free at its top (large
+    blocks still go back), so the heaps are capped at 4 per process (glibc's default is 8 per
+    core): 200 simulated users peaked at 541 MiB, against 526 MiB with neither setting and
+    587 MiB with the threshold alone (benchmarks/load.py)."""
     name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(name) if name else None
-    if libc is not None and hasattr(libc, "mallopt"):
-        libc.mallopt(M_MMAP_THRESHOLD, 1024 * 1024)
-        libc.mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024)
+    if libc is None or not hasattr(libc, "mallopt"):
+        return  # not glibc: its allocator has its own ways
+    for parameter, value in ((M_MMAP_THRESHOLD, 1024 * 1024), (M_TRIM_THRESHOLD, 8 * 1024 * 1024), (M_ARENA_MAX, 4)):
+        if libc.mallopt(parameter, value) != 1:  # 1: done
+            print(f"gunicorn.conf.py: mallopt({parameter}, {value}) was refused", file=sys.stderr)
 
 
 _release_large_allocations()
