@@ -21,16 +21,21 @@ def _control(value: str) -> str | None:
     return None
 
 
+def _check_readable(value: str, what: str) -> None:
+    """What any key or prefix the console sends must be: no control characters, S3's length."""
+    control = _control(value)
+    if control:
+        raise InvalidName(f"{what} cannot contain control characters (it contains {control}).")
+    size = len(value.encode("utf-8"))
+    if size > MAX_KEY_BYTES:
+        raise InvalidName(f"{what} is at most 1,024 bytes in UTF-8 (this one would be {size:,}).")
+
+
 def check_key(key: str, what: str = "An object key") -> str:
     """`key` if it may be written as an object key, else InvalidName saying why."""
     if not key:
         raise InvalidName(f"{what} cannot be empty.")
-    control = _control(key)
-    if control:
-        raise InvalidName(f"{what} cannot contain control characters (it contains {control}).")
-    size = len(key.encode("utf-8"))
-    if size > MAX_KEY_BYTES:
-        raise InvalidName(f"{what} is at most 1,024 bytes in UTF-8 (this one would be {size:,}).")
+    _check_readable(key, what)
     if key.startswith("/"):
         raise InvalidName(f'{what} cannot start with "/".')
     if key in (".", ".."):
@@ -52,12 +57,7 @@ def check_listing_prefix(prefix: str) -> str:
     holds what other tools wrote, "." and ".." folders and a leading "/" included, and the
     listing shows them, so they open like any folder. Control characters stay refused (no
     one can type them, and S3's XML answer cannot carry most of them)."""
-    control = _control(prefix)
-    if control:
-        raise InvalidName(f"A folder path cannot contain control characters (it contains {control}).")
-    size = len(prefix.encode("utf-8"))
-    if size > MAX_KEY_BYTES:
-        raise InvalidName(f"A folder path is at most 1,024 bytes in UTF-8 (this one would be {size:,}).")
+    _check_readable(prefix, "A folder path")
     return prefix
 
 

@@ -13,10 +13,9 @@ from typing import Literal
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from console import aws, switching
-from console.models import RoleSession
+from console import aws
 from tests.browser import layout
-from tests.conftest import PASSWORD
+from tests.browser.s3_session import role_credentials, sign_in_and_switch
 
 pytestmark = pytest.mark.browser
 BUCKET = "/s3/buckets/productionapp/"
@@ -24,18 +23,11 @@ LONG_NAME = "L" * 900 + ".txt"
 
 
 def _in_updateapp(page: Page) -> None:
-    page.goto(page.base_url + "/signin")
-    page.get_by_label("Account ID or alias").fill("example-dev")
-    page.get_by_label("IAM username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.goto(page.base_url + "/switchrole?account=example-prod&roleName=UpdateAPP&displayName=Prod&color=F2B0A9")
-    page.get_by_role("button", name="Switch Role").click()
-    expect(page.get_by_test_id("role-name")).to_have_text("Prod")
+    sign_in_and_switch(page)
 
 
 def _creds() -> aws.TemporaryCredentials:
-    return switching.credentials(RoleSession.objects.get(ended_at=None))
+    return role_credentials()
 
 
 @pytest.fixture

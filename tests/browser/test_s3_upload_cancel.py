@@ -15,10 +15,8 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from console import switching
 from console.emulator import world
-from console.models import RoleSession
-from tests.conftest import PASSWORD
+from tests.browser.s3_session import role_credentials, sign_in_and_switch
 from tests.helpers import allow
 
 pytestmark = pytest.mark.browser
@@ -30,18 +28,11 @@ def _in_s3_tester(page: Page) -> None:
     role = f"arn:aws:iam::{world.PROD_ACCOUNT}:role/S3Tester"
     alice = User.objects.get(username="alice")
     alice.inline_policies.create(name="S3Tester", document=json.dumps(allow("sts:AssumeRole", role)))
-    page.goto(page.base_url + "/signin")
-    page.get_by_label("Account ID or alias").fill("example-dev")
-    page.get_by_label("IAM username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.goto(page.base_url + "/switchrole?account=example-prod&roleName=S3Tester&displayName=Tester")
-    page.get_by_role("button", name="Switch Role").click()
-    expect(page.get_by_test_id("role-name")).to_have_text("Tester")
+    sign_in_and_switch(page, "S3Tester", "Tester")
 
 
 def _s3():
-    creds = switching.credentials(RoleSession.objects.get(ended_at=None))
+    creds = role_credentials()
     return boto3.client(
         "s3",
         endpoint_url=settings.AWS_ENDPOINT_URL,
