@@ -9,6 +9,7 @@ key by key, never as a failure of the whole."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -22,6 +23,8 @@ from ..models import AuditEvent
 from .s3 import _bad_request, _listing_url, _prefix, _session, listing_query, with_role
 
 CONFIRMATION = "permanently delete"
+FORMS_KEY = "s3_delete_forms"  # the confirmation forms shown and not yet sent (browser session)
+MAX_FORMS = 20
 COUNT_LIMIT = 100_000  # keys counted under a folder before the page says "at least"
 MAX_SHOWN_FAILURES = 1000
 
@@ -82,6 +85,9 @@ def _count(creds: aws.TemporaryCredentials, bucket: str, item: Selected) -> Sele
 @with_role
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -> HttpResponse:
+    if request.method == "POST" and _sent_before(request):
+        messages.info(request, "That delete was sent already, or its page is too old: nothing more was deleted.")
+        return redirect(_back(request, bucket, _prefix(request.POST.get("prefix", ""))))
     if request.method == "POST" and request.POST.get("key") and "confirmation" not in request.POST:
         return _delete_one(request, creds, bucket)  # the one-object form of earlier pages
     chosen = _selection(request)
@@ -103,6 +109,27 @@ def delete(request: HttpRequest, creds: aws.TemporaryCredentials, bucket: str) -
             return _delete_selection(request, creds, bucket, chosen, back)
         error = f"To confirm, type “{CONFIRMATION}” in the field."
     return _confirm_page(request, creds, bucket, chosen, back, error)
+
+
+def _form_token(request: HttpRequest) -> str:
+    """A token for one confirmation form, spent when the form is sent (`_sent_before`)."""
+    token = secrets.token_urlsafe(16)
+    request.session[FORMS_KEY] = [*request.session.get(FORMS_KEY, [])[-(MAX_FORMS - 1) :], token]
+    return token
+
+
+def _sent_before(request: HttpRequest) -> bool:
+    """Was this confirmation form sent already (Back to it and sent again, or a second click)?
+    Its token is then spent; a form without one (an older page, a script) is taken as new."""
+    token = request.POST.get("form_token", "")
+    if not token:
+        return False
+    forms = list(request.session.get(FORMS_KEY, []))
+    if token not in forms:
+        return True
+    forms.remove(token)
+    request.session[FORMS_KEY] = forms
+    return False
 
 
 def _confirm_page(
@@ -136,6 +163,7 @@ def _confirm_page(
             # One current object from its row or details page: one click, as before (a version,
             # which cannot come back, asks for the typed confirmation like a selection).
             "simple": simple,
+            "form_token": _form_token(request),
             # What deleting one current object does depends on the bucket ("" when unknown).
             "versioning": aws.bucket_versioning(creds, bucket) if simple else "",
         },

@@ -83,6 +83,16 @@
     });
   });
 
+  // Forms marked data-submit-once (a delete): the button is disabled once the form is sent, so a
+  // second click does not send it again (the server also refuses a confirmation sent twice).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-submit-once]") || event.defaultPrevented) return;
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      setTimeout(function () { button.disabled = true; }, 0); // after the browser took the button's value
+    });
+  });
+
   // Copy link in the navbar: optionally the link that also opens the current page.
   document.addEventListener("change", function (event) {
     var box = event.target.closest("[data-link-page]");

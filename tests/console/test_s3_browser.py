@@ -471,6 +471,34 @@ def test_deleting_one_object_in_a_versioned_bucket_says_it_adds_a_delete_marker(
         _clean("marker/")
 
 
+def test_a_delete_form_sent_again_deletes_nothing_more(alice_in_role: Client) -> None:
+    """Back to the confirmation page and sent again (or a second click): in a versioned bucket
+    each DeleteObject adds a delete marker, so a resent form is refused, once spent."""
+    s3 = _s3()
+    for key in ("again-delete/one.txt", "again-delete/two.txt"):
+        s3.put_object(Bucket="productionapp", Key=key, Body=b"x")
+    url = alice_in_role.prefix + "/s3/buckets/productionapp/delete"
+
+    def token(page) -> str:
+        return re.search(r'name="form_token" value="([^"]+)"', page.content.decode()).group(1)
+
+    try:
+        one = {"key": "again-delete/one.txt", "prefix": "again-delete/"}
+        one["form_token"] = token(alice_in_role.get(url, {"key": one["key"]}))
+        assert alice_in_role.post(url, one).status_code == 302
+        resent = alice_in_role.post(url, one, follow=True)
+        assert "That delete was sent already, or its page is too old: nothing more was deleted." in page_text(resent)
+        selection = {"keys": ["again-delete/two.txt"], "prefix": "again-delete/"}
+        confirm = alice_in_role.post(url, selection)
+        selection |= {"confirmation": "permanently delete", "form_token": token(confirm)}
+        assert alice_in_role.post(url, selection).status_code == 302
+        assert "nothing more was deleted" in page_text(alice_in_role.post(url, selection, follow=True))
+        markers = s3.list_object_versions(Bucket="productionapp", Prefix="again-delete/")["DeleteMarkers"]
+        assert sorted(m["Key"] for m in markers) == ["again-delete/one.txt", "again-delete/two.txt"]  # one each
+    finally:
+        _clean("again-delete/")
+
+
 def test_viewapp_sees_versions_but_may_not_delete_or_create(bob_client: Client) -> None:
     from tests.console.test_s3_permissions import SWITCH_TO_VIEWAPP
 
