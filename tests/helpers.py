@@ -2,6 +2,7 @@
 
 - Persona helpers for the demo world: `sign_in`, `switch`, `csrf_token`, `in_new_session`.
 - A person's phone for MFA: `Authenticator`, `enrol`.
+- The role's own S3, as S3 decides: `role_s3(creds)`; a bucket policy `deny(action, resource)`.
 - Small factories for identity tests that need neither the demo world nor the emulator:
   `make_account`, `make_user(groups=, policies=, mfa=)`, `make_group`, `make_role(trust=, policy=)`.
   They create only the rows asked for, with names that cannot clash with the demo world's.
@@ -13,8 +14,11 @@ import itertools
 import json
 import re
 
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+
+from console import aws
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -81,6 +85,25 @@ def allow(action: str | list[str], resource: str | list[str] = "*", **extra: obj
     """A one-statement identity policy document."""
     statement = {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
     return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def deny(action: str, resource: str, sid: str) -> dict:
+    """A one-statement bucket policy denying `action` on `resource` to everyone."""
+    statement = {"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": action, "Resource": resource}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def role_s3(creds: aws.TemporaryCredentials):
+    """A plain S3 client (the console's factory, uncached) acting with a role session's
+    credentials: what the test sees is what S3 lets that role see."""
+    return aws.new_client(
+        "s3",
+        settings.AWS_ENDPOINT_URL,
+        settings.AWS_REGION,
+        creds.access_key_id,
+        creds.secret_access_key,
+        creds.session_token,
+    )
 
 
 def make_account(account_id: str | None = None, alias: str | None = None, *, home: bool = False):

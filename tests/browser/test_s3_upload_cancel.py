@@ -9,15 +9,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import boto3
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from console.emulator import world
 from tests.browser.s3_session import role_credentials, sign_in_and_switch
-from tests.helpers import allow
+from tests.helpers import allow, role_s3
 
 pytestmark = pytest.mark.browser
 MIB = 1024 * 1024
@@ -32,15 +30,7 @@ def _in_s3_tester(page: Page) -> None:
 
 
 def _s3():
-    creds = role_credentials()
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.AWS_ENDPOINT_URL,
-        region_name=settings.AWS_REGION,
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-    )
+    return role_s3(role_credentials())
 
 
 def _pending(s3, prefix: str) -> list[str]:

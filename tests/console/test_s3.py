@@ -6,9 +6,7 @@ import base64
 import json
 import zlib
 
-import boto3
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
 from django.test import Client
@@ -17,6 +15,7 @@ from accounts.models import User
 from console import aws, switching
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, switch
+from tests.helpers import role_s3
 from tests.pages import page_text
 
 pytestmark = pytest.mark.integration
@@ -190,14 +189,7 @@ def test_large_upload_streams_as_multipart_and_round_trips(alice_in_role: Client
     )
     assert response.status_code == 302
     creds = _creds()
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=settings.AWS_ENDPOINT_URL,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-    )
+    s3 = role_s3(creds)
     assert s3.get_object(Bucket="productionapp", Key="big/blob.bin")["ETag"].endswith('-3"')  # three parts
     # Declared CRC32, each part with its own CRC32, as boto3's upload_file does: S3's checksum of
     # the object is then the CRC32 of the parts' CRC32s (without a declared algorithm, S3 would

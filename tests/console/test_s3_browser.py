@@ -10,9 +10,7 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -22,7 +20,7 @@ from console.aws import s3 as aws_s3
 from console.emulator import world
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, switch
-from tests.helpers import allow
+from tests.helpers import allow, deny, role_s3
 from tests.pages import page_text
 
 pytestmark = pytest.mark.integration
@@ -34,15 +32,7 @@ def _creds() -> aws.TemporaryCredentials:
 
 
 def _s3(creds: aws.TemporaryCredentials | None = None):
-    creds = creds or _creds()
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.AWS_ENDPOINT_URL,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-    )
+    return role_s3(creds or _creds())
 
 
 def _clean(prefix: str, bucket: str = "productionapp") -> None:
@@ -322,23 +312,8 @@ def test_multi_delete_reports_a_refused_key(alice_client: Client) -> None:
     try:
         for key in keys:
             s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
-        s3.put_bucket_policy(
-            Bucket=BUCKET,
-            Policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ProtectLocked",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:DeleteObject",
-                            "Resource": f"arn:aws:s3:::{BUCKET}/locked/*",
-                        }
-                    ],
-                }
-            ),
-        )
+        policy = deny("s3:DeleteObject", f"arn:aws:s3:::{BUCKET}/locked/*", "ProtectLocked")
+        s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
         confirm = alice_client.post(prefix + f"/s3/buckets/{BUCKET}/delete", {"keys": keys})
         assert "An explicit Deny in issue12-refusals bucket policy (ProtectLocked)" in page_text(confirm)
         result = alice_client.post(

@@ -6,7 +6,6 @@ import html
 import json
 import re
 
-import boto3
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,6 +16,7 @@ from console import aws, managed, permissions, switching
 from console.emulator import world
 from console.models import AuditEvent, RoleSession
 from tests.conftest import SWITCH_TO_UPDATEAPP, switch
+from tests.helpers import deny, role_s3
 from tests.pages import page_text
 
 SWITCH_TO_VIEWAPP = {**SWITCH_TO_UPDATEAPP, "roleName": "ViewAPP", "displayName": "Production (read-only)"}
@@ -133,18 +133,7 @@ def test_s3_refuses_what_gets_past_a_stale_allowed_decision(alice_client: Client
 
 
 BUCKET = "issue9-bucket-policy"
-PROTECT_LOCKED = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "ProtectLocked",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:DeleteObject",
-            "Resource": f"arn:aws:s3:::{BUCKET}/locked/*",
-        }
-    ],
-}
+PROTECT_LOCKED = deny("s3:DeleteObject", f"arn:aws:s3:::{BUCKET}/locked/*", "ProtectLocked")
 
 
 def test_a_bucket_policy_the_role_may_read_is_consulted(alice_client: Client) -> None:
@@ -170,14 +159,7 @@ def test_a_bucket_policy_the_role_may_read_is_consulted(alice_client: Client) ->
     )
     prefix = switch(alice_client, {**SWITCH_TO_UPDATEAPP, "roleName": "PolicyReader"})
     creds = switching.credentials(_session())
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=settings.AWS_ENDPOINT_URL,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-    )
+    s3 = role_s3(creds)
     s3.create_bucket(Bucket=BUCKET)
     try:
         for key in ("locked/contract.pdf", "open/notes.txt"):
