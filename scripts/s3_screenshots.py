@@ -11,32 +11,18 @@ import re
 import sys
 from pathlib import Path
 
+import shots
 from playwright.sync_api import FilePayload, Page, expect, sync_playwright
 
 base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 password = sys.argv[2] if len(sys.argv) > 2 else "demo-password"
 out = Path(sys.argv[3] if len(sys.argv) > 3 else "test-artifacts/s3-screens")
-out.mkdir(parents=True, exist_ok=True)
-WIDTHS = (1280, 390)
-counter = iter(range(1, 100))
+shot = shots.Camera(out).shot
 BUCKET = "/s3/buckets/productionapp/"
 
 
-def shot(page: Page, name: str) -> None:
-    number = next(counter)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        page.wait_for_timeout(150)
-        page.screenshot(path=str(out / f"{width}-{number:02d}-{name}.png"), full_page=True)
-    page.set_viewport_size({"width": WIDTHS[0], "height": 800})
-
-
 def sign_in(page: Page, user: str) -> None:
-    page.goto(base + "/signin")
-    page.get_by_label("Account ID or alias").fill("example-dev")
-    page.get_by_label("IAM username").fill(user)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    shots.sign_in(page, base, user, password)
 
 
 def switch(page: Page, query: str) -> str:

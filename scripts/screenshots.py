@@ -15,12 +15,12 @@ from pathlib import Path
 
 import django
 import pyotp
+import shots
 from playwright.sync_api import Page, sync_playwright
 
 base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 password = sys.argv[2] if len(sys.argv) > 2 else "demo-password"
 out = Path(sys.argv[3] if len(sys.argv) > 3 else "test-artifacts/screens")
-out.mkdir(parents=True, exist_ok=True)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
@@ -32,26 +32,11 @@ from django.template import loader  # noqa: E402
 from accounts import mfa  # noqa: E402
 from accounts.models import User  # noqa: E402
 
-WIDTHS = (1280, 390)
-counter = iter(range(1, 100))
-
-
-def shot(page: Page, name: str) -> None:
-    """The page at both widths (the open menu, if any, stays open)."""
-    number = next(counter)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        page.wait_for_timeout(100)
-        page.screenshot(path=str(out / f"{width}-{number:02d}-{name}.png"), full_page=True)
-    page.set_viewport_size({"width": WIDTHS[0], "height": 800})
+shot = shots.Camera(out).shot
 
 
 def sign_in(page: Page, user: str, secret: str = password) -> None:
-    page.goto(base + "/signin")
-    page.get_by_label("Account ID or alias").fill("example-dev")
-    page.get_by_label("IAM username").fill(user)
-    page.get_by_label("Password").fill(secret)
-    page.get_by_role("button", name="Sign in").click()
+    shots.sign_in(page, base, user, secret)
 
 
 def open_menu(page: Page) -> None:
