@@ -181,7 +181,7 @@ class StreamingUpload:
         self._filled = 0
         self._upload_id: str | None = None
         self._parts: list[dict] = []
-        self._in_flight: collections.deque[tuple[Future, int, bytearray]] = collections.deque()
+        self._in_flight: collections.deque[tuple[Future, bytearray]] = collections.deque()
         self.size = 0
         self.left_behind: tuple[str, str] | None = None
 
@@ -218,7 +218,7 @@ class StreamingUpload:
         """Wait until at most `keep` parts are in flight, oldest first; their buffers become
         spares. S3's refusal of a part is raised."""
         while len(self._in_flight) > keep:
-            future, _, buffer = self._in_flight[0]
+            future, buffer = self._in_flight[0]
             self._parts.append(future.result())  # raises what upload_part raised
             self._in_flight.popleft()
             if len(buffer) == PART_SIZE:
@@ -235,7 +235,7 @@ class StreamingUpload:
             if number > MAX_PARTS:
                 raise AwsError("The file is larger than S3 accepts in one upload.", action="s3:PutObject")
             future = _senders().submit(self._upload_part, self._upload_id, number, data)
-            self._in_flight.append((future, number, data))
+            self._in_flight.append((future, data))
             if wait:
                 self._settle()
         except AwsError:
